@@ -1,0 +1,204 @@
+//! The journal's vocabulary: every event a station records during an exam.
+//!
+//! Records are postcard-encoded with heapless-bounded text, so every record has a fixed maximum
+//! size ([`RECORD_MAX`]) and encoding needs no heap.
+
+use heapless::String as HString;
+use serde::{Deserialize, Serialize};
+
+/// Upper bound of one encoded record, in bytes.
+pub const RECORD_MAX: usize = 512;
+
+/// Short bounded text (names, files, reasons).
+pub type Text = HString<96>;
+
+/// Makes a bounded text from `s`, cut at a character boundary if too long.
+pub fn text(s: &str) -> Text {
+    let mut t = Text::new();
+    for ch in s.chars() {
+        if t.push(ch).is_err() {
+            break;
+        }
+    }
+    t
+}
+
+/// One journal record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// Position in the exam's journal, from 0, across segments.
+    pub seq: u32,
+    /// Wall-clock time, milliseconds since the Unix epoch.
+    pub wall_ms: u64,
+    /// Monotonic time since the station started, milliseconds.
+    pub mono_ms: u64,
+    /// What happened.
+    pub event: Event,
+}
+
+/// The station's session states, as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum State {
+    /// Starting services.
+    Booting,
+    /// Exercising devices.
+    SelfTest,
+    /// Waiting for a student.
+    Ready,
+    /// Student identifies.
+    CheckIn,
+    /// Photo ID and face stills.
+    Identity,
+    /// The exam is running and recorded.
+    ExamRunning,
+    /// Streams ending, bundle being sealed.
+    Finalizing,
+}
+
+/// A recorded stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Stream {
+    /// Camera video.
+    Camera,
+    /// Microphone audio.
+    Microphone,
+    /// Screen capture.
+    Screen,
+}
+
+impl Stream {
+    /// All streams, in bundle order.
+    pub const ALL: [Stream; 3] = [Stream::Camera, Stream::Microphone, Stream::Screen];
+
+    /// File stem used in the bundle (`camera`, `microphone`, `screen`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Stream::Camera => "camera",
+            Stream::Microphone => "microphone",
+            Stream::Screen => "screen",
+        }
+    }
+}
+
+/// Kinds of identity stills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Still {
+    /// The student's photo ID held to the camera.
+    PhotoId,
+    /// A frame of the face scan.
+    Face,
+}
+
+/// A device family, for fault events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Device {
+    /// Camera.
+    Camera,
+    /// Microphone.
+    Microphone,
+    /// Keyboard or pointer.
+    Input,
+    /// Display.
+    Display,
+    /// LED, call button, tamper switch.
+    Indicator,
+}
+
+/// Why an exam ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EndReason {
+    /// Planned duration reached.
+    TimeUp,
+    /// Student submitted.
+    Submitted,
+    /// A proctor ended it.
+    Proctor,
+    /// The station stopped (crash, power cut), found on recovery.
+    Interrupted,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// The session moved between states.
+    StateChanged { from: State, to: State },
+    /// A student checked in. The id exists only inside the encrypted journal.
+    CheckedIn { student: Text },
+    /// An identity still was captured and sealed into `file`.
+    StillCaptured { kind: Still, file: Text, width: u32, height: u32 },
+    /// Face check over several frames: how many faces were seen, and the verdict.
+    FaceCheck { frames: u16, faces_min: u8, faces_max: u8, passed: bool },
+    /// Recording began; planned duration in seconds.
+    ExamStarted { planned_secs: u32 },
+    /// Recording ended.
+    ExamEnded { reason: EndReason },
+    /// A media segment file was opened; `pts_ms` is the stream time (since exam start) of its
+    /// first byte, the record's own times give wall-clock and monotonic start.
+    SegmentOpened { stream: Stream, index: u32, file: Text, pts_ms: u64 },
+    /// A media segment file was closed after `bytes` bytes.
+    SegmentClosed { stream: Stream, index: u32, bytes: u64 },
+    /// A device failed; the other streams go on.
+    DeviceLost { device: Device, reason: Text },
+    /// A lost device works again.
+    DeviceRestored { device: Device },
+    /// Free space is low; nothing unsent is deleted.
+    StorageLow { free_mib: u64 },
+    /// The tamper switch opened.
+    Tamper,
+    /// The proctor call button was pressed.
+    CallButton,
+    /// A blocked key combination was pressed (and dropped).
+    KeyBlocked { combo: Text },
+    /// An input device appeared mid-exam and was grabbed.
+    InputAttached { name: Text },
+    /// The browser reached an allowlisted host.
+    HostVisited { host: Text },
+    /// The browser tried a host outside the allowlist.
+    HostBlocked { host: Text },
+    /// After a crash the station found this exam unfinished and sealed it as interrupted.
+    Recovered { lost_segments: u16 },
+    /// The bundle is being sealed with this many files.
+    Sealing { files: u16 },
+}
+
+impl Event {
+    /// The variant's name, as shown in timelines.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::StateChanged { .. } => "StateChanged",
+            Event::CheckedIn { .. } => "CheckedIn",
+            Event::StillCaptured { .. } => "StillCaptured",
+            Event::FaceCheck { .. } => "FaceCheck",
+            Event::ExamStarted { .. } => "ExamStarted",
+            Event::ExamEnded { .. } => "ExamEnded",
+            Event::SegmentOpened { .. } => "SegmentOpened",
+            Event::SegmentClosed { .. } => "SegmentClosed",
+            Event::DeviceLost { .. } => "DeviceLost",
+            Event::DeviceRestored { .. } => "DeviceRestored",
+            Event::StorageLow { .. } => "StorageLow",
+            Event::Tamper => "Tamper",
+            Event::CallButton => "CallButton",
+            Event::KeyBlocked { .. } => "KeyBlocked",
+            Event::InputAttached { .. } => "InputAttached",
+            Event::HostVisited { .. } => "HostVisited",
+            Event::HostBlocked { .. } => "HostBlocked",
+            Event::Recovered { .. } => "Recovered",
+            Event::Sealing { .. } => "Sealing",
+        }
+    }
+}
+
+/// Encodes `record` into `buf` (no allocation); returns the used prefix.
+pub fn encode<'a>(record: &Record, buf: &'a mut [u8; RECORD_MAX]) -> Result<&'a mut [u8], crate::Error> {
+    postcard::to_slice(record, buf).map_err(|e| crate::Error::Format(format!("journal record: {e}")))
+}
+
+/// Decodes one record; trailing bytes are an error.
+pub fn decode(bytes: &[u8]) -> Result<Record, crate::Error> {
+    let (r, rest) = postcard::take_from_bytes::<Record>(bytes)
+        .map_err(|e| crate::Error::Format(format!("journal record: {e}")))?;
+    if !rest.is_empty() {
+        return Err(crate::Error::Format(format!("journal record: {} trailing bytes", rest.len())));
+    }
+    Ok(r)
+}

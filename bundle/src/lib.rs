@@ -1,0 +1,61 @@
+//! The exam bundle: the contract between the station, the uplink and the institution's reviewers.
+//!
+//! - [`seal`]: the encrypted, framed, hash-chained file format every recorded file uses;
+//! - [`event`] and [`journal`]: the exam's event log on top of it;
+//! - [`manifest`]: the signed list of a bundle's files;
+//! - [`keys`]: the institution's age keys and the station's signing key.
+//!
+//! This crate touches no device and no network: the station writes bundles with it, the uplink
+//! and `examctl` read and verify them.
+
+pub mod event;
+pub mod fsutil;
+pub mod journal;
+pub mod keys;
+pub mod manifest;
+pub mod seal;
+
+use std::path::{Path, PathBuf};
+
+/// Errors of bundle I/O and formats; each names the file concerned.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An I/O error on `path`.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// I/O without a known path.
+    #[error(transparent)]
+    RawIo(#[from] std::io::Error),
+    /// Malformed data.
+    #[error("{0}")]
+    Format(String),
+    /// A key could not be parsed or used.
+    #[error("{0}")]
+    Key(String),
+    /// A bundle file failed verification.
+    #[error("{file}: {why}")]
+    Bad {
+        /// The file (relative to the bundle).
+        file: String,
+        /// What is wrong.
+        why: String,
+    },
+}
+
+impl Error {
+    /// An I/O error on `path`.
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        Error::Io { path: path.to_owned(), source }
+    }
+}
+
+/// Formats milliseconds since the epoch as RFC 3339 UTC (millisecond precision).
+pub fn rfc3339(ms: u64) -> String {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
+    humantime::format_rfc3339_millis(t).to_string()
+}

@@ -1,0 +1,132 @@
+//! `stationctl`: the station's command line for proctors and IT.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use station::cli::{init_logging, Paths};
+
+/// Status, self-test, simulated exams, recovery and verification on an exam station.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(flatten)]
+    paths: Paths,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Exercise each device and report pass/fail.
+    Selftest {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Exams.
+    #[command(subcommand)]
+    Exam(ExamCmd),
+    /// Seal exams cut short by a crash as interrupted (what stationd does at start).
+    Recover,
+    /// Journals.
+    #[command(subcommand)]
+    Journal(JournalCmd),
+    /// Bundles.
+    #[command(subcommand)]
+    Bundle(BundleCmd),
+}
+
+#[derive(Subcommand)]
+enum ExamCmd {
+    /// Run a whole unattended exam on the configured board; prints the sealed bundle's path.
+    Simulate {
+        /// Exam length, e.g. `20s`, `5m`.
+        #[arg(long, default_value = "20s", value_parser = humantime::parse_duration)]
+        duration: Duration,
+        /// Student id (kept only inside the encrypted journal).
+        #[arg(long, default_value = "student-0001")]
+        student: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum JournalCmd {
+    /// Check a journal file without its key: exit 0 intact, 1 torn tail only, 2 corrupt.
+    Verify { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum BundleCmd {
+    /// Check a sealed bundle's signature, sizes and hashes; non-zero naming the first bad file.
+    Verify { dir: PathBuf },
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("stationctl: error: {e:#}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.cmd {
+        Cmd::Selftest { json } => {
+            let station = cli.paths.load()?;
+            let mut devices = station::devices::open(&station.board)?;
+            let session = station::session::Session::boot(station).self_test();
+            let checks = station::selftest::run(&mut devices, &session.capture());
+            if json {
+                println!("{}", serde_json::to_string_pretty(&checks)?);
+            } else {
+                for c in &checks {
+                    println!("{} {:<10} {}", if c.passed { "PASS" } else { "FAIL" }, c.device, c.detail);
+                }
+            }
+            Ok(if checks.iter().all(|c| c.passed) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Cmd::Exam(ExamCmd::Simulate { duration, student }) => {
+            let station = cli.paths.load()?;
+            station::recover::recover(&station)?;
+            let mut devices = station::devices::open(&station.board)?;
+            let plan = station::simulate::Plan { student, duration, face_frames: 3 };
+            let dir = station::simulate::run(station, &mut devices, &plan)?;
+            println!("{}", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Recover => {
+            let station = cli.paths.load()?;
+            for dir in station::recover::recover(&station)? {
+                println!("sealed as interrupted: {}", dir.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Journal(JournalCmd::Verify { file }) => {
+            let v = bundle::journal::verify(&file)?;
+            match &v {
+                bundle::journal::Verdict::Intact { records } => println!("intact: {records} records"),
+                bundle::journal::Verdict::TornTail { good_records } => {
+                    println!("torn tail: {good_records} good records, then an incomplete one")
+                }
+                bundle::journal::Verdict::Corrupt { index, reason } => println!("corrupt: record {index}: {reason}"),
+            }
+            Ok(ExitCode::from(v.exit_code() as u8))
+        }
+        Cmd::Bundle(BundleCmd::Verify { dir }) => match bundle::manifest::verify_bundle(&dir) {
+            Ok(m) => {
+                println!("ok: exam {} from {}: {} files, signature valid", m.exam, m.station, m.files.len());
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                println!("bad: {e}");
+                Ok(ExitCode::from(2))
+            }
+        },
+    }
+}

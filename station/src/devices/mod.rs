@@ -1,0 +1,217 @@
+//! Devices the station drives: one small trait per family, a Linux backend and a simulated one.
+//!
+//! Like embedded-hal, each trait has a handful of methods and every failure maps to a shared
+//! [`ErrorKind`], so the session reacts to "device gone" or "busy" without knowing the backend.
+//! Anything that yields pixels or samples takes a [`Capture`] token, which only the session
+//! states allowed to capture can hand out (privacy promise P1).
+
+pub mod sim;
+
+use std::fmt;
+
+use crate::session::Capture;
+
+/// What went wrong, independent of the backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// No such device on this machine.
+    NotFound,
+    /// Another process holds the device (EBUSY).
+    Busy,
+    /// Not allowed to open it; the hint names the group that grants access.
+    PermissionDenied,
+    /// The device went away while in use.
+    Removed,
+    /// The device cannot do what was asked (format, mode, control).
+    Unsupported,
+    /// Anything else; the detail says what.
+    Other,
+}
+
+/// A device error naming the device, the kind and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceError {
+    /// The device (node path, ALSA name, connector...).
+    pub device: String,
+    /// Backend-independent kind.
+    pub kind: ErrorKind,
+    /// What happened.
+    pub detail: String,
+}
+
+impl DeviceError {
+    /// A new error.
+    pub fn new(device: impl Into<String>, kind: ErrorKind, detail: impl Into<String>) -> Self {
+        DeviceError { device: device.into(), kind, detail: detail.into() }
+    }
+
+    /// Maps an OS error on `device` to its kind; `group` names the group that grants access.
+    pub fn from_io(device: &str, e: &std::io::Error, group: &str) -> Self {
+        let kind = match e.raw_os_error() {
+            Some(libc::ENOENT) | Some(libc::ENXIO) => ErrorKind::NotFound,
+            Some(libc::EBUSY) => ErrorKind::Busy,
+            Some(libc::EACCES) | Some(libc::EPERM) => ErrorKind::PermissionDenied,
+            Some(libc::ENODEV) => ErrorKind::Removed,
+            Some(libc::EINVAL) | Some(libc::ENOTTY) => ErrorKind::Unsupported,
+            _ => ErrorKind::Other,
+        };
+        let detail = match kind {
+            ErrorKind::PermissionDenied => format!("{e} (add the user to group `{group}`)"),
+            ErrorKind::Busy => format!("{e} (another process holds it)"),
+            _ => e.to_string(),
+        };
+        DeviceError::new(device, kind, detail)
+    }
+}
+
+impl fmt::Display for DeviceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {:?}: {}", self.device, self.kind, self.detail)
+    }
+}
+
+impl std::error::Error for DeviceError {}
+
+/// Result of device operations.
+pub type Result<T> = std::result::Result<T, DeviceError>;
+
+/// An RGB image, 3 bytes a pixel, rows packed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// `width * height * 3` bytes.
+    pub rgb: Vec<u8>,
+}
+
+/// How GStreamer should read a device (the recorder builds its source from this).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// `v4l2src device=...` with caps.
+    V4l2 { device: String, format: String, width: u32, height: u32, framerate: u32 },
+    /// `alsasrc device=...`.
+    Alsa { device: String, channels: u32, rate: u32 },
+    /// A live test source (simulated board).
+    Test { pattern: String },
+    /// Frames pushed by the station (screen grabs through appsrc).
+    Pushed,
+}
+
+/// The camera (V4L2).
+pub trait Camera: Send {
+    /// Human-readable name (card and node).
+    fn name(&self) -> String;
+    /// Formats as `FOURCC WxH@fps` lines.
+    fn formats(&mut self) -> Result<Vec<String>>;
+    /// Reads a control (e.g. "brightness").
+    fn control(&mut self, name: &str) -> Result<i64>;
+    /// Sets a control; returns the value the device took.
+    fn set_control(&mut self, name: &str, value: i64) -> Result<i64>;
+    /// Whether the camera is still there (cheap; called while recording).
+    fn present(&mut self) -> Result<()>;
+    /// Captures one still.
+    fn still(&mut self, grant: &Capture<'_>) -> Result<Frame>;
+    /// What the recorder reads.
+    fn source(&self) -> Source;
+}
+
+/// Level of a microphone over a window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Level {
+    /// RMS in dBFS.
+    pub rms_db: f32,
+    /// Peak in dBFS.
+    pub peak_db: f32,
+    /// Samples at full scale.
+    pub clipped: u32,
+}
+
+/// The microphone (ALSA).
+pub trait Microphone: Send {
+    /// The ALSA device name.
+    fn name(&self) -> String;
+    /// Whether the microphone is still there (cheap; called while recording).
+    fn present(&mut self) -> Result<()>;
+    /// Measures the level over `ms` milliseconds.
+    fn level(&mut self, grant: &Capture<'_>, ms: u32) -> Result<Level>;
+    /// What the recorder reads.
+    fn source(&self) -> Source;
+}
+
+/// The display (DRM/KMS).
+pub trait Display: Send {
+    /// Connector name and mode, e.g. `Virtual-1 1024x768`.
+    fn name(&self) -> String;
+    /// Modes of the connector (`WxH`).
+    fn modes(&mut self) -> Result<Vec<String>>;
+    /// Sets the configured mode and shows a blank screen.
+    fn set_mode(&mut self) -> Result<(u32, u32)>;
+    /// Shows `frame` (a station screen drawn by [`crate::ui`]).
+    fn show(&mut self, frame: &Frame) -> Result<()>;
+    /// Reads back what is on the screen (for screen recording).
+    fn grab(&mut self, grant: &Capture<'_>) -> Result<Frame>;
+}
+
+/// Indicator inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// The proctor call button was pressed.
+    CallButton,
+    /// The tamper switch opened.
+    Tamper,
+}
+
+/// The recording LED, call button and tamper switch (GPIO).
+pub trait Indicator: Send {
+    /// Turns the recording LED on or off.
+    fn set_recording(&mut self, on: bool) -> Result<()>;
+    /// Signals seen since the last call.
+    fn poll(&mut self) -> Result<Vec<Signal>>;
+}
+
+/// A keyboard or pointer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputDevice {
+    /// Node (e.g. /dev/input/event3).
+    pub node: String,
+    /// Name reported by the driver.
+    pub name: String,
+    /// Whether it has keys (keyboard) and/or relative axes (pointer).
+    pub keyboard: bool,
+    /// Pointer.
+    pub pointer: bool,
+}
+
+/// Keyboards and pointers (evdev, re-emitted through uinput).
+pub trait Input: Send {
+    /// Devices the board config selects.
+    fn devices(&mut self) -> Result<Vec<InputDevice>>;
+}
+
+/// All devices of a board.
+pub struct Devices {
+    /// Camera.
+    pub camera: Box<dyn Camera>,
+    /// Microphone.
+    pub microphone: Box<dyn Microphone>,
+    /// Display.
+    pub display: Box<dyn Display>,
+    /// Indicator (LED, buttons); a no-op one when the board has no GPIO.
+    pub indicator: Box<dyn Indicator>,
+    /// Input devices.
+    pub input: Box<dyn Input>,
+}
+
+/// Opens the devices a board describes.
+pub fn open(board: &board_config::Board) -> Result<Devices> {
+    match board.board.backend {
+        board_config::Backend::Simulated => Ok(sim::open(board)),
+        board_config::Backend::Linux => Err(DeviceError::new(
+            board.board.name.clone(),
+            ErrorKind::Unsupported,
+            "Linux device backends are not built into this station yet",
+        )),
+    }
+}

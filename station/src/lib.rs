@@ -1,0 +1,18 @@
+//! The exam station: the session state machine, the devices it drives, recording, recovery.
+//!
+//! Binaries: `stationd` (the daemon systemd runs, without network) and `stationctl` (proctors
+//! and IT). Formats shared with the uplink and reviewers live in the `bundle` crate; board and
+//! site files in `board-config`. This crate holds no network code at all (promise P5).
+
+pub mod devices;
+pub mod exam;
+pub mod identity;
+pub mod level;
+pub mod record;
+pub mod recover;
+pub mod selftest;
+pub mod session;
+pub mod simulate;
+pub mod station;
+pub mod storage;
+pub mod cli;

@@ -1,0 +1,57 @@
+//! Recovery at start: every exam folder without a manifest was cut short by a crash or power
+//! cut. Its sealed files keep every whole frame (torn tails are cut), a new journal segment
+//! records the recovery, and the bundle is sealed as interrupted, to be uploaded like any other.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bundle::event::{EndReason, Event};
+use bundle::manifest;
+use bundle::seal::{self, Tail};
+
+use crate::exam::{Exam, ExamError};
+use crate::session::is_sealed;
+use crate::station::Station;
+
+/// Exam folders in the spool that are not sealed, oldest first.
+pub fn unsealed(station: &Station) -> Result<Vec<PathBuf>, ExamError> {
+    let spool = station.spool();
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&spool)
+        .map_err(|e| bundle::Error::io(&spool, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir() && !is_sealed(p))
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+/// Seals every interrupted exam; returns the sealed folders.
+pub fn recover(station: &Arc<Station>) -> Result<Vec<PathBuf>, ExamError> {
+    let mut sealed = Vec::new();
+    for dir in unsealed(station)? {
+        let mut damaged = 0u16;
+        for name in manifest::list_files(&dir)? {
+            let path = dir.join(&name);
+            if name.ends_with(".tmp") {
+                std::fs::remove_file(&path).map_err(|e| bundle::Error::io(&path, e))?;
+                continue;
+            }
+            match seal::cut_torn_tail(&path) {
+                Ok(s) if matches!(s.tail, Tail::Corrupt { .. }) => damaged += 1,
+                Ok(_) => {}
+                Err(e) => {
+                    // A file whose header never reached the disk holds nothing readable.
+                    tracing::warn!("recover: {}: {e}; keeping it as evidence", path.display());
+                    damaged += 1;
+                }
+            }
+        }
+        let exam = Exam::reopen(station, &dir)?;
+        exam.record(Event::Recovered { lost_segments: damaged })?;
+        exam.record(Event::ExamEnded { reason: EndReason::Interrupted })?;
+        let out = exam.seal(true)?;
+        tracing::info!("recovered interrupted exam {}", out.display());
+        sealed.push(out);
+    }
+    Ok(sealed)
+}

@@ -1,0 +1,63 @@
+//! An unattended exam on the configured board: check-in, identity stills, the exam for a given
+//! duration, end, seal. Used by `stationctl exam simulate`, the demo and the tests.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bundle::event::{EndReason, Event, Still};
+
+use crate::devices::{Devices, Signal};
+use crate::exam::ExamError;
+use crate::session::{Booting, Session};
+use crate::station::Station;
+use crate::{identity, selftest};
+
+/// Options of a simulated exam.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The student id (kept only inside the encrypted journal).
+    pub student: String,
+    /// Exam length.
+    pub duration: Duration,
+    /// Face frames to capture.
+    pub face_frames: u32,
+}
+
+/// Runs a whole exam; returns the sealed bundle's folder.
+pub fn run(station: Arc<Station>, devices: &mut Devices, plan: &Plan) -> Result<PathBuf, ExamError> {
+    let session = Session::<Booting>::boot(station).self_test();
+    for c in selftest::run(devices, &session.capture()) {
+        tracing::info!(device = c.device, passed = c.passed, "{}", c.detail);
+    }
+    let session = session.ready();
+    let session = session.check_in(&plan.student).map_err(|r| r.error)?;
+    let session = session.identity()?;
+    {
+        let grant = session.capture();
+        identity::capture(&grant, devices.camera.as_mut(), Still::PhotoId, "photo-id")?;
+        for i in 0..plan.face_frames {
+            identity::capture(&grant, devices.camera.as_mut(), Still::Face, &format!("face-{i:02}"))?;
+        }
+    }
+    let planned = plan.duration.as_secs().max(1) as u32;
+    let session = session.start_exam(planned).map_err(|r| r.error)?;
+    devices.indicator.set_recording(true)?;
+    let mut recorder = crate::record::Recorder::start(session.capture(), devices)?;
+    let until = Instant::now() + plan.duration;
+    while Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(100).min(until.saturating_duration_since(Instant::now())));
+        for s in devices.indicator.poll()? {
+            session.exam().record_sync(match s {
+                Signal::CallButton => Event::CallButton,
+                Signal::Tamper => Event::Tamper,
+            })?;
+        }
+        recorder.tick(devices)?;
+    }
+    recorder.stop()?;
+    devices.indicator.set_recording(false)?;
+    let session = session.end(EndReason::TimeUp)?;
+    let (_ready, dir) = session.seal()?;
+    Ok(dir)
+}

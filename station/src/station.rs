@@ -1,0 +1,64 @@
+//! The station's fixed context: board, site, data folder, keys.
+
+use std::path::{Path, PathBuf};
+
+use board_config::{Board, Site};
+use bundle::keys::{Recipient, StationKey};
+
+/// Default board file.
+pub const DEFAULT_BOARD: &str = "/etc/station/board.toml";
+/// Default site file.
+pub const DEFAULT_SITE: &str = "/etc/station/station.toml";
+/// Default data folder (the data partition).
+pub const DEFAULT_DATA_DIR: &str = "/var/lib/station";
+
+/// Everything a session needs that does not change during it.
+pub struct Station {
+    /// The board's hardware description.
+    pub board: Board,
+    /// The site config.
+    pub site: Site,
+    /// Data folder: `station.key`, `spool/<exam>/`.
+    pub data_dir: PathBuf,
+    /// The institution's public key.
+    pub recipient: Recipient,
+    /// The station's signing key.
+    pub key: StationKey,
+}
+
+/// Errors while loading the station context.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// A config file is invalid (the message names file, line and field).
+    #[error("{0}")]
+    Config(#[from] board_config::ConfigError),
+    /// Keys or the data folder.
+    #[error("{0}")]
+    Bundle(#[from] bundle::Error),
+    /// The recipient in the site file is not usable.
+    #[error("{file}: institution.recipient: {why}")]
+    Recipient {
+        /// The site file.
+        file: PathBuf,
+        /// Why.
+        why: String,
+    },
+}
+
+impl Station {
+    /// Loads board and site files and the station key (made on first start).
+    pub fn load(board: &Path, site: &Path, data_dir: &Path) -> Result<Self, LoadError> {
+        let board_cfg = board_config::load_board(board)?;
+        let site_cfg = board_config::load_site(site)?;
+        let recipient = Recipient::parse(&site_cfg.institution.recipient)
+            .map_err(|e| LoadError::Recipient { file: site.to_owned(), why: e.to_string() })?;
+        std::fs::create_dir_all(data_dir.join("spool")).map_err(|e| bundle::Error::io(data_dir, e))?;
+        let key = StationKey::load_or_create(&data_dir.join("station.key"))?;
+        Ok(Station { board: board_cfg, site: site_cfg, data_dir: data_dir.to_owned(), recipient, key })
+    }
+
+    /// The spool: one folder per exam.
+    pub fn spool(&self) -> PathBuf {
+        self.data_dir.join("spool")
+    }
+}

@@ -1,0 +1,40 @@
+//! Disk room for recordings: an exam does not start without room for all of it.
+
+use std::path::Path;
+
+use crate::exam::ExamError;
+use crate::station::Station;
+
+/// Free bytes on the file system holding `path`.
+pub fn free_bytes(path: &Path) -> std::io::Result<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-parameter.
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(st.f_bavail as u64 * st.f_frsize as u64)
+}
+
+/// Estimated bytes of a recording of `secs` seconds on this board: (video + audio + screen
+/// bitrates) x duration x 1.2.
+pub fn estimate(station: &Station, secs: u32) -> u64 {
+    let e = &station.board.encoders;
+    let screen_kbps = 200u64;
+    let kbps = e.video_bitrate_kbps as u64 + e.audio_bitrate_kbps as u64 + screen_kbps;
+    kbps * 1000 / 8 * secs as u64 * 12 / 10
+}
+
+/// Refuses when free space minus the site's reserve is below the estimate.
+pub fn check_room(station: &Station, secs: u32) -> Result<(), ExamError> {
+    let spool = station.spool();
+    let free = free_bytes(&spool).map_err(|e| ExamError::Io(bundle::Error::io(&spool, e)))?;
+    let reserve = station.site.storage.min_free_mib * (1 << 20);
+    let need = estimate(station, secs);
+    if free < need + reserve {
+        return Err(ExamError::NoRoom { free_mib: free >> 20, need_mib: (need + reserve) >> 20 });
+    }
+    Ok(())
+}

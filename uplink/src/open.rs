@@ -1,0 +1,174 @@
+//! Opening a sealed bundle with the institution's identity: verify, decrypt, reassemble.
+//!
+//! Output folder: `timeline.json` (every journal event), `identity/*.jpg`, and one file per
+//! stream (`camera.mkv`, `microphone.mka`, `screen.mkv`) that standard players open.
+
+use std::collections::BTreeMap;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use bundle::event::Record;
+use bundle::keys::Identity;
+use bundle::manifest::{self, Manifest};
+use bundle::{journal, seal};
+use serde::Serialize;
+
+/// Errors while opening a bundle.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// Verification or decryption failed (names the file).
+    #[error("{0}")]
+    Bundle(#[from] bundle::Error),
+    /// Reassembling media failed.
+    #[error("{0}")]
+    Media(String),
+    /// The journal does not end where the manifest says.
+    #[error("journal head {found} differs from the manifest's {expected}: the journal was changed")]
+    JournalHead {
+        /// From the manifest.
+        expected: String,
+        /// Found.
+        found: String,
+    },
+}
+
+/// One timeline entry.
+#[derive(Debug, Serialize)]
+pub struct Entry {
+    /// Record number.
+    pub seq: u32,
+    /// Wall-clock time, RFC 3339.
+    pub time: String,
+    /// Monotonic station time, ms.
+    pub mono_ms: u64,
+    /// Event kind.
+    pub kind: &'static str,
+    /// Event fields.
+    pub details: serde_json::Value,
+}
+
+/// The opened bundle's `timeline.json`.
+#[derive(Debug, Serialize)]
+pub struct Timeline {
+    /// Exam id.
+    pub exam: String,
+    /// Station id.
+    pub station: String,
+    /// Started, RFC 3339.
+    pub started_at: String,
+    /// Ended, RFC 3339.
+    pub ended_at: String,
+    /// Sealed on recovery after a crash.
+    pub interrupted: bool,
+    /// Every journal event, in order.
+    pub events: Vec<Entry>,
+}
+
+/// What [`open`] produced.
+#[derive(Debug)]
+pub struct Opened {
+    /// The verified manifest.
+    pub manifest: Manifest,
+    /// The timeline.
+    pub timeline: Timeline,
+    /// Media files written (stream file -> path).
+    pub media: Vec<PathBuf>,
+    /// Identity stills written.
+    pub stills: Vec<PathBuf>,
+}
+
+fn entry(r: &Record) -> Entry {
+    let v = serde_json::to_value(&r.event).unwrap_or(serde_json::Value::Null);
+    let details = match v {
+        serde_json::Value::Object(mut m) if m.len() == 1 => m.values_mut().next().map(std::mem::take).unwrap_or_default(),
+        _ => serde_json::Value::Null,
+    };
+    Entry { seq: r.seq, time: bundle::rfc3339(r.wall_ms), mono_ms: r.mono_ms, kind: r.event.kind(), details }
+}
+
+/// Verifies `bundle_dir`, decrypts it with `identity` and writes the opened exam into `out`.
+pub fn open(bundle_dir: &Path, identity: &Identity, out: &Path) -> Result<Opened, OpenError> {
+    let manifest = manifest::verify_bundle(bundle_dir)?;
+    std::fs::create_dir_all(out).map_err(|e| bundle::Error::io(out, e))?;
+    let (records, head) = journal::read_all(bundle_dir, identity)?;
+    if hex::encode(head) != manifest.journal_head {
+        return Err(OpenError::JournalHead { expected: manifest.journal_head.clone(), found: hex::encode(head) });
+    }
+    let timeline = Timeline {
+        exam: manifest.exam.clone(),
+        station: manifest.station.clone(),
+        started_at: manifest.started_at.clone(),
+        ended_at: manifest.ended_at.clone(),
+        interrupted: manifest.interrupted,
+        events: records.iter().map(entry).collect(),
+    };
+    let tl_path = out.join("timeline.json");
+    let json = serde_json::to_vec_pretty(&timeline).map_err(|e| OpenError::Media(e.to_string()))?;
+    std::fs::write(&tl_path, json).map_err(|e| bundle::Error::io(&tl_path, e))?;
+
+    let mut stills = Vec::new();
+    let mut streams: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for f in &manifest.files {
+        let Some(plain) = f.name.strip_suffix(".sealed") else { continue };
+        if plain.starts_with("identity/") {
+            let dest = out.join(plain);
+            decrypt_to(&bundle_dir.join(&f.name), identity, &dest, false)?;
+            stills.push(dest);
+        } else if let Some((stream, rest)) = plain.split_once('-') {
+            let ext = rest.rsplit('.').next().unwrap_or("mkv");
+            streams.entry(format!("{stream}.{ext}")).or_default().push(&f.name);
+        }
+    }
+    let mut media = Vec::new();
+    for (file, mut segs) in streams {
+        segs.sort();
+        let runs = reassemble(bundle_dir, identity, &segs, out, &file)?;
+        let dest = out.join(&file);
+        crate::remux::remux(&runs, &dest).map_err(|e| OpenError::Media(format!("{file}: {e}")))?;
+        for r in runs {
+            let _ = std::fs::remove_file(r);
+        }
+        media.push(dest);
+    }
+    Ok(Opened { manifest, timeline, media, stills })
+}
+
+fn decrypt_to(src: &Path, identity: &Identity, dest: &Path, append: bool) -> Result<u64, OpenError> {
+    if let Some(p) = dest.parent() {
+        std::fs::create_dir_all(p).map_err(|e| bundle::Error::io(p, e))?;
+    }
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(append)
+        .truncate(!append)
+        .open(dest)
+        .map_err(|e| bundle::Error::io(dest, e))?;
+    let mut w = BufWriter::new(f);
+    let n = seal::Reader::open(src, identity)?.copy_to(&mut w)?;
+    w.flush().map_err(|e| bundle::Error::io(dest, e))?;
+    Ok(n)
+}
+
+/// EBML magic: a segment starting with it begins a new run of the muxer (a source restarted).
+const EBML: [u8; 4] = [0x1a, 0x45, 0xdf, 0xa3];
+
+/// Decrypts a stream's segments into one file per run (`.runN.<file>` in `out`).
+fn reassemble(dir: &Path, identity: &Identity, segs: &[&str], out: &Path, file: &str) -> Result<Vec<PathBuf>, OpenError> {
+    let mut runs: Vec<PathBuf> = Vec::new();
+    for seg in segs {
+        let mut r = seal::Reader::open(&dir.join(seg), identity)?;
+        let first = r.next_frame()?;
+        let Some(first) = first else { continue };
+        if first.starts_with(&EBML) || runs.is_empty() {
+            runs.push(out.join(format!(".run{}.{file}", runs.len())));
+        }
+        let path = runs.last().expect("a run exists");
+        let f = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| bundle::Error::io(path, e))?;
+        let mut w = BufWriter::new(f);
+        w.write_all(&first).map_err(|e| bundle::Error::io(path, e))?;
+        r.copy_to(&mut w)?;
+        w.flush().map_err(|e| bundle::Error::io(path, e))?;
+    }
+    Ok(runs)
+}

@@ -1,0 +1,73 @@
+//! System packages the project needs, installed with apt when missing.
+//!
+//! Every task calls [`ensure`] first with the package sets it needs. On Debian 12 as root the
+//! missing packages are installed (saying which); otherwise the exact command is printed and the
+//! task stops, so a new user is never left with an obscure build error.
+
+use std::process::Command;
+
+/// Packages needed to build and run the workspace (GStreamer, ALSA, clang for bindgen).
+pub const BUILD: &[&str] = &[
+    "pkg-config",
+    "clang",
+    "libclang-dev",
+    "libasound2-dev",
+    "libgstreamer1.0-dev",
+    "libgstreamer-plugins-base1.0-dev",
+    "gstreamer1.0-tools",
+    "gstreamer1.0-plugins-base",
+    "gstreamer1.0-plugins-base-apps",
+    "gstreamer1.0-plugins-good",
+    "gstreamer1.0-plugins-bad",
+    "gstreamer1.0-plugins-ugly",
+    "gstreamer1.0-libav",
+    "gstreamer1.0-alsa",
+];
+
+/// Whether a Debian package is installed (dpkg says "install ok installed").
+fn installed(pkg: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", pkg])
+        .output()
+        .map(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains("ok installed"))
+        .unwrap_or(false)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Installs the packages of `sets` that are missing, or explains how to.
+pub fn ensure(sets: &[&[&str]]) -> Result<(), String> {
+    let missing: Vec<&str> = sets
+        .iter()
+        .flat_map(|s| s.iter().copied())
+        .filter(|p| !installed(p))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let line = format!(
+        "apt-get install -y --no-install-recommends {}",
+        missing.join(" ")
+    );
+    if !is_root() {
+        return Err(format!(
+            "missing system packages: {}\nrun as root:\n  apt-get update && {line}",
+            missing.join(", ")
+        ));
+    }
+    eprintln!("xtask: installing {} missing package(s): {}", missing.len(), missing.join(" "));
+    crate::run::status(Command::new("apt-get").args(["update", "-q"]))?;
+    crate::run::status(
+        Command::new("apt-get")
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .args(["install", "-y", "-q", "--no-install-recommends"])
+            .args(&missing),
+    )
+    .map_err(|e| format!("{e}\n(the command was: {line})"))
+}

@@ -1,0 +1,34 @@
+//! `cargo xtask`: the project's tasks.
+//!
+//! - `demo`: the main job on embedded defaults (a simulated exam, sealed, opened).
+//! - `test`: every test of the workspace.
+//! - `bench`: benchmarks that print ratios against a baseline measured in the same run.
+//!
+//! Each task first installs the system packages it needs (see [`deps`]).
+
+mod bench;
+mod demo;
+mod deps;
+mod run;
+mod test;
+
+fn usage() -> ! {
+    eprintln!("usage: cargo xtask <demo|test|bench>");
+    std::process::exit(2)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(task) = args.first() else { usage() };
+    let rest = &args[1..];
+    let result = match task.as_str() {
+        "demo" => demo::run(rest),
+        "test" => test::run(rest),
+        "bench" => bench::run(rest),
+        _ => usage(),
+    };
+    if let Err(e) = result {
+        eprintln!("xtask {task}: error: {e}");
+        std::process::exit(1);
+    }
+}

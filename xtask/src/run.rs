@@ -1,0 +1,44 @@
+//! Running child processes with errors that say what was run.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Runs `cmd`, inheriting stdio; an error names the command and its exit status.
+pub fn status(cmd: &mut Command) -> Result<(), String> {
+    let shown = format!("{cmd:?}");
+    let st = cmd
+        .status()
+        .map_err(|e| format!("could not start {shown}: {e}"))?;
+    if st.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({st})"))
+    }
+}
+
+/// Runs `cmd` and returns its standard output; stderr is passed through.
+pub fn output(cmd: &mut Command) -> Result<String, String> {
+    let shown = format!("{cmd:?}");
+    let out = cmd
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("could not start {shown}: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(format!("{shown} failed ({})", out.status))
+    }
+}
+
+/// The workspace root (the parent of xtask/).
+pub fn root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.parent().map(PathBuf::from).unwrap_or(here)
+}
+
+/// `cargo` as invoked by the user (respects $CARGO), started in the workspace root.
+pub fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
