@@ -125,18 +125,37 @@ pub enum Event {
     /// A student checked in. The id exists only inside the encrypted journal.
     CheckedIn { student: Text },
     /// An identity still was captured and sealed into `file`.
-    StillCaptured { kind: Still, file: Text, width: u32, height: u32 },
+    StillCaptured {
+        kind: Still,
+        file: Text,
+        width: u32,
+        height: u32,
+    },
     /// Face check over several frames: how many faces were seen, and the verdict.
-    FaceCheck { frames: u16, faces_min: u8, faces_max: u8, passed: bool },
+    FaceCheck {
+        frames: u16,
+        faces_min: u8,
+        faces_max: u8,
+        passed: bool,
+    },
     /// Recording began; planned duration in seconds.
     ExamStarted { planned_secs: u32 },
     /// Recording ended.
     ExamEnded { reason: EndReason },
     /// A media segment file was opened; `pts_ms` is the stream time (since exam start) of its
     /// first byte, the record's own times give wall-clock and monotonic start.
-    SegmentOpened { stream: Stream, index: u32, file: Text, pts_ms: u64 },
+    SegmentOpened {
+        stream: Stream,
+        index: u32,
+        file: Text,
+        pts_ms: u64,
+    },
     /// A media segment file was closed after `bytes` bytes.
-    SegmentClosed { stream: Stream, index: u32, bytes: u64 },
+    SegmentClosed {
+        stream: Stream,
+        index: u32,
+        bytes: u64,
+    },
     /// A device failed; the other streams go on.
     DeviceLost { device: Device, reason: Text },
     /// A lost device works again.
@@ -189,8 +208,12 @@ impl Event {
 }
 
 /// Encodes `record` into `buf` (no allocation); returns the used prefix.
-pub fn encode<'a>(record: &Record, buf: &'a mut [u8; RECORD_MAX]) -> Result<&'a mut [u8], crate::Error> {
-    postcard::to_slice(record, buf).map_err(|e| crate::Error::Format(format!("journal record: {e}")))
+pub fn encode<'a>(
+    record: &Record,
+    buf: &'a mut [u8; RECORD_MAX],
+) -> Result<&'a mut [u8], crate::Error> {
+    postcard::to_slice(record, buf)
+        .map_err(|e| crate::Error::Format(format!("journal record: {e}")))
 }
 
 /// Decodes one record; trailing bytes are an error.
@@ -198,7 +221,10 @@ pub fn decode(bytes: &[u8]) -> Result<Record, crate::Error> {
     let (r, rest) = postcard::take_from_bytes::<Record>(bytes)
         .map_err(|e| crate::Error::Format(format!("journal record: {e}")))?;
     if !rest.is_empty() {
-        return Err(crate::Error::Format(format!("journal record: {} trailing bytes", rest.len())));
+        return Err(crate::Error::Format(format!(
+            "journal record: {} trailing bytes",
+            rest.len()
+        )));
     }
     Ok(r)
 }

@@ -24,7 +24,11 @@ pub fn segments(dir: &Path) -> Result<Vec<PathBuf>, Error> {
         .filter_map(|e| e.ok())
         .filter_map(|e| {
             let name = e.file_name().into_string().ok()?;
-            let n = name.strip_prefix("journal-")?.strip_suffix(".bin")?.parse().ok()?;
+            let n = name
+                .strip_prefix("journal-")?
+                .strip_suffix(".bin")?
+                .parse()
+                .ok()?;
             Some((n, e.path()))
         })
         .collect();
@@ -43,13 +47,20 @@ pub struct Writer {
 impl Writer {
     /// Starts a new segment in `dir` (after any existing ones), linked to their head.
     /// `next_seq` continues the record numbering; `epoch` is the station's monotonic zero.
-    pub fn open(dir: &Path, recipient: &Recipient, epoch: std::time::Instant) -> Result<Self, Error> {
+    pub fn open(
+        dir: &Path,
+        recipient: &Recipient,
+        epoch: std::time::Instant,
+    ) -> Result<Self, Error> {
         let existing = segments(dir)?;
         let (link, next_seq) = match existing.last() {
             None => ([0u8; 32], 0),
             Some(last) => {
                 let s = seal::scan(last)?;
-                let seq = existing.iter().map(|p| seal::scan(p).map(|s| data_frames(&s))).sum::<Result<u64, _>>()?;
+                let seq = existing
+                    .iter()
+                    .map(|p| seal::scan(p).map(|s| data_frames(&s)))
+                    .sum::<Result<u64, _>>()?;
                 (s.head, seq as u32)
             }
         };
@@ -136,8 +147,12 @@ impl Verdict {
 pub fn verify(path: &Path) -> Result<Verdict, Error> {
     let s = seal::scan(path)?;
     Ok(match s.tail {
-        Tail::Closed | Tail::Open => Verdict::Intact { records: data_frames(&s) },
-        Tail::Torn => Verdict::TornTail { good_records: s.frames },
+        Tail::Closed | Tail::Open => Verdict::Intact {
+            records: data_frames(&s),
+        },
+        Tail::Torn => Verdict::TornTail {
+            good_records: s.frames,
+        },
         Tail::Corrupt { index, reason, .. } => Verdict::Corrupt { index, reason },
     })
 }
@@ -155,8 +170,9 @@ pub fn read_all(dir: &Path, identity: &Identity) -> Result<(Vec<Record>, Hash), 
             )));
         }
         while let Some(frame) = r.next_frame()? {
-            let rec = event::decode(&frame)
-                .map_err(|e| Error::Format(format!("{}: record {}: {e}", path.display(), records.len())))?;
+            let rec = event::decode(&frame).map_err(|e| {
+                Error::Format(format!("{}: record {}: {e}", path.display(), records.len()))
+            })?;
             records.push(rec);
         }
         head = r.head();

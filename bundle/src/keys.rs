@@ -95,7 +95,11 @@ impl StationKey {
         match std::fs::read(path) {
             Ok(bytes) => {
                 let seed: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
-                    Error::Key(format!("{}: expected 32 bytes, found {}", path.display(), bytes.len()))
+                    Error::Key(format!(
+                        "{}: expected 32 bytes, found {}",
+                        path.display(),
+                        bytes.len()
+                    ))
                 })?;
                 Ok(StationKey(SigningKey::from_bytes(&seed)))
             }

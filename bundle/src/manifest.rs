@@ -78,15 +78,20 @@ impl Manifest {
 
     /// Parses manifest JSON; errors name the line and column.
     pub fn parse(text: &[u8]) -> Result<Self, Error> {
-        let m: Manifest = serde_json::from_slice(text).map_err(|e| {
-            Error::Format(format!("{FILE}:{}:{}: {e}", e.line(), e.column()))
-        })?;
+        let m: Manifest = serde_json::from_slice(text)
+            .map_err(|e| Error::Format(format!("{FILE}:{}:{}: {e}", e.line(), e.column())))?;
         if m.format != FORMAT {
-            return Err(Error::Format(format!("{FILE}: format {} is not {FORMAT}", m.format)));
+            return Err(Error::Format(format!(
+                "{FILE}: format {} is not {FORMAT}",
+                m.format
+            )));
         }
         for f in &m.files {
             if !safe_name(&f.name) {
-                return Err(Error::Format(format!("{FILE}: unsafe file name {:?}", f.name)));
+                return Err(Error::Format(format!(
+                    "{FILE}: unsafe file name {:?}",
+                    f.name
+                )));
             }
         }
         Ok(m)
@@ -112,7 +117,9 @@ pub fn safe_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('/')
         && !name.contains('\\')
-        && name.split('/').all(|p| !p.is_empty() && p != "." && p != "..")
+        && name
+            .split('/')
+            .all(|p| !p.is_empty() && p != "." && p != "..")
 }
 
 /// Size and SHA-256 (hex) of a file.
@@ -136,21 +143,35 @@ pub fn hash_file(path: &Path) -> Result<(u64, String), Error> {
 /// no unlisted file is present. The error names the first bad file.
 pub fn verify_bundle(dir: &Path) -> Result<Manifest, Error> {
     let m = Manifest::load(dir)?;
-    m.verify_signature()
-        .map_err(|e| Error::Bad { file: FILE.into(), why: e })?;
+    m.verify_signature().map_err(|e| Error::Bad {
+        file: FILE.into(),
+        why: e,
+    })?;
     for f in &m.files {
         let p = dir.join(&f.name);
-        let (size, sha) = hash_file(&p).map_err(|_| Error::Bad { file: f.name.clone(), why: "missing".into() })?;
+        let (size, sha) = hash_file(&p).map_err(|_| Error::Bad {
+            file: f.name.clone(),
+            why: "missing".into(),
+        })?;
         if size != f.size {
-            return Err(Error::Bad { file: f.name.clone(), why: format!("size {size}, manifest says {}", f.size) });
+            return Err(Error::Bad {
+                file: f.name.clone(),
+                why: format!("size {size}, manifest says {}", f.size),
+            });
         }
         if sha != f.sha256 {
-            return Err(Error::Bad { file: f.name.clone(), why: "SHA-256 differs from the manifest".into() });
+            return Err(Error::Bad {
+                file: f.name.clone(),
+                why: "SHA-256 differs from the manifest".into(),
+            });
         }
     }
     for name in list_files(dir)? {
         if name != FILE && !m.files.iter().any(|f| f.name == name) {
-            return Err(Error::Bad { file: name, why: "not listed in the manifest".into() });
+            return Err(Error::Bad {
+                file: name,
+                why: "not listed in the manifest".into(),
+            });
         }
     }
     Ok(m)

@@ -212,7 +212,8 @@ struct Header {
 fn read_header(r: &mut impl Read, path: &Path) -> Result<Header, Error> {
     let bad = |why: &str| Error::Format(format!("{}: header: {why}", path.display()));
     let mut fixed = [0u8; 12];
-    r.read_exact(&mut fixed).map_err(|_| bad("file too short"))?;
+    r.read_exact(&mut fixed)
+        .map_err(|_| bad("file too short"))?;
     if &fixed[..8] != MAGIC {
         return Err(bad("not a sealed stream (bad magic)"));
     }
@@ -266,7 +267,9 @@ fn read_frame(r: &mut impl Read, prev: &Hash) -> io::Result<Next> {
         return Ok(Next::Bad("CRC mismatch".into()));
     }
     if &frame[5..FRAME_HEAD] != prev {
-        return Ok(Next::Bad("hash chain broken (a frame was changed, removed or reordered)".into()));
+        return Ok(Next::Bad(
+            "hash chain broken (a frame was changed, removed or reordered)".into(),
+        ));
     }
     let kind = frame[4];
     if kind != DATA && kind != END {
@@ -291,9 +294,16 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 
 /// Checks a sealed stream without its key: header, every frame's CRC and the hash chain.
 pub fn scan(path: &Path) -> Result<Scan, Error> {
-    let mut r = BufReader::with_capacity(1 << 20, File::open(path).map_err(|e| Error::io(path, e))?);
+    let mut r =
+        BufReader::with_capacity(1 << 20, File::open(path).map_err(|e| Error::io(path, e))?);
     let h = read_header(&mut r, path)?;
-    let mut s = Scan { frames: 0, good_len: h.len, head: h.hash, link: h.link, tail: Tail::Open };
+    let mut s = Scan {
+        frames: 0,
+        good_len: h.len,
+        head: h.hash,
+        link: h.link,
+        tail: Tail::Open,
+    };
     loop {
         match read_frame(&mut r, &s.head).map_err(|e| Error::io(path, e))? {
             Next::Eof => return Ok(s),
@@ -302,7 +312,11 @@ pub fn scan(path: &Path) -> Result<Scan, Error> {
                 return Ok(s);
             }
             Next::Bad(reason) => {
-                s.tail = Tail::Corrupt { index: s.frames, offset: s.good_len, reason };
+                s.tail = Tail::Corrupt {
+                    index: s.frames,
+                    offset: s.good_len,
+                    reason,
+                };
                 return Ok(s);
             }
             Next::Frame { kind, bytes } => {
@@ -311,10 +325,15 @@ pub fn scan(path: &Path) -> Result<Scan, Error> {
                 s.head = Sha256::digest(&bytes).into();
                 if kind == END {
                     let mut extra = [0u8; 1];
-                    s.tail = if read_full(&mut r, &mut extra).map_err(|e| Error::io(path, e))? == 0 {
+                    s.tail = if read_full(&mut r, &mut extra).map_err(|e| Error::io(path, e))? == 0
+                    {
                         Tail::Closed
                     } else {
-                        Tail::Corrupt { index: s.frames, offset: s.good_len, reason: "data after the end frame".into() }
+                        Tail::Corrupt {
+                            index: s.frames,
+                            offset: s.good_len,
+                            reason: "data after the end frame".into(),
+                        }
                     };
                     return Ok(s);
                 }
@@ -328,7 +347,10 @@ pub fn scan(path: &Path) -> Result<Scan, Error> {
 pub fn cut_torn_tail(path: &Path) -> Result<Scan, Error> {
     let s = scan(path)?;
     if s.tail == Tail::Torn {
-        let f = OpenOptions::new().write(true).open(path).map_err(|e| Error::io(path, e))?;
+        let f = OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::io(path, e))?;
         f.set_len(s.good_len).map_err(|e| Error::io(path, e))?;
         f.sync_all().map_err(|e| Error::io(path, e))?;
     }
@@ -362,7 +384,10 @@ impl<R: Read> Reader<R> {
             .unwrap(&h.wrapped)
             .map_err(|e| Error::Format(format!("{}: {e}", path.display())))?;
         if key.len() != 32 {
-            return Err(Error::Format(format!("{}: wrapped key is not 32 bytes", path.display())));
+            return Err(Error::Format(format!(
+                "{}: wrapped key is not 32 bytes",
+                path.display()
+            )));
         }
         Ok(Reader {
             r,
@@ -396,7 +421,13 @@ impl<R: Read> Reader<R> {
         if self.closed {
             return Ok(None);
         }
-        let at = |why: String| Error::Format(format!("{}: frame {}: {why}", self.path.display(), self.index));
+        let at = |why: String| {
+            Error::Format(format!(
+                "{}: frame {}: {why}",
+                self.path.display(),
+                self.index
+            ))
+        };
         match read_frame(&mut self.r, &self.prev).map_err(|e| Error::io(&self.path, e))? {
             Next::Eof | Next::Torn => Ok(None),
             Next::Bad(why) => Err(at(why)),

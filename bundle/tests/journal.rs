@@ -12,7 +12,10 @@ use bundle::seal;
 fn write_journal(dir: &std::path::Path, id: &Identity, n: u32) -> bundle::seal::Hash {
     let mut j = journal::Writer::open(dir, &id.recipient(), Instant::now()).unwrap();
     for i in 0..n {
-        j.append(Event::KeyBlocked { combo: text(&format!("Ctrl+Alt+F{i}")) }).unwrap();
+        j.append(Event::KeyBlocked {
+            combo: text(&format!("Ctrl+Alt+F{i}")),
+        })
+        .unwrap();
     }
     j.finish().unwrap()
 }
@@ -25,10 +28,18 @@ fn round_trip_and_head() {
     let (recs, read_head) = journal::read_all(d.path(), &id).unwrap();
     assert_eq!(recs.len(), 50);
     assert_eq!(recs[7].seq, 7);
-    assert_eq!(recs[7].event, Event::KeyBlocked { combo: text("Ctrl+Alt+F7") });
+    assert_eq!(
+        recs[7].event,
+        Event::KeyBlocked {
+            combo: text("Ctrl+Alt+F7")
+        }
+    );
     assert_eq!(head, read_head);
     let p = d.path().join(journal::segment_name(0));
-    assert_eq!(journal::verify(&p).unwrap(), Verdict::Intact { records: 50 });
+    assert_eq!(
+        journal::verify(&p).unwrap(),
+        Verdict::Intact { records: 50 }
+    );
 }
 
 #[test]
@@ -37,7 +48,10 @@ fn other_identity_cannot_read() {
     let id = Identity::generate();
     write_journal(d.path(), &id, 3);
     let err = journal::read_all(d.path(), &Identity::generate()).unwrap_err();
-    assert!(err.to_string().contains("not sealed to this identity"), "{err}");
+    assert!(
+        err.to_string().contains("not sealed to this identity"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -56,11 +70,17 @@ fn torn_tail_is_cut_and_records_kept() {
     let mut f = OpenOptions::new().append(true).open(&p).unwrap();
     f.write_all(&[40, 0, 0, 0, 0, 1, 2, 3]).unwrap();
     drop(f);
-    assert_eq!(journal::verify(&p).unwrap(), Verdict::TornTail { good_records: 10 });
+    assert_eq!(
+        journal::verify(&p).unwrap(),
+        Verdict::TornTail { good_records: 10 }
+    );
     let s = seal::cut_torn_tail(&p).unwrap();
     assert_eq!(s.good_len, full);
     assert_eq!(std::fs::metadata(&p).unwrap().len(), full);
-    assert_eq!(journal::verify(&p).unwrap(), Verdict::Intact { records: 10 });
+    assert_eq!(
+        journal::verify(&p).unwrap(),
+        Verdict::Intact { records: 10 }
+    );
     // After the crash a new segment continues the chain and the numbering.
     let mut j = journal::Writer::open(d.path(), &id.recipient(), Instant::now()).unwrap();
     j.append(Event::Recovered { lost_segments: 0 }).unwrap();
@@ -95,8 +115,18 @@ fn flipped_byte_names_the_record() {
 #[test]
 fn records_fit_the_fixed_bound() {
     let long = "x".repeat(500);
-    let ev = Event::StillCaptured { kind: bundle::event::Still::PhotoId, file: text(&long), width: u32::MAX, height: u32::MAX };
-    let rec = bundle::event::Record { seq: u32::MAX, wall_ms: u64::MAX, mono_ms: u64::MAX, event: ev };
+    let ev = Event::StillCaptured {
+        kind: bundle::event::Still::PhotoId,
+        file: text(&long),
+        width: u32::MAX,
+        height: u32::MAX,
+    };
+    let rec = bundle::event::Record {
+        seq: u32::MAX,
+        wall_ms: u64::MAX,
+        mono_ms: u64::MAX,
+        event: ev,
+    };
     let mut buf = [0u8; bundle::event::RECORD_MAX];
     let n = bundle::event::encode(&rec, &mut buf).unwrap().len();
     assert!(n < bundle::event::RECORD_MAX);

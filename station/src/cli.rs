@@ -22,12 +22,21 @@ pub struct Paths {
 impl Paths {
     /// Loads the station context.
     pub fn load(&self) -> anyhow::Result<Arc<Station>> {
-        Ok(Arc::new(Station::load(&self.board, &self.site, &self.data_dir)?))
+        Ok(Arc::new(Station::load(
+            &self.board,
+            &self.site,
+            &self.data_dir,
+        )?))
     }
 }
 
 /// Logs to stderr; `RUST_LOG` picks the level (default `info`).
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }

@@ -47,15 +47,30 @@ pub struct Exam {
 pub fn new_id(now_ms: u64) -> String {
     let t = bundle::rfc3339(now_ms); // 2026-11-25T23:42:01.123Z
     let digits: String = t[..19].chars().filter(char::is_ascii_digit).collect();
-    format!("{}-{}-{:06x}", &digits[..8], &digits[8..14], rand::random::<u32>() & 0xff_ffff)
+    format!(
+        "{}-{}-{:06x}",
+        &digits[..8],
+        &digits[8..14],
+        rand::random::<u32>() & 0xff_ffff
+    )
 }
 
 /// The check-in time encoded in an exam id, in ms since the epoch.
 pub fn id_time_ms(id: &str) -> Option<u64> {
     let d = id.get(..15)?;
-    let stamp = format!("{}-{}-{}T{}:{}:{}Z", &d[..4], &d[4..6], &d[6..8], &d[9..11], &d[11..13], &d[13..15]);
+    let stamp = format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &d[..4],
+        &d[4..6],
+        &d[6..8],
+        &d[9..11],
+        &d[11..13],
+        &d[13..15]
+    );
     let t = humantime::parse_rfc3339(&stamp).ok()?;
-    t.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_millis() as u64)
+    t.duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_millis() as u64)
 }
 
 impl Exam {
@@ -71,14 +86,28 @@ impl Exam {
 
     /// Re-opens an unsealed exam folder after a crash: a new journal segment continues the chain.
     pub fn reopen(station: &Arc<Station>, dir: &Path) -> Result<Self, ExamError> {
-        let id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let id = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let created = id_time_ms(&id).unwrap_or_else(journal::now_ms);
         Self::open(station, id, dir.to_owned(), created)
     }
 
-    fn open(station: &Arc<Station>, id: String, dir: PathBuf, created_ms: u64) -> Result<Self, ExamError> {
+    fn open(
+        station: &Arc<Station>,
+        id: String,
+        dir: PathBuf,
+        created_ms: u64,
+    ) -> Result<Self, ExamError> {
         let j = journal::Writer::open(&dir, &station.recipient, epoch())?;
-        Ok(Exam { station: station.clone(), id, dir, created_ms, journal: Arc::new(Mutex::new(Some(j))) })
+        Ok(Exam {
+            station: station.clone(),
+            id,
+            dir,
+            created_ms,
+            journal: Arc::new(Mutex::new(Some(j))),
+        })
     }
 
     /// The exam id.
@@ -99,7 +128,11 @@ impl Exam {
     /// A handle for recorder threads: create sealed files and journal events in this exam.
     /// Only reachable through a [`Capture`](crate::session::Capture) grant.
     pub(crate) fn handle(&self) -> ExamHandle {
-        ExamHandle { dir: self.dir.clone(), recipient: self.station.recipient.clone(), journal: self.journal.clone() }
+        ExamHandle {
+            dir: self.dir.clone(),
+            recipient: self.station.recipient.clone(),
+            journal: self.journal.clone(),
+        }
     }
 
     /// Appends an event to the journal (durable at the next sync).
@@ -124,10 +157,19 @@ impl Exam {
 
     /// Closes the journal and writes the signed manifest: the exam becomes a sealed bundle.
     pub fn seal(self, interrupted: bool) -> Result<PathBuf, ExamError> {
-        let ended = if interrupted { last_write_ms(&self.dir).unwrap_or_else(journal::now_ms) } else { journal::now_ms() };
+        let ended = if interrupted {
+            last_write_ms(&self.dir).unwrap_or_else(journal::now_ms)
+        } else {
+            journal::now_ms()
+        };
         let files = manifest::list_files(&self.dir)?;
-        let count = files.iter().filter(|f| f.as_str() != manifest::FILE).count();
-        self.record(Event::Sealing { files: count.min(u16::MAX as usize) as u16 })?;
+        let count = files
+            .iter()
+            .filter(|f| f.as_str() != manifest::FILE)
+            .count();
+        self.record(Event::Sealing {
+            files: count.min(u16::MAX as usize) as u16,
+        })?;
         let j = self
             .journal
             .lock()
@@ -171,9 +213,14 @@ pub(crate) struct ExamHandle {
 }
 
 impl ExamHandle {
-    fn with_journal<T>(&self, f: impl FnOnce(&mut journal::Writer) -> Result<T, bundle::Error>) -> Result<T, ExamError> {
+    fn with_journal<T>(
+        &self,
+        f: impl FnOnce(&mut journal::Writer) -> Result<T, bundle::Error>,
+    ) -> Result<T, ExamError> {
         let mut g = self.journal.lock().unwrap_or_else(|p| p.into_inner());
-        let j = g.as_mut().ok_or_else(|| bundle::Error::Format("journal already closed".into()))?;
+        let j = g
+            .as_mut()
+            .ok_or_else(|| bundle::Error::Format("journal already closed".into()))?;
         Ok(f(j)?)
     }
 

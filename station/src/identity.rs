@@ -16,7 +16,10 @@ pub fn jpeg(frame: &Frame) -> Result<Vec<u8>, ExamError> {
     let enc = jpeg_encoder::Encoder::new(&mut out, QUALITY);
     let (w, h) = (u16::try_from(frame.width), u16::try_from(frame.height));
     let (Ok(w), Ok(h)) = (w, h) else {
-        return Err(ExamError::Recorder(format!("still {}x{} too large for JPEG", frame.width, frame.height)));
+        return Err(ExamError::Recorder(format!(
+            "still {}x{} too large for JPEG",
+            frame.width, frame.height
+        )));
     };
     enc.encode(&frame.rgb, w, h, jpeg_encoder::ColorType::Rgb)
         .map_err(|e| ExamError::Recorder(format!("JPEG: {e}")))?;
@@ -24,15 +27,25 @@ pub fn jpeg(frame: &Frame) -> Result<Vec<u8>, ExamError> {
 }
 
 /// Captures one still of `kind` and seals it as `identity/<name>.jpg.sealed`.
-pub fn capture(grant: &Capture<'_>, camera: &mut dyn Camera, kind: Still, name: &str) -> Result<Frame, ExamError> {
-    let exam = grant
-        .exam()
-        .ok_or_else(|| ExamError::Recorder("identity stills need an exam in the Identity state".into()))?;
+pub fn capture(
+    grant: &Capture<'_>,
+    camera: &mut dyn Camera,
+    kind: Still,
+    name: &str,
+) -> Result<Frame, ExamError> {
+    let exam = grant.exam().ok_or_else(|| {
+        ExamError::Recorder("identity stills need an exam in the Identity state".into())
+    })?;
     let frame = camera.still(grant)?;
     let file = format!("identity/{name}.jpg.sealed");
     let mut w = exam.create_sealed(&file)?;
     w.append(&jpeg(&frame)?)?;
     w.finish()?;
-    exam.record_sync(Event::StillCaptured { kind, file: text(&file), width: frame.width, height: frame.height })?;
+    exam.record_sync(Event::StillCaptured {
+        kind,
+        file: text(&file),
+        width: frame.width,
+        height: frame.height,
+    })?;
     Ok(frame)
 }

@@ -25,7 +25,11 @@ pub fn measure(samples: &[i16]) -> Level {
         sum += (s as f64) * (s as f64);
     }
     let rms = (sum / samples.len().max(1) as f64).sqrt();
-    Level { rms_db: dbfs(rms), peak_db: dbfs(peak as f64), clipped }
+    Level {
+        rms_db: dbfs(rms),
+        peak_db: dbfs(peak as f64),
+        clipped,
+    }
 }
 
 #[cfg(test)]
@@ -36,7 +40,9 @@ mod tests {
     fn silence_tone_and_clipping() {
         let silence = measure(&[0; 480]);
         assert_eq!(silence.rms_db, -120.0);
-        let tone: Vec<i16> = (0..4800).map(|i| ((i as f32 * 0.0576).sin() * 16384.0) as i16).collect();
+        let tone: Vec<i16> = (0..4800)
+            .map(|i| ((i as f32 * 0.0576).sin() * 16384.0) as i16)
+            .collect();
         let l = measure(&tone);
         assert!((l.peak_db - -6.02).abs() < 0.1, "{l:?}");
         assert!((l.rms_db - -9.03).abs() < 0.2, "{l:?}");

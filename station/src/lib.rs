@@ -4,6 +4,7 @@
 //! and IT). Formats shared with the uplink and reviewers live in the `bundle` crate; board and
 //! site files in `board-config`. This crate holds no network code at all (promise P5).
 
+pub mod cli;
 pub mod devices;
 pub mod exam;
 pub mod identity;
@@ -15,4 +16,3 @@ pub mod session;
 pub mod simulate;
 pub mod station;
 pub mod storage;
-pub mod cli;

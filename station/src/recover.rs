@@ -47,8 +47,12 @@ pub fn recover(station: &Arc<Station>) -> Result<Vec<PathBuf>, ExamError> {
             }
         }
         let exam = Exam::reopen(station, &dir)?;
-        exam.record(Event::Recovered { lost_segments: damaged })?;
-        exam.record(Event::ExamEnded { reason: EndReason::Interrupted })?;
+        exam.record(Event::Recovered {
+            lost_segments: damaged,
+        })?;
+        exam.record(Event::ExamEnded {
+            reason: EndReason::Interrupted,
+        })?;
         let out = exam.seal(true)?;
         tracing::info!("recovered interrupted exam {}", out.display());
         sealed.push(out);

@@ -24,7 +24,11 @@ pub fn run(devices: &mut Devices, grant: &Capture<'_>) -> Vec<Check> {
             Ok(d) => (true, d),
             Err(d) => (false, d),
         };
-        out.push(Check { device, passed, detail });
+        out.push(Check {
+            device,
+            passed,
+            detail,
+        });
     };
     check(
         "camera",
@@ -39,7 +43,15 @@ pub fn run(devices: &mut Devices, grant: &Capture<'_>) -> Vec<Check> {
         devices
             .microphone
             .level(grant, 1000)
-            .map(|l| format!("{}: rms {:.1} dBFS, peak {:.1} dBFS, {} clipped", devices.microphone.name(), l.rms_db, l.peak_db, l.clipped))
+            .map(|l| {
+                format!(
+                    "{}: rms {:.1} dBFS, peak {:.1} dBFS, {} clipped",
+                    devices.microphone.name(),
+                    l.rms_db,
+                    l.peak_db,
+                    l.clipped
+                )
+            })
             .map_err(|e| e.to_string()),
     );
     check(
@@ -52,14 +64,32 @@ pub fn run(devices: &mut Devices, grant: &Capture<'_>) -> Vec<Check> {
     );
     check(
         "input",
-        devices.input.devices().map_err(|e| e.to_string()).and_then(|d| {
-            if d.iter().any(|d| d.keyboard) {
-                Ok(format!("{} device(s): {}", d.len(), d.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")))
-            } else {
-                Err("no keyboard found".into())
-            }
-        }),
+        devices
+            .input
+            .devices()
+            .map_err(|e| e.to_string())
+            .and_then(|d| {
+                if d.iter().any(|d| d.keyboard) {
+                    Ok(format!(
+                        "{} device(s): {}",
+                        d.len(),
+                        d.iter()
+                            .map(|d| d.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                } else {
+                    Err("no keyboard found".into())
+                }
+            }),
     );
-    check("indicator", devices.indicator.set_recording(false).map(|_| "LED off".to_string()).map_err(|e| e.to_string()));
+    check(
+        "indicator",
+        devices
+            .indicator
+            .set_recording(false)
+            .map(|_| "LED off".to_string())
+            .map_err(|e| e.to_string()),
+    );
     out
 }

@@ -103,14 +103,20 @@ impl<S> Session<S> {
     }
 
     fn to<T>(self, state: T) -> Session<T> {
-        Session { station: self.station, state }
+        Session {
+            station: self.station,
+            state,
+        }
     }
 }
 
 impl Session<Booting> {
     /// A station starting up.
     pub fn boot(station: Arc<Station>) -> Self {
-        Session { station, state: Booting }
+        Session {
+            station,
+            state: Booting,
+        }
     }
 
     /// Moves to the self-test.
@@ -123,7 +129,10 @@ impl Session<Booting> {
 impl Session<SelfTest> {
     /// A grant for device checks; nothing captured under it can be stored (no exam).
     pub fn capture(&self) -> Capture<'_> {
-        Capture { exam: None, _private: () }
+        Capture {
+            exam: None,
+            _private: (),
+        }
     }
 
     /// Self-test done: ready for a student.
@@ -138,13 +147,28 @@ impl Session<Ready> {
     pub fn check_in(self, student: &str) -> Result<Session<CheckIn>, Refused<Ready>> {
         let exam = match Exam::create(&self.station) {
             Ok(e) => e,
-            Err(error) => return Err(Refused { error, session: self }),
+            Err(error) => {
+                return Err(Refused {
+                    error,
+                    session: self,
+                })
+            }
         };
         let r = exam
-            .record_sync(Event::StateChanged { from: State::Ready, to: State::CheckIn })
-            .and_then(|_| exam.record_sync(Event::CheckedIn { student: text(student) }));
+            .record_sync(Event::StateChanged {
+                from: State::Ready,
+                to: State::CheckIn,
+            })
+            .and_then(|_| {
+                exam.record_sync(Event::CheckedIn {
+                    student: text(student),
+                })
+            });
         if let Err(error) = r {
-            return Err(Refused { error, session: self });
+            return Err(Refused {
+                error,
+                session: self,
+            });
         }
         Ok(self.to(CheckIn(exam)))
     }
@@ -165,34 +189,59 @@ exam_state!(CheckIn, Identity, ExamRunning, Finalizing);
 impl Session<CheckIn> {
     /// On to the identity stills.
     pub fn identity(self) -> Result<Session<Identity>, ExamError> {
-        self.state.0.record_sync(Event::StateChanged { from: State::CheckIn, to: State::Identity })?;
+        self.state.0.record_sync(Event::StateChanged {
+            from: State::CheckIn,
+            to: State::Identity,
+        })?;
         let exam = self.state.0;
-        Ok(Session { station: self.station, state: Identity(exam) })
+        Ok(Session {
+            station: self.station,
+            state: Identity(exam),
+        })
     }
 }
 
 impl Session<Identity> {
     /// A grant for identity stills, sealed into this exam's folder.
     pub fn capture(&self) -> Capture<'_> {
-        Capture { exam: Some(&self.state.0), _private: () }
+        Capture {
+            exam: Some(&self.state.0),
+            _private: (),
+        }
     }
 
     /// Starts the exam for `planned_secs` seconds, if there is room on disk for its recording.
     pub fn start_exam(self, planned_secs: u32) -> Result<Session<ExamRunning>, Refused<Identity>> {
         if let Err(error) = crate::storage::check_room(&self.station, planned_secs) {
-            return Err(Refused { error, session: self });
+            return Err(Refused {
+                error,
+                session: self,
+            });
         }
         let r = self
             .state
             .0
-            .record_sync(Event::StateChanged { from: State::Identity, to: State::ExamRunning })
-            .and_then(|_| self.state.0.record_sync(Event::ExamStarted { planned_secs }));
+            .record_sync(Event::StateChanged {
+                from: State::Identity,
+                to: State::ExamRunning,
+            })
+            .and_then(|_| {
+                self.state
+                    .0
+                    .record_sync(Event::ExamStarted { planned_secs })
+            });
         if let Err(error) = r {
-            return Err(Refused { error, session: self });
+            return Err(Refused {
+                error,
+                session: self,
+            });
         }
         let exam = self.state.0;
         exam.mark_started();
-        Ok(Session { station: self.station, state: ExamRunning(exam) })
+        Ok(Session {
+            station: self.station,
+            state: ExamRunning(exam),
+        })
     }
 }
 
@@ -200,15 +249,24 @@ impl Session<ExamRunning> {
     /// A grant for the recorder. It borrows the session: the exam cannot end before every
     /// grant is dropped.
     pub fn capture(&self) -> Capture<'_> {
-        Capture { exam: Some(&self.state.0), _private: () }
+        Capture {
+            exam: Some(&self.state.0),
+            _private: (),
+        }
     }
 
     /// Ends the exam (recording must have stopped: no grant can be alive here).
     pub fn end(self, reason: EndReason) -> Result<Session<Finalizing>, ExamError> {
         let exam = self.state.0;
         exam.record(Event::ExamEnded { reason })?;
-        exam.record_sync(Event::StateChanged { from: State::ExamRunning, to: State::Finalizing })?;
-        Ok(Session { station: self.station, state: Finalizing(exam) })
+        exam.record_sync(Event::StateChanged {
+            from: State::ExamRunning,
+            to: State::Finalizing,
+        })?;
+        Ok(Session {
+            station: self.station,
+            state: Finalizing(exam),
+        })
     }
 }
 
@@ -218,7 +276,13 @@ impl Session<Finalizing> {
         let Finalizing(exam) = self.state;
         let dir = exam.seal(false)?;
         tracing::info!("state: Finalizing -> Ready; sealed {}", dir.display());
-        Ok((Session { station: self.station, state: Ready }, dir))
+        Ok((
+            Session {
+                station: self.station,
+                state: Ready,
+            },
+            dir,
+        ))
     }
 }
 

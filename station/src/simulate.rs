@@ -25,7 +25,11 @@ pub struct Plan {
 }
 
 /// Runs a whole exam; returns the sealed bundle's folder.
-pub fn run(station: Arc<Station>, devices: &mut Devices, plan: &Plan) -> Result<PathBuf, ExamError> {
+pub fn run(
+    station: Arc<Station>,
+    devices: &mut Devices,
+    plan: &Plan,
+) -> Result<PathBuf, ExamError> {
     let session = Session::<Booting>::boot(station).self_test();
     for c in selftest::run(devices, &session.capture()) {
         tracing::info!(device = c.device, passed = c.passed, "{}", c.detail);
@@ -37,7 +41,12 @@ pub fn run(station: Arc<Station>, devices: &mut Devices, plan: &Plan) -> Result<
         let grant = session.capture();
         identity::capture(&grant, devices.camera.as_mut(), Still::PhotoId, "photo-id")?;
         for i in 0..plan.face_frames {
-            identity::capture(&grant, devices.camera.as_mut(), Still::Face, &format!("face-{i:02}"))?;
+            identity::capture(
+                &grant,
+                devices.camera.as_mut(),
+                Still::Face,
+                &format!("face-{i:02}"),
+            )?;
         }
     }
     let planned = plan.duration.as_secs().max(1) as u32;
@@ -46,7 +55,9 @@ pub fn run(station: Arc<Station>, devices: &mut Devices, plan: &Plan) -> Result<
     let mut recorder = crate::record::Recorder::start(session.capture(), devices)?;
     let until = Instant::now() + plan.duration;
     while Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(100).min(until.saturating_duration_since(Instant::now())));
+        std::thread::sleep(
+            Duration::from_millis(100).min(until.saturating_duration_since(Instant::now())),
+        );
         for s in devices.indicator.poll()? {
             session.exam().record_sync(match s {
                 Signal::CallButton => Event::CallButton,

@@ -50,11 +50,22 @@ impl Station {
     pub fn load(board: &Path, site: &Path, data_dir: &Path) -> Result<Self, LoadError> {
         let board_cfg = board_config::load_board(board)?;
         let site_cfg = board_config::load_site(site)?;
-        let recipient = Recipient::parse(&site_cfg.institution.recipient)
-            .map_err(|e| LoadError::Recipient { file: site.to_owned(), why: e.to_string() })?;
-        std::fs::create_dir_all(data_dir.join("spool")).map_err(|e| bundle::Error::io(data_dir, e))?;
+        let recipient = Recipient::parse(&site_cfg.institution.recipient).map_err(|e| {
+            LoadError::Recipient {
+                file: site.to_owned(),
+                why: e.to_string(),
+            }
+        })?;
+        std::fs::create_dir_all(data_dir.join("spool"))
+            .map_err(|e| bundle::Error::io(data_dir, e))?;
         let key = StationKey::load_or_create(&data_dir.join("station.key"))?;
-        Ok(Station { board: board_cfg, site: site_cfg, data_dir: data_dir.to_owned(), recipient, key })
+        Ok(Station {
+            board: board_cfg,
+            site: site_cfg,
+            data_dir: data_dir.to_owned(),
+            recipient,
+            key,
+        })
     }
 
     /// The spool: one folder per exam.

@@ -34,7 +34,10 @@ pub fn check_room(station: &Station, secs: u32) -> Result<(), ExamError> {
     let reserve = station.site.storage.min_free_mib * (1 << 20);
     let need = estimate(station, secs);
     if free < need + reserve {
-        return Err(ExamError::NoRoom { free_mib: free >> 20, need_mib: (need + reserve) >> 20 });
+        return Err(ExamError::NoRoom {
+            free_mib: free >> 20,
+            need_mib: (need + reserve) >> 20,
+        });
     }
     Ok(())
 }

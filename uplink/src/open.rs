@@ -23,7 +23,9 @@ pub enum OpenError {
     #[error("{0}")]
     Media(String),
     /// The journal does not end where the manifest says.
-    #[error("journal head {found} differs from the manifest's {expected}: the journal was changed")]
+    #[error(
+        "journal head {found} differs from the manifest's {expected}: the journal was changed"
+    )]
     JournalHead {
         /// From the manifest.
         expected: String,
@@ -80,10 +82,20 @@ pub struct Opened {
 fn entry(r: &Record) -> Entry {
     let v = serde_json::to_value(&r.event).unwrap_or(serde_json::Value::Null);
     let details = match v {
-        serde_json::Value::Object(mut m) if m.len() == 1 => m.values_mut().next().map(std::mem::take).unwrap_or_default(),
+        serde_json::Value::Object(mut m) if m.len() == 1 => m
+            .values_mut()
+            .next()
+            .map(std::mem::take)
+            .unwrap_or_default(),
         _ => serde_json::Value::Null,
     };
-    Entry { seq: r.seq, time: bundle::rfc3339(r.wall_ms), mono_ms: r.mono_ms, kind: r.event.kind(), details }
+    Entry {
+        seq: r.seq,
+        time: bundle::rfc3339(r.wall_ms),
+        mono_ms: r.mono_ms,
+        kind: r.event.kind(),
+        details,
+    }
 }
 
 /// Verifies `bundle_dir`, decrypts it with `identity` and writes the opened exam into `out`.
@@ -92,7 +104,10 @@ pub fn open(bundle_dir: &Path, identity: &Identity, out: &Path) -> Result<Opened
     std::fs::create_dir_all(out).map_err(|e| bundle::Error::io(out, e))?;
     let (records, head) = journal::read_all(bundle_dir, identity)?;
     if hex::encode(head) != manifest.journal_head {
-        return Err(OpenError::JournalHead { expected: manifest.journal_head.clone(), found: hex::encode(head) });
+        return Err(OpenError::JournalHead {
+            expected: manifest.journal_head.clone(),
+            found: hex::encode(head),
+        });
     }
     let timeline = Timeline {
         exam: manifest.exam.clone(),
@@ -109,14 +124,19 @@ pub fn open(bundle_dir: &Path, identity: &Identity, out: &Path) -> Result<Opened
     let mut stills = Vec::new();
     let mut streams: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for f in &manifest.files {
-        let Some(plain) = f.name.strip_suffix(".sealed") else { continue };
+        let Some(plain) = f.name.strip_suffix(".sealed") else {
+            continue;
+        };
         if plain.starts_with("identity/") {
             let dest = out.join(plain);
             decrypt_to(&bundle_dir.join(&f.name), identity, &dest, false)?;
             stills.push(dest);
         } else if let Some((stream, rest)) = plain.split_once('-') {
             let ext = rest.rsplit('.').next().unwrap_or("mkv");
-            streams.entry(format!("{stream}.{ext}")).or_default().push(&f.name);
+            streams
+                .entry(format!("{stream}.{ext}"))
+                .or_default()
+                .push(&f.name);
         }
     }
     let mut media = Vec::new();
@@ -130,10 +150,20 @@ pub fn open(bundle_dir: &Path, identity: &Identity, out: &Path) -> Result<Opened
         }
         media.push(dest);
     }
-    Ok(Opened { manifest, timeline, media, stills })
+    Ok(Opened {
+        manifest,
+        timeline,
+        media,
+        stills,
+    })
 }
 
-fn decrypt_to(src: &Path, identity: &Identity, dest: &Path, append: bool) -> Result<u64, OpenError> {
+fn decrypt_to(
+    src: &Path,
+    identity: &Identity,
+    dest: &Path,
+    append: bool,
+) -> Result<u64, OpenError> {
     if let Some(p) = dest.parent() {
         std::fs::create_dir_all(p).map_err(|e| bundle::Error::io(p, e))?;
     }
@@ -154,7 +184,13 @@ fn decrypt_to(src: &Path, identity: &Identity, dest: &Path, append: bool) -> Res
 const EBML: [u8; 4] = [0x1a, 0x45, 0xdf, 0xa3];
 
 /// Decrypts a stream's segments into one file per run (`.runN.<file>` in `out`).
-fn reassemble(dir: &Path, identity: &Identity, segs: &[&str], out: &Path, file: &str) -> Result<Vec<PathBuf>, OpenError> {
+fn reassemble(
+    dir: &Path,
+    identity: &Identity,
+    segs: &[&str],
+    out: &Path,
+    file: &str,
+) -> Result<Vec<PathBuf>, OpenError> {
     let mut runs: Vec<PathBuf> = Vec::new();
     for seg in segs {
         let mut r = seal::Reader::open(&dir.join(seg), identity)?;
@@ -164,11 +200,61 @@ fn reassemble(dir: &Path, identity: &Identity, segs: &[&str], out: &Path, file: 
             runs.push(out.join(format!(".run{}.{file}", runs.len())));
         }
         let path = runs.last().expect("a run exists");
-        let f = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| bundle::Error::io(path, e))?;
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| bundle::Error::io(path, e))?;
         let mut w = BufWriter::new(f);
-        w.write_all(&first).map_err(|e| bundle::Error::io(path, e))?;
+        w.write_all(&first)
+            .map_err(|e| bundle::Error::io(path, e))?;
         r.copy_to(&mut w)?;
         w.flush().map_err(|e| bundle::Error::io(path, e))?;
     }
     Ok(runs)
+}
+
+/// A short human summary: states passed, events by kind, files and sizes.
+pub fn summary(o: &Opened) -> String {
+    use std::fmt::Write as _;
+    let m = &o.manifest;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "exam {} from station {} ({}), {} .. {}",
+        m.exam,
+        m.station,
+        if m.interrupted {
+            "INTERRUPTED"
+        } else {
+            "completed"
+        },
+        m.started_at,
+        m.ended_at
+    );
+    let mut states = Vec::new();
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in &o.timeline.events {
+        *kinds.entry(e.kind).or_default() += 1;
+        if e.kind == "StateChanged" {
+            if states.is_empty() {
+                states.push(e.details["from"].as_str().unwrap_or("?").to_string());
+            }
+            states.push(e.details["to"].as_str().unwrap_or("?").to_string());
+        }
+    }
+    let _ = writeln!(s, "states: {}", states.join(" -> "));
+    let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    let _ = writeln!(
+        s,
+        "events: {} ({})",
+        o.timeline.events.len(),
+        kinds.join(", ")
+    );
+    let _ = writeln!(s, "files:");
+    for p in o.media.iter().chain(&o.stills) {
+        let size = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let _ = writeln!(s, "  {:>10} bytes  {}", size, p.display());
+    }
+    s
 }

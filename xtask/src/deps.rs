@@ -61,7 +61,11 @@ pub fn ensure(sets: &[&[&str]]) -> Result<(), String> {
             missing.join(", ")
         ));
     }
-    eprintln!("xtask: installing {} missing package(s): {}", missing.len(), missing.join(" "));
+    eprintln!(
+        "xtask: installing {} missing package(s): {}",
+        missing.len(),
+        missing.join(" ")
+    );
     crate::run::status(Command::new("apt-get").args(["update", "-q"]))?;
     crate::run::status(
         Command::new("apt-get")

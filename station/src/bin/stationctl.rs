@@ -86,16 +86,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&checks)?);
             } else {
                 for c in &checks {
-                    println!("{} {:<10} {}", if c.passed { "PASS" } else { "FAIL" }, c.device, c.detail);
+                    println!(
+                        "{} {:<10} {}",
+                        if c.passed { "PASS" } else { "FAIL" },
+                        c.device,
+                        c.detail
+                    );
                 }
             }
-            Ok(if checks.iter().all(|c| c.passed) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if checks.iter().all(|c| c.passed) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Cmd::Exam(ExamCmd::Simulate { duration, student }) => {
             let station = cli.paths.load()?;
             station::recover::recover(&station)?;
             let mut devices = station::devices::open(&station.board)?;
-            let plan = station::simulate::Plan { student, duration, face_frames: 3 };
+            let plan = station::simulate::Plan {
+                student,
+                duration,
+                face_frames: 3,
+            };
             let dir = station::simulate::run(station, &mut devices, &plan)?;
             println!("{}", dir.display());
             Ok(ExitCode::SUCCESS)
@@ -110,17 +123,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Cmd::Journal(JournalCmd::Verify { file }) => {
             let v = bundle::journal::verify(&file)?;
             match &v {
-                bundle::journal::Verdict::Intact { records } => println!("intact: {records} records"),
+                bundle::journal::Verdict::Intact { records } => {
+                    println!("intact: {records} records")
+                }
                 bundle::journal::Verdict::TornTail { good_records } => {
                     println!("torn tail: {good_records} good records, then an incomplete one")
                 }
-                bundle::journal::Verdict::Corrupt { index, reason } => println!("corrupt: record {index}: {reason}"),
+                bundle::journal::Verdict::Corrupt { index, reason } => {
+                    println!("corrupt: record {index}: {reason}")
+                }
             }
             Ok(ExitCode::from(v.exit_code() as u8))
         }
         Cmd::Bundle(BundleCmd::Verify { dir }) => match bundle::manifest::verify_bundle(&dir) {
             Ok(m) => {
-                println!("ok: exam {} from {}: {} files, signature valid", m.exam, m.station, m.files.len());
+                println!(
+                    "ok: exam {} from {}: {} files, signature valid",
+                    m.exam,
+                    m.station,
+                    m.files.len()
+                );
                 Ok(ExitCode::SUCCESS)
             }
             Err(e) => {

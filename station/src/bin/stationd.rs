@@ -16,7 +16,9 @@ struct Cli {
 
 /// Sends a state line to systemd's notify socket, if there is one.
 fn notify(state: &str) {
-    let Some(path) = std::env::var_os("NOTIFY_SOCKET") else { return };
+    let Some(path) = std::env::var_os("NOTIFY_SOCKET") else {
+        return;
+    };
     if let Ok(sock) = std::os::unix::net::UnixDatagram::unbound() {
         let _ = sock.send_to(state.as_bytes(), path);
     }
@@ -34,7 +36,12 @@ fn main() -> ExitCode {
         let session = station::session::Session::boot(station).self_test();
         let checks = station::selftest::run(&mut devices, &session.capture());
         for c in &checks {
-            tracing::info!(device = c.device, passed = c.passed, "selftest: {}", c.detail);
+            tracing::info!(
+                device = c.device,
+                passed = c.passed,
+                "selftest: {}",
+                c.detail
+            );
         }
         let _ready = session.ready();
         tracing::info!("state: Ready");

@@ -42,7 +42,11 @@ pub struct DeviceError {
 impl DeviceError {
     /// A new error.
     pub fn new(device: impl Into<String>, kind: ErrorKind, detail: impl Into<String>) -> Self {
-        DeviceError { device: device.into(), kind, detail: detail.into() }
+        DeviceError {
+            device: device.into(),
+            kind,
+            detail: detail.into(),
+        }
     }
 
     /// Maps an OS error on `device` to its kind; `group` names the group that grants access.
@@ -90,9 +94,19 @@ pub struct Frame {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     /// `v4l2src device=...` with caps.
-    V4l2 { device: String, format: String, width: u32, height: u32, framerate: u32 },
+    V4l2 {
+        device: String,
+        format: String,
+        width: u32,
+        height: u32,
+        framerate: u32,
+    },
     /// `alsasrc device=...`.
-    Alsa { device: String, channels: u32, rate: u32 },
+    Alsa {
+        device: String,
+        channels: u32,
+        rate: u32,
+    },
     /// A live test source (simulated board).
     Test { pattern: String },
     /// Frames pushed by the station (screen grabs through appsrc).

@@ -68,12 +68,32 @@ impl<'s> Recorder<'s> {
         let fps = board.display.screen_fps.max(1);
         let screen = devices.display.grab(&grant)?;
         let specs = [
-            Spec { stream: Stream::Camera, source: devices.camera.source(), pushed: Some((board.camera.width, board.camera.height, board.camera.framerate)) },
-            Spec { stream: Stream::Microphone, source: devices.microphone.source(), pushed: None },
-            Spec { stream: Stream::Screen, source: Source::Pushed, pushed: Some((screen.width, screen.height, fps)) },
+            Spec {
+                stream: Stream::Camera,
+                source: devices.camera.source(),
+                pushed: Some((
+                    board.camera.width,
+                    board.camera.height,
+                    board.camera.framerate,
+                )),
+            },
+            Spec {
+                stream: Stream::Microphone,
+                source: devices.microphone.source(),
+                pushed: None,
+            },
+            Spec {
+                stream: Stream::Screen,
+                source: Source::Pushed,
+                pushed: Some((screen.width, screen.height, fps)),
+            },
         ];
         let sync = Duration::from_secs(station.site.exam.sync_seconds.max(1) as u64);
-        let timing = Timing { flush: sync.min(Duration::from_secs(1)), sync, rotate: Duration::from_secs(station.site.exam.segment_seconds as u64) };
+        let timing = Timing {
+            flush: sync.min(Duration::from_secs(1)),
+            sync,
+            rotate: Duration::from_secs(station.site.exam.segment_seconds as u64),
+        };
         let clock = gst::SystemClock::obtain();
         let mut r = Recorder {
             exam: exam.handle(),
@@ -81,7 +101,15 @@ impl<'s> Recorder<'s> {
             encoders: board.encoders.clone(),
             timing,
             base: clock.time(),
-            slots: specs.into_iter().map(|spec| Slot { spec, running: None, next_index: 0, lost: None }).collect(),
+            slots: specs
+                .into_iter()
+                .map(|spec| Slot {
+                    spec,
+                    running: None,
+                    next_index: 0,
+                    lost: None,
+                })
+                .collect(),
             screen_every: Duration::from_millis(1000 / fps as u64),
             last_screen: Instant::now() - Duration::from_secs(10),
         };
@@ -101,7 +129,13 @@ impl<'s> Recorder<'s> {
     fn launch(&mut self, i: usize) -> Result<(), String> {
         let slot = &mut self.slots[i];
         let stream = slot.spec.stream;
-        let writer = Arc::new(Mutex::new(SegmentWriter::new(self.exam.clone(), stream, extension(stream), self.timing, slot.next_index)));
+        let writer = Arc::new(Mutex::new(SegmentWriter::new(
+            self.exam.clone(),
+            stream,
+            extension(stream),
+            self.timing,
+            slot.next_index,
+        )));
         let p = StreamPipeline::start(&slot.spec, &self.encoders, self.base, writer)?;
         slot.running = Some(p);
         Ok(())
@@ -115,7 +149,10 @@ impl<'s> Recorder<'s> {
             slot.next_index = p.close_writer()?;
         }
         slot.lost = Some(Instant::now());
-        self.exam.record_sync(Event::DeviceLost { device: device_of(slot.spec.stream), reason: text(reason) })
+        self.exam.record_sync(Event::DeviceLost {
+            device: device_of(slot.spec.stream),
+            reason: text(reason),
+        })
     }
 
     /// Call every ~100 ms: pushes screen frames, runs flush timers, notices lost sources and
@@ -129,16 +166,25 @@ impl<'s> Recorder<'s> {
                 Stream::Screen => Ok(()),
             };
             if let Some(p) = &self.slots[i].running {
-                let problem = health.as_ref().err().map(|e| e.to_string()).or_else(|| p.poll_error());
+                let problem = health
+                    .as_ref()
+                    .err()
+                    .map(|e| e.to_string())
+                    .or_else(|| p.poll_error());
                 match problem {
                     Some(why) => self.lose(i, &why)?,
                     None => p.tick()?,
                 }
-            } else if self.slots[i].lost.is_some_and(|t| t.elapsed() >= Duration::from_secs(1)) {
+            } else if self.slots[i]
+                .lost
+                .is_some_and(|t| t.elapsed() >= Duration::from_secs(1))
+            {
                 self.slots[i].lost = Some(Instant::now());
                 if health.is_ok() && self.launch(i).is_ok() {
                     self.slots[i].lost = None;
-                    self.exam.record_sync(Event::DeviceRestored { device: device_of(stream) })?;
+                    self.exam.record_sync(Event::DeviceRestored {
+                        device: device_of(stream),
+                    })?;
                 }
             }
         }
@@ -150,8 +196,16 @@ impl<'s> Recorder<'s> {
     }
 
     fn push_screen(&mut self, devices: &mut Devices) -> Result<(), ExamError> {
-        let Some(i) = self.slots.iter().position(|s| s.spec.stream == Stream::Screen) else { return Ok(()) };
-        let Some(p) = &self.slots[i].running else { return Ok(()) };
+        let Some(i) = self
+            .slots
+            .iter()
+            .position(|s| s.spec.stream == Stream::Screen)
+        else {
+            return Ok(());
+        };
+        let Some(p) = &self.slots[i].running else {
+            return Ok(());
+        };
         let frame = match devices.display.grab(&self.grant) {
             Ok(f) => f,
             Err(e) => return self.lose(i, &e.to_string()),

@@ -43,9 +43,9 @@ pub struct Spec {
 }
 
 fn make(factory: &str) -> Result<gst::Element, String> {
-    gst::ElementFactory::make(factory)
-        .build()
-        .map_err(|_| format!("GStreamer element `{factory}` is missing (install its plugin package)"))
+    gst::ElementFactory::make(factory).build().map_err(|_| {
+        format!("GStreamer element `{factory}` is missing (install its plugin package)")
+    })
 }
 
 fn set(e: &gst::Element, prop: &str, value: &str) {
@@ -103,7 +103,10 @@ fn video_encoder(enc: &Encoders, fps: u32) -> Result<Vec<gst::Element>, String> 
             vec![e]
         }
         VideoEncoder::Hardware => {
-            let name = enc.hardware_element.as_deref().ok_or("encoders.hardware_element is not set")?;
+            let name = enc
+                .hardware_element
+                .as_deref()
+                .ok_or("encoders.hardware_element is not set")?;
             vec![make(name)?, make("h264parse")?]
         }
     };
@@ -114,7 +117,16 @@ fn video_encoder(enc: &Encoders, fps: u32) -> Result<Vec<gst::Element>, String> 
 fn source_chain(spec: &Spec, enc: &Encoders) -> Result<Vec<gst::Element>, String> {
     let mut v = Vec::new();
     match (&spec.source, spec.stream) {
-        (Source::V4l2 { device, format, width, height, framerate }, _) => {
+        (
+            Source::V4l2 {
+                device,
+                format,
+                width,
+                height,
+                framerate,
+            },
+            _,
+        ) => {
             let src = make("v4l2src")?;
             set(&src, "device", device);
             let (caps, jpeg) = v4l2_caps(format, *width, *height, *framerate);
@@ -127,11 +139,20 @@ fn source_chain(spec: &Spec, enc: &Encoders) -> Result<Vec<gst::Element>, String
             v.extend(video_encoder(enc, *framerate)?);
             Ok(v)
         }
-        (Source::Alsa { device, channels, rate }, _) => {
+        (
+            Source::Alsa {
+                device,
+                channels,
+                rate,
+            },
+            _,
+        ) => {
             let src = make("alsasrc")?;
             set(&src, "device", device);
             v.push(src);
-            v.push(caps_filter(&format!("audio/x-raw,rate={rate},channels={channels}"))?);
+            v.push(caps_filter(&format!(
+                "audio/x-raw,rate={rate},channels={channels}"
+            ))?);
             audio_tail(v, enc)
         }
         (Source::Test { .. }, Stream::Microphone) => {
@@ -150,16 +171,19 @@ fn source_chain(spec: &Spec, enc: &Encoders) -> Result<Vec<gst::Element>, String
             set(&src, "is-live", "true");
             set(&src, "pattern", pattern);
             v.push(src);
-            v.push(caps_filter(&format!("video/x-raw,width={w},height={h},framerate={fps}/1"))?);
+            v.push(caps_filter(&format!(
+                "video/x-raw,width={w},height={h},framerate={fps}/1"
+            ))?);
             v.extend([make("videoconvert")?, make("queue")?]);
             v.extend(video_encoder(enc, fps)?);
             Ok(v)
         }
         (Source::Pushed, _) => {
             let (w, h, fps) = spec.pushed.ok_or("pushed stream without a frame size")?;
-            let caps: gst::Caps = format!("video/x-raw,format=RGB,width={w},height={h},framerate={fps}/1")
-                .parse()
-                .map_err(|_| "bad screen caps".to_string())?;
+            let caps: gst::Caps =
+                format!("video/x-raw,format=RGB,width={w},height={h},framerate={fps}/1")
+                    .parse()
+                    .map_err(|_| "bad screen caps".to_string())?;
             let src = gst_app::AppSrc::builder()
                 .caps(&caps)
                 .is_live(true)
@@ -176,14 +200,28 @@ fn source_chain(spec: &Spec, enc: &Encoders) -> Result<Vec<gst::Element>, String
 
 fn audio_tail(mut v: Vec<gst::Element>, enc: &Encoders) -> Result<Vec<gst::Element>, String> {
     let opus = make("opusenc")?;
-    set(&opus, "bitrate", &(enc.audio_bitrate_kbps * 1000).to_string());
-    v.extend([make("audioconvert")?, make("audioresample")?, make("queue")?, opus]);
+    set(
+        &opus,
+        "bitrate",
+        &(enc.audio_bitrate_kbps * 1000).to_string(),
+    );
+    v.extend([
+        make("audioconvert")?,
+        make("audioresample")?,
+        make("queue")?,
+        opus,
+    ]);
     Ok(v)
 }
 
 impl StreamPipeline {
     /// Builds and starts the pipeline of `spec`, feeding `writer`.
-    pub fn start(spec: &Spec, enc: &Encoders, base_time: gst::ClockTime, writer: Arc<Mutex<SegmentWriter>>) -> Result<Self, String> {
+    pub fn start(
+        spec: &Spec,
+        enc: &Encoders,
+        base_time: gst::ClockTime,
+        writer: Arc<Mutex<SegmentWriter>>,
+    ) -> Result<Self, String> {
         let mut chain = source_chain(spec, enc)?;
         let mux = make("matroskamux")?;
         set(&mux, "streamable", "true");
@@ -192,7 +230,8 @@ impl StreamPipeline {
         chain.push(sink.clone().upcast());
         let pipeline = gst::Pipeline::with_name(spec.stream.name());
         pipeline.add_many(&chain).map_err(|e| e.to_string())?;
-        gst::Element::link_many(&chain).map_err(|e| format!("{}: cannot link pipeline: {e}", spec.stream.name()))?;
+        gst::Element::link_many(&chain)
+            .map_err(|e| format!("{}: cannot link pipeline: {e}", spec.stream.name()))?;
         let failure = Arc::new(Mutex::new(None));
         let (w, f) = (writer.clone(), failure.clone());
         sink.set_callbacks(
@@ -202,9 +241,13 @@ impl StreamPipeline {
                     let buf = sample.buffer().ok_or(gst::FlowError::Error)?;
                     let map = buf.map_readable().map_err(|_| gst::FlowError::Error)?;
                     let flags = buf.flags();
-                    let boundary = !flags.intersects(gst::BufferFlags::DELTA_UNIT | gst::BufferFlags::HEADER);
+                    let boundary =
+                        !flags.intersects(gst::BufferFlags::DELTA_UNIT | gst::BufferFlags::HEADER);
                     let pts_ms = buf.pts().map(|t| t.mseconds()).unwrap_or(0);
-                    let r = w.lock().unwrap_or_else(|p| p.into_inner()).push(&map, boundary, pts_ms);
+                    let r = w
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(&map, boundary, pts_ms);
                     r.map_err(|e| {
                         *f.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
                         gst::FlowError::Error
@@ -213,25 +256,44 @@ impl StreamPipeline {
                 })
                 .build(),
         );
-        let appsrc = chain.first().and_then(|e| e.clone().downcast::<gst_app::AppSrc>().ok());
+        let appsrc = chain
+            .first()
+            .and_then(|e| e.clone().downcast::<gst_app::AppSrc>().ok());
         pipeline.use_clock(Some(&gst::SystemClock::obtain()));
         pipeline.set_start_time(gst::ClockTime::NONE);
         pipeline.set_base_time(base_time);
-        pipeline
-            .set_state(gst::State::Playing)
-            .map_err(|_| format!("{}: pipeline refused to start{}", spec.stream.name(), first_error(&pipeline)))?;
-        Ok(StreamPipeline { stream: spec.stream, pipeline, writer, appsrc, failure })
+        pipeline.set_state(gst::State::Playing).map_err(|_| {
+            format!(
+                "{}: pipeline refused to start{}",
+                spec.stream.name(),
+                first_error(&pipeline)
+            )
+        })?;
+        Ok(StreamPipeline {
+            stream: spec.stream,
+            pipeline,
+            writer,
+            appsrc,
+            failure,
+        })
     }
 
     /// Pushes one grabbed RGB frame (screen stream).
     pub fn push_frame(&self, rgb: Vec<u8>) -> Result<(), String> {
         let src = self.appsrc.as_ref().ok_or("not a pushed stream")?;
-        src.push_buffer(gst::Buffer::from_mut_slice(rgb)).map(|_| ()).map_err(|e| format!("screen: {e:?}"))
+        src.push_buffer(gst::Buffer::from_mut_slice(rgb))
+            .map(|_| ())
+            .map_err(|e| format!("screen: {e:?}"))
     }
 
     /// An error the pipeline reported since the last call, if any.
     pub fn poll_error(&self) -> Option<String> {
-        if let Some(e) = self.failure.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        if let Some(e) = self
+            .failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
             return Some(format!("writing segments failed: {e}"));
         }
         let bus = self.pipeline.bus()?;
@@ -239,7 +301,11 @@ impl StreamPipeline {
             match msg.view() {
                 gst::MessageView::Error(e) => {
                     let who = e.src().map(|s| s.name().to_string()).unwrap_or_default();
-                    return Some(format!("{who}: {} ({})", e.error(), e.debug().unwrap_or_default()));
+                    return Some(format!(
+                        "{who}: {} ({})",
+                        e.error(),
+                        e.debug().unwrap_or_default()
+                    ));
                 }
                 _ => return Some("stream ended unexpectedly".into()),
             }
@@ -264,7 +330,10 @@ impl StreamPipeline {
             }
         }
         if let Some(bus) = self.pipeline.bus() {
-            let _ = bus.timed_pop_filtered(gst::ClockTime::from_mseconds(wait.as_millis() as u64), &[gst::MessageType::Eos, gst::MessageType::Error]);
+            let _ = bus.timed_pop_filtered(
+                gst::ClockTime::from_mseconds(wait.as_millis() as u64),
+                &[gst::MessageType::Eos, gst::MessageType::Error],
+            );
         }
         self.abort();
         self.close_writer().map(|_| ())
@@ -287,7 +356,11 @@ fn first_error(p: &gst::Pipeline) -> String {
     p.bus()
         .and_then(|b| b.pop_filtered(&[gst::MessageType::Error]))
         .and_then(|m| match m.view() {
-            gst::MessageView::Error(e) => Some(format!(": {} ({})", e.error(), e.debug().unwrap_or_default())),
+            gst::MessageView::Error(e) => Some(format!(
+                ": {} ({})",
+                e.error(),
+                e.debug().unwrap_or_default()
+            )),
             _ => None,
         })
         .unwrap_or_default()

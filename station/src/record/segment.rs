@@ -50,9 +50,25 @@ pub fn file_name(stream: Stream, index: u32, ext: &str) -> String {
 impl SegmentWriter {
     /// A writer for `stream` whose files end in `.{ext}.sealed`; numbering continues after
     /// `first_index` (a resumed source starts a new run in a new file).
-    pub(crate) fn new(exam: ExamHandle, stream: Stream, ext: &'static str, timing: Timing, first_index: u32) -> Self {
+    pub(crate) fn new(
+        exam: ExamHandle,
+        stream: Stream,
+        ext: &'static str,
+        timing: Timing,
+        first_index: u32,
+    ) -> Self {
         let now = Instant::now();
-        SegmentWriter { exam, stream, ext, timing, next_index: first_index, current: None, pending: Vec::with_capacity(1 << 20), last_flush: now, last_sync: now }
+        SegmentWriter {
+            exam,
+            stream,
+            ext,
+            timing,
+            next_index: first_index,
+            current: None,
+            pending: Vec::with_capacity(1 << 20),
+            last_flush: now,
+            last_sync: now,
+        }
     }
 
     /// The index the next segment file will get.
@@ -102,8 +118,17 @@ impl SegmentWriter {
         let index = self.next_index;
         let file = file_name(self.stream, index, self.ext);
         let w = self.exam.create_sealed(&file)?;
-        self.exam.record_sync(Event::SegmentOpened { stream: self.stream, index, file: text(&file), pts_ms })?;
-        self.current = Some(Open { w, index, opened: Instant::now() });
+        self.exam.record_sync(Event::SegmentOpened {
+            stream: self.stream,
+            index,
+            file: text(&file),
+            pts_ms,
+        })?;
+        self.current = Some(Open {
+            w,
+            index,
+            opened: Instant::now(),
+        });
         self.next_index += 1;
         Ok(())
     }
@@ -114,7 +139,11 @@ impl SegmentWriter {
         if let Some(o) = self.current.take() {
             let bytes = o.w.bytes();
             o.w.finish()?;
-            self.exam.record(Event::SegmentClosed { stream: self.stream, index: o.index, bytes })?;
+            self.exam.record(Event::SegmentClosed {
+                stream: self.stream,
+                index: o.index,
+                bytes,
+            })?;
         }
         Ok(())
     }

@@ -49,19 +49,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Keygen { out } => {
             let id = bundle::keys::Identity::generate();
             let recipient = id.recipient().to_string();
-            let text = format!("# exam station institution identity\n# public key: {recipient}\n{}\n", id.to_secret_string());
+            let text = format!(
+                "# exam station institution identity\n# public key: {recipient}\n{}\n",
+                id.to_secret_string()
+            );
             bundle::fsutil::write_private(&out, text.as_bytes())?;
             println!("{recipient}");
         }
-        Cmd::Open { bundle: dir, identity, out } => {
+        Cmd::Open {
+            bundle: dir,
+            identity,
+            out,
+        } => {
             let id = bundle::keys::Identity::load(&identity)?;
             let opened = uplink::open::open(&dir, &id, &out)?;
-            let m = &opened.manifest;
-            println!("exam {} from station {}: {} events, interrupted: {}", m.exam, m.station, opened.timeline.events.len(), m.interrupted);
-            for p in opened.media.iter().chain(&opened.stills) {
-                println!("  {}", p.display());
-            }
-            println!("  {}", out.join("timeline.json").display());
+            print!("{}", uplink::open::summary(&opened));
+            println!("timeline: {}", out.join("timeline.json").display());
         }
     }
     Ok(())

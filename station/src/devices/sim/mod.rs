@@ -8,7 +8,10 @@ mod pattern;
 
 use std::sync::{Arc, Mutex};
 
-use super::{Camera, Capture, DeviceError, Devices, Display, ErrorKind, Frame, Indicator, Input, InputDevice, Level, Microphone, Result, Signal, Source};
+use super::{
+    Camera, Capture, DeviceError, Devices, Display, ErrorKind, Frame, Indicator, Input,
+    InputDevice, Level, Microphone, Result, Signal, Source,
+};
 
 /// Faults and signals injected into simulated devices.
 #[derive(Debug, Default)]
@@ -38,8 +41,16 @@ pub fn open_with(board: &board_config::Board, faults: Faults) -> Devices {
             tick: 0,
             faults: faults.clone(),
         }),
-        microphone: Box::new(SimMicrophone { rate: board.microphone.rate }),
-        display: Box::new(SimDisplay { fb: Frame { width: w, height: h, rgb: vec![0; (w * h * 3) as usize] } }),
+        microphone: Box::new(SimMicrophone {
+            rate: board.microphone.rate,
+        }),
+        display: Box::new(SimDisplay {
+            fb: Frame {
+                width: w,
+                height: h,
+                rgb: vec![0; (w * h * 3) as usize],
+            },
+        }),
         indicator: Box::new(SimIndicator { led: false, faults }),
         input: Box::new(SimInput),
     }
@@ -69,7 +80,11 @@ impl Camera for SimCamera {
     fn control(&mut self, name: &str) -> Result<i64> {
         match name {
             "brightness" => Ok(self.brightness),
-            _ => Err(DeviceError::new("sim camera", ErrorKind::Unsupported, format!("no control `{name}`"))),
+            _ => Err(DeviceError::new(
+                "sim camera",
+                ErrorKind::Unsupported,
+                format!("no control `{name}`"),
+            )),
         }
     }
     fn set_control(&mut self, name: &str, value: i64) -> Result<i64> {
@@ -78,8 +93,17 @@ impl Camera for SimCamera {
         Ok(self.brightness)
     }
     fn present(&mut self) -> Result<()> {
-        if self.faults.lock().map(|f| f.camera_unplugged).unwrap_or(false) {
-            return Err(DeviceError::new("sim camera", ErrorKind::Removed, "camera unplugged"));
+        if self
+            .faults
+            .lock()
+            .map(|f| f.camera_unplugged)
+            .unwrap_or(false)
+        {
+            return Err(DeviceError::new(
+                "sim camera",
+                ErrorKind::Removed,
+                "camera unplugged",
+            ));
         }
         Ok(())
     }
@@ -89,7 +113,9 @@ impl Camera for SimCamera {
         Ok(pattern::test_card(self.width, self.height, self.tick))
     }
     fn source(&self) -> Source {
-        Source::Test { pattern: "smpte".into() }
+        Source::Test {
+            pattern: "smpte".into(),
+        }
     }
 }
 
@@ -107,12 +133,17 @@ impl Microphone for SimMicrophone {
     fn level(&mut self, _grant: &Capture<'_>, ms: u32) -> Result<Level> {
         let n = (self.rate as u64 * ms as u64 / 1000).max(1) as usize;
         let samples: Vec<i16> = (0..n)
-            .map(|i| ((i as f32 * 440.0 * std::f32::consts::TAU / self.rate as f32).sin() * 8000.0) as i16)
+            .map(|i| {
+                ((i as f32 * 440.0 * std::f32::consts::TAU / self.rate as f32).sin() * 8000.0)
+                    as i16
+            })
             .collect();
         Ok(crate::level::measure(&samples))
     }
     fn source(&self) -> Source {
-        Source::Test { pattern: "sine".into() }
+        Source::Test {
+            pattern: "sine".into(),
+        }
     }
 }
 
@@ -133,7 +164,11 @@ impl Display for SimDisplay {
     }
     fn show(&mut self, frame: &Frame) -> Result<()> {
         if (frame.width, frame.height) != (self.fb.width, self.fb.height) {
-            return Err(DeviceError::new("sim display", ErrorKind::Unsupported, "frame size differs from the mode"));
+            return Err(DeviceError::new(
+                "sim display",
+                ErrorKind::Unsupported,
+                "frame size differs from the mode",
+            ));
         }
         self.fb.rgb.copy_from_slice(&frame.rgb);
         Ok(())
@@ -154,7 +189,11 @@ impl Indicator for SimIndicator {
         Ok(())
     }
     fn poll(&mut self) -> Result<Vec<Signal>> {
-        Ok(self.faults.lock().map(|mut f| std::mem::take(&mut f.signals)).unwrap_or_default())
+        Ok(self
+            .faults
+            .lock()
+            .map(|mut f| std::mem::take(&mut f.signals))
+            .unwrap_or_default())
     }
 }
 
@@ -162,6 +201,11 @@ struct SimInput;
 
 impl Input for SimInput {
     fn devices(&mut self) -> Result<Vec<InputDevice>> {
-        Ok(vec![InputDevice { node: "sim:keyboard".into(), name: "simulated keyboard".into(), keyboard: true, pointer: false }])
+        Ok(vec![InputDevice {
+            node: "sim:keyboard".into(),
+            name: "simulated keyboard".into(),
+            keyboard: true,
+            pointer: false,
+        }])
     }
 }

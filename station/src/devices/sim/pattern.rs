@@ -19,7 +19,11 @@ pub fn test_card(width: u32, height: u32, tick: u32) -> Frame {
     let bar_x = (tick as usize * 8) % w.max(1);
     for y in 0..h {
         for x in 0..w {
-            let c = if x.abs_diff(bar_x) < 4 { [255, 255, 255] } else { BARS[x * 7 / w.max(1)] };
+            let c = if x.abs_diff(bar_x) < 4 {
+                [255, 255, 255]
+            } else {
+                BARS[x * 7 / w.max(1)]
+            };
             rgb[(y * w + x) * 3..][..3].copy_from_slice(&c);
         }
     }

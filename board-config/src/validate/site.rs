@@ -1,0 +1,427 @@
+//! Rules of site files, above all the residency promise: recordings go to Canada only.
+
+use super::{in_range, invalid, is_name, missing, not_empty, shown, Check};
+use crate::net::{is_loopback_host, url_parts};
+use crate::path::FieldPath;
+use crate::recipient;
+use crate::site::{
+    ExamPolicy, Institution, Site, StationId, Uplink, UplinkBackend, CANADIAN_REGIONS,
+};
+use crate::suggest::did_you_mean;
+
+/// Modifiers allowed in `exam.blocked_combinations`.
+const MODIFIERS: &[&str] = &["Ctrl", "Alt", "Shift", "Super"];
+
+/// Named keys allowed as the last part of a combination (besides A-Z, 0-9 and F1-F24).
+const NAMED_KEYS: &[&str] = &[
+    "Tab",
+    "Escape",
+    "Enter",
+    "Space",
+    "Backspace",
+    "Delete",
+    "Insert",
+    "Home",
+    "End",
+    "PageUp",
+    "PageDown",
+    "Left",
+    "Right",
+    "Up",
+    "Down",
+    "Print",
+    "Minus",
+    "Equal",
+    "Comma",
+    "Period",
+    "Slash",
+    "Backslash",
+    "Semicolon",
+    "Apostrophe",
+    "Grave",
+    "LeftBracket",
+    "RightBracket",
+];
+
+/// Checks every rule of a site file; the first problem found is returned.
+pub(crate) fn site(s: &Site) -> Check {
+    station(&s.station)?;
+    institution(&s.institution)?;
+    exam(&s.exam)?;
+    uplink(&s.uplink)
+}
+
+fn station(s: &StationId) -> Check {
+    if !is_name(&s.id, 40, |c| {
+        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
+    }) {
+        return Err(invalid(
+            FieldPath::of("station.id"),
+            format!("station id {} is not valid", shown(&s.id)),
+            "valid: 1 to 40 of lowercase letters a-z, digits and `-`, e.g. \"hall-b-07\"",
+        ));
+    }
+    not_empty(
+        &FieldPath::of("station.location"),
+        &s.location,
+        "\"Hall B, seat 7\"",
+    )
+}
+
+fn institution(i: &Institution) -> Check {
+    not_empty(
+        &FieldPath::of("institution.name"),
+        &i.name,
+        "\"Example University\"",
+    )?;
+    recipient::check(&i.recipient).map_err(|why| {
+        invalid(
+            FieldPath::of("institution.recipient"),
+            format!("{} is not an age X25519 recipient: {why}", shown(&i.recipient)),
+            "valid: the institution's public key as printed by `age-keygen` or `examctl keygen`: age1 followed by 58 characters",
+        )
+    })
+}
+
+/// Whether `pattern` is `host.name` or `*.host.name` (lowercase DNS labels).
+fn is_host_pattern(pattern: &str) -> bool {
+    let host = pattern.strip_prefix("*.").unwrap_or(pattern);
+    host.len() <= 253
+        && host.split('.').all(|label| {
+            is_name(label, 63, |c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
+            }) && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
+/// Whether `key` can end a key combination.
+fn is_key(key: &str) -> bool {
+    let single = key.len() == 1
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    let function = key
+        .strip_prefix('F')
+        .and_then(|n| n.parse::<u8>().ok())
+        .is_some_and(|n| (1..=24).contains(&n) && !key.starts_with("F0"));
+    single || function || NAMED_KEYS.contains(&key)
+}
+
+/// Checks one `Mod+...+Key` combination; the error is (message, hint).
+fn combination(combo: &str) -> Result<(), (String, String)> {
+    let parts: Vec<&str> = combo.split('+').collect();
+    let Some((key, modifiers)) = parts.split_last() else {
+        return Err((format!("{} is empty", shown(combo)), String::new()));
+    };
+    let modifier_hint = || {
+        "valid: one or more of Ctrl, Alt, Shift, Super, then a key, e.g. \"Ctrl+Shift+I\", \"Alt+F4\"".to_owned()
+    };
+    if modifiers.is_empty() {
+        return Err((format!("{} has no modifier", shown(combo)), modifier_hint()));
+    }
+    for (i, m) in modifiers.iter().enumerate() {
+        if !MODIFIERS.contains(m) {
+            let mut hint = modifier_hint();
+            if let Some(best) = did_you_mean(m, MODIFIERS) {
+                hint.push_str(&format!(" (did you mean `{best}`?)"));
+            }
+            return Err((format!("`{m}` in {} is not a modifier", shown(combo)), hint));
+        }
+        if modifiers[..i].contains(m) {
+            return Err((
+                format!("`{m}` appears twice in {}", shown(combo)),
+                modifier_hint(),
+            ));
+        }
+    }
+    if !is_key(key) {
+        return Err((
+            format!("`{key}` in {} is not a key name", shown(combo)),
+            format!("valid keys: A-Z, 0-9, F1-F24, {}", NAMED_KEYS.join(", ")),
+        ));
+    }
+    Ok(())
+}
+
+fn exam(e: &ExamPolicy) -> Check {
+    let allowlist = FieldPath::of("exam.allowlist");
+    if e.allowlist.is_empty() {
+        return Err(invalid(
+            allowlist,
+            "`exam.allowlist` is empty: the exam shell could open nothing",
+            "list the exam's hosts, e.g. allowlist = [\"exam.example.ca\", \"*.lms.example.ca\"]",
+        ));
+    }
+    for (i, pattern) in e.allowlist.iter().enumerate() {
+        if !is_host_pattern(pattern) {
+            return Err(invalid(
+                allowlist.index(i),
+                format!("{} is not a host pattern", shown(pattern)),
+                "valid: a host name \"exam.example.ca\" or \"*.example.ca\" for its subdomains; lowercase, no scheme, port or path",
+            ));
+        }
+    }
+    for (i, combo) in e.blocked_combinations.iter().enumerate() {
+        if let Err((message, hint)) = combination(combo) {
+            return Err(invalid(
+                FieldPath::of("exam.blocked_combinations").index(i),
+                message,
+                hint,
+            ));
+        }
+    }
+    in_range(
+        "exam.segment_seconds",
+        e.segment_seconds,
+        10,
+        600,
+        "seconds",
+    )?;
+    in_range("exam.sync_seconds", e.sync_seconds, 1, 10, "seconds")
+}
+
+fn absolute_path(path: &str, value: &str, example: &str) -> Check {
+    if value.starts_with('/') && !value.split('/').any(|s| s == "..") {
+        return Ok(());
+    }
+    Err(invalid(
+        FieldPath::of(path),
+        format!("`{path}` = {} is not an absolute path", shown(value)),
+        format!("valid: an absolute path without `..`, e.g. \"{example}\""),
+    ))
+}
+
+fn uplink(u: &Uplink) -> Check {
+    if u.residency != "CA" {
+        return Err(invalid(
+            FieldPath::of("uplink.residency"),
+            format!(
+                "residency {} is not allowed: recordings are stored in Canada only",
+                shown(&u.residency)
+            ),
+            "valid: \"CA\"",
+        ));
+    }
+    if u.prefix.starts_with('/')
+        || u.prefix.split('/').any(|s| s == "..")
+        || u.prefix.chars().any(char::is_control)
+    {
+        return Err(invalid(
+            FieldPath::of("uplink.prefix"),
+            format!("prefix {} is not a valid key prefix", shown(&u.prefix)),
+            "valid: a relative key prefix without leading `/` or `..`, e.g. \"stations/hall-b-07\", or \"\"",
+        ));
+    }
+    in_range(
+        "uplink.part_size_mib",
+        u.part_size_mib,
+        5,
+        512,
+        "MiB; S3 parts are at least 5 MiB",
+    )?;
+    in_range(
+        "uplink.start_jitter_seconds",
+        u.start_jitter_seconds,
+        0,
+        3600,
+        "seconds",
+    )?;
+    match u.backend {
+        UplinkBackend::S3 => s3(u),
+        UplinkBackend::Folder => match &u.folder {
+            None => Err(missing(
+                FieldPath::of("uplink.folder"),
+                "`backend = \"folder\"` needs `folder`",
+                "add `folder = \"/mnt/exam-archive\"` (a mounted folder in Canada)",
+            )),
+            Some(folder) => absolute_path("uplink.folder", folder, "/mnt/exam-archive"),
+        },
+    }
+}
+
+/// A field that backend s3 requires.
+fn required<'a>(
+    value: &'a Option<String>,
+    name: &str,
+    example: &str,
+) -> Result<&'a str, super::Problem> {
+    value.as_deref().ok_or_else(|| {
+        missing(
+            FieldPath::of("uplink").key(name),
+            format!("`backend = \"s3\"` needs `{name}`"),
+            format!("add `{name} = {example}`"),
+        )
+    })
+}
+
+fn s3(u: &Uplink) -> Check {
+    let endpoint = required(
+        &u.endpoint,
+        "endpoint",
+        "\"https://s3.ca-central-1.amazonaws.com\"",
+    )?;
+    let region = required(&u.region, "region", "\"ca-central-1\"")?;
+    let bucket = required(&u.bucket, "bucket", "\"example-exam-recordings\"")?;
+    let credentials = required(
+        &u.credentials_file,
+        "credentials_file",
+        "\"/data/credentials/uplink.toml\"",
+    )?;
+
+    let endpoint_path = FieldPath::of("uplink.endpoint");
+    let Some(url) = url_parts(endpoint)
+        .filter(|p| !p.host.chars().any(|c| c.is_whitespace() || c.is_control()))
+    else {
+        return Err(invalid(
+            endpoint_path,
+            format!("endpoint {} is not a URL", shown(endpoint)),
+            "valid: an https:// URL, e.g. \"https://s3.ca-central-1.amazonaws.com\"",
+        ));
+    };
+    let loopback = is_loopback_host(url.host);
+    match url.scheme {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(invalid(
+                endpoint_path,
+                format!(
+                    "plain http to {} would send recordings unprotected",
+                    url.host
+                ),
+                "valid: https://...; http:// only to a loopback host (127.0.0.1, localhost, [::1])",
+            ))
+        }
+        other => {
+            return Err(invalid(
+                endpoint_path,
+                format!("endpoint scheme `{other}` is not https"),
+                "valid: an https:// URL, e.g. \"https://s3.ca-central-1.amazonaws.com\"",
+            ))
+        }
+    }
+
+    let region_path = FieldPath::of("uplink.region");
+    let host = url.host.to_ascii_lowercase();
+    let aws = host == "amazonaws.com" || host.ends_with(".amazonaws.com");
+    if u.on_premises {
+        if !is_name(region, 64, |c| {
+            c.is_ascii_alphanumeric() || c == '-' || c == '_'
+        }) {
+            return Err(invalid(
+                region_path,
+                format!("region {} is not a region name", shown(region)),
+                "valid: the store's region name, letters, digits, `-`, `_`, e.g. \"campus-1\"",
+            ));
+        }
+        if aws {
+            return Err(invalid(
+                endpoint_path,
+                format!("{} is AWS, not on premises", url.host),
+                "for AWS set `on_premises = false` and a Canadian region; for an on-campus store give its own URL",
+            ));
+        }
+    } else {
+        if !CANADIAN_REGIONS.contains(&region) {
+            return Err(invalid(
+                region_path,
+                format!("region {} is not a Canadian region: recordings are stored in Canada only", shown(region)),
+                format!(
+                    "valid: {}; or set `on_premises = true` for the institution's own store in Canada",
+                    CANADIAN_REGIONS.join(", ")
+                ),
+            ));
+        }
+        // The endpoint must reach that region: an AWS host in it, or a loopback test store.
+        let in_region = aws && host.split('.').any(|label| label == region);
+        if !loopback && !in_region {
+            return Err(invalid(
+                endpoint_path,
+                format!("endpoint host {} is not AWS S3 in {region}", url.host),
+                format!(
+                    "valid: https://s3.{region}.amazonaws.com; or set `on_premises = true` for the institution's own store in Canada"
+                ),
+            ));
+        }
+    }
+
+    let bucket_ok = is_name(bucket, 63, |c| {
+        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.'
+    }) && bucket.len() >= 3
+        && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && bucket.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if !bucket_ok {
+        return Err(invalid(
+            FieldPath::of("uplink.bucket"),
+            format!("bucket {} is not a valid bucket name", shown(bucket)),
+            "valid: 3 to 63 of lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit",
+        ));
+    }
+    absolute_path(
+        "uplink.credentials_file",
+        credentials,
+        "/data/credentials/uplink.toml",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_patterns() {
+        for ok in [
+            "exam.example.ca",
+            "*.lms.example.ca",
+            "localhost",
+            "a-b.c1.ca",
+        ] {
+            assert!(is_host_pattern(ok), "{ok}");
+        }
+        for bad in [
+            "https://exam.example.ca",
+            "exam.example.ca/x",
+            "*",
+            "*.",
+            "a..b",
+            "-a.ca",
+            "Exam.ca",
+            "a.*.ca",
+            "exam.example.ca:443",
+            "",
+        ] {
+            assert!(!is_host_pattern(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn combinations() {
+        for ok in [
+            "Ctrl+Shift+I",
+            "Alt+F4",
+            "Super+L",
+            "Ctrl+Alt+Delete",
+            "Ctrl+1",
+            "Alt+Tab",
+        ] {
+            assert_eq!(combination(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "I",
+            "Ctrl",
+            "Ctrl+",
+            "Ctl+C",
+            "Ctrl+Ctrl+C",
+            "Ctrl+F25",
+            "Ctrl+F0",
+            "Ctrl+c",
+            "Ctrl+Shift+Banana",
+            "",
+        ] {
+            assert!(combination(bad).is_err(), "{bad}");
+        }
+        let (_, hint) = combination("Ctl+C").unwrap_err();
+        assert!(hint.ends_with("(did you mean `Ctrl`?)"), "{hint}");
+    }
+}

@@ -1,0 +1,124 @@
+//! `cargo xtask demo`: the main job on embedded defaults.
+//!
+//! Makes a demo institution key and site config, runs a whole simulated exam on the simulated
+//! board (check-in, identity stills, recording, seal), then opens the sealed bundle with the
+//! institution's key and prints what it holds. Everything lands under `target/demo/`:
+//! `institution.key`, `site.toml`, `station/` (the station's data folder) and
+//! `opened/<exam-id>/`.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::{deps, run};
+
+/// Seconds of the demo exam (override: `cargo xtask demo --duration 60s`).
+const DEFAULT_DURATION: &str = "20s";
+
+/// Runs the demo.
+pub fn run(args: &[String]) -> Result<(), String> {
+    let duration = match args {
+        [flag, d] if flag == "--duration" => d.as_str(),
+        [] => DEFAULT_DURATION,
+        _ => return Err("usage: cargo xtask demo [--duration 20s]".into()),
+    };
+    deps::ensure(&[deps::BUILD])?;
+    eprintln!("xtask: building station and uplink");
+    run::status(run::cargo().args([
+        "build", "--locked", "-p", "station", "-p", "uplink", "--bins",
+    ]))?;
+    let root = run::root();
+    let bin = |name: &str| root.join("target/debug").join(name);
+    let demo = root.join("target/demo");
+    for stale in ["station", "opened"] {
+        let p = demo.join(stale);
+        if p.exists() {
+            std::fs::remove_dir_all(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+    }
+    std::fs::create_dir_all(&demo).map_err(|e| format!("{}: {e}", demo.display()))?;
+    let key = demo.join("institution.key");
+    if key.exists() {
+        std::fs::remove_file(&key).map_err(|e| format!("{}: {e}", key.display()))?;
+    }
+    let recipient = run::output(
+        Command::new(bin("examctl"))
+            .arg("keygen")
+            .arg("--out")
+            .arg(&key),
+    )?;
+    let site = demo.join("site.toml");
+    write_site(&site, recipient.trim(), &demo)?;
+    let board = root.join("board-config/boards/sim.toml");
+    println!("== exam station demo: a {duration} exam on the simulated board");
+    let bundle = run::output(
+        Command::new(bin("stationctl"))
+            .arg("--board")
+            .arg(&board)
+            .arg("--site")
+            .arg(&site)
+            .arg("--data-dir")
+            .arg(demo.join("station"))
+            .args([
+                "exam",
+                "simulate",
+                "--duration",
+                duration,
+                "--student",
+                "demo-student-0001",
+            ]),
+    )?;
+    let bundle = Path::new(bundle.trim());
+    println!("== sealed bundle: {}", bundle.display());
+    run::status(
+        Command::new(bin("stationctl"))
+            .args(["bundle", "verify"])
+            .arg(bundle),
+    )?;
+    let exam = bundle
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let out = demo.join("opened").join(&exam);
+    println!(
+        "== opened with the institution's key into {}",
+        out.display()
+    );
+    run::status(
+        Command::new(bin("examctl"))
+            .arg("open")
+            .arg(bundle)
+            .arg("--identity")
+            .arg(&key)
+            .arg("--out")
+            .arg(&out),
+    )
+}
+
+fn write_site(path: &Path, recipient: &str, demo: &Path) -> Result<(), String> {
+    let text = format!(
+        r#"# Demo site written by `cargo xtask demo`.
+[station]
+id = "demo-station-01"
+location = "Demo hall, seat 1"
+
+[institution]
+name = "Demo University"
+recipient = "{recipient}"
+
+[exam]
+allowlist = ["exam.example.ca"]
+segment_seconds = 60
+sync_seconds = 2
+
+[uplink]
+backend = "folder"
+residency = "CA"
+folder = "{central}"
+
+[storage]
+min_free_mib = 64
+"#,
+        central = demo.join("central").display()
+    );
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
