@@ -294,16 +294,14 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 
 /// Checks a sealed stream without its key: header, every frame's CRC and the hash chain.
 pub fn scan(path: &Path) -> Result<Scan, Error> {
-    let mut r =
-        BufReader::with_capacity(1 << 20, File::open(path).map_err(|e| Error::io(path, e))?);
+    let f = File::open(path).map_err(|e| Error::io(path, e))?;
+    scan_from(BufReader::with_capacity(1 << 20, f), path)
+}
+
+/// [`scan`] over any reader; `path` names the stream in errors.
+pub fn scan_from(mut r: impl Read, path: &Path) -> Result<Scan, Error> {
     let h = read_header(&mut r, path)?;
-    let mut s = Scan {
-        frames: 0,
-        good_len: h.len,
-        head: h.hash,
-        link: h.link,
-        tail: Tail::Open,
-    };
+    let mut s = Scan { frames: 0, good_len: h.len, head: h.hash, link: h.link, tail: Tail::Open };
     loop {
         match read_frame(&mut r, &s.head).map_err(|e| Error::io(path, e))? {
             Next::Eof => return Ok(s),
@@ -312,11 +310,7 @@ pub fn scan(path: &Path) -> Result<Scan, Error> {
                 return Ok(s);
             }
             Next::Bad(reason) => {
-                s.tail = Tail::Corrupt {
-                    index: s.frames,
-                    offset: s.good_len,
-                    reason,
-                };
+                s.tail = Tail::Corrupt { index: s.frames, offset: s.good_len, reason };
                 return Ok(s);
             }
             Next::Frame { kind, bytes } => {
@@ -325,15 +319,10 @@ pub fn scan(path: &Path) -> Result<Scan, Error> {
                 s.head = Sha256::digest(&bytes).into();
                 if kind == END {
                     let mut extra = [0u8; 1];
-                    s.tail = if read_full(&mut r, &mut extra).map_err(|e| Error::io(path, e))? == 0
-                    {
+                    s.tail = if read_full(&mut r, &mut extra).map_err(|e| Error::io(path, e))? == 0 {
                         Tail::Closed
                     } else {
-                        Tail::Corrupt {
-                            index: s.frames,
-                            offset: s.good_len,
-                            reason: "data after the end frame".into(),
-                        }
+                        Tail::Corrupt { index: s.frames, offset: s.good_len, reason: "data after the end frame".into() }
                     };
                     return Ok(s);
                 }
