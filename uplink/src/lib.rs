@@ -2,6 +2,29 @@
 //! and the institution-side `examctl` (keys, opening bundles, fetching, retention).
 //!
 //! This crate links no device code: the uplink only ever reads sealed bundles (promise P5).
+//!
+//! Uplink modules: [`spool`] (which bundles are pending), [`upload`] (one bundle: send, verify,
+//! delete), [`store`] (the [`store::CentralStore`] trait, S3 and folder backends), [`state`]
+//! (persisted multipart progress), [`residency`] (the Canada-only rules, re-checked at connect),
+//! [`throttle`], [`backoff`], [`progress`], [`log`] (the uplink log), [`daemon`] (the uplinkd
+//! loop); institution side: [`retention`], [`fetch`].
 
+pub mod backoff;
+pub mod creds;
+pub mod daemon;
+pub mod error;
+pub mod fetch;
+pub mod log;
 pub mod open;
+pub mod progress;
 pub mod remux;
+pub mod residency;
+pub mod retention;
+pub mod spool;
+pub mod state;
+pub mod store;
+pub mod throttle;
+pub mod upload;
+pub mod xml;
+
+pub use error::UplinkError;

@@ -1,4 +1,6 @@
-//! `examctl`: the institution's tool: keys, opening sealed bundles.
+//! `examctl`: the institution's tool: keys, opening sealed bundles, fetching bundles from central
+//! storage, retention rules. Storage commands use the institution's credentials (`--credentials`),
+//! never a station's.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +34,67 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Download a bundle from central storage and verify it.
+    Fetch {
+        /// The site file whose `[uplink]` names the store.
+        #[arg(long)]
+        site: PathBuf,
+        /// The institution's credentials file (TOML access_key / secret_key).
+        #[arg(long)]
+        credentials: Option<PathBuf>,
+        /// The exam id.
+        #[arg(long)]
+        exam: String,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Lifecycle rules and object lock on the central bucket.
+    Retention {
+        #[command(subcommand)]
+        cmd: RetentionCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCmd {
+    /// Install the rules: recordings/ 180 days, profiles/ 365 days, incomplete uploads 7 days.
+    Apply {
+        /// The site file whose `[uplink]` names the bucket.
+        #[arg(long)]
+        site: PathBuf,
+        /// The institution's credentials file.
+        #[arg(long)]
+        credentials: Option<PathBuf>,
+    },
+    /// Read the rules back; non-zero if any is missing or wrong.
+    Check {
+        /// The site file whose `[uplink]` names the bucket.
+        #[arg(long)]
+        site: PathBuf,
+        /// The institution's credentials file.
+        #[arg(long)]
+        credentials: Option<PathBuf>,
+    },
+}
+
+fn s3_store(site: &PathBuf, credentials: Option<&PathBuf>) -> anyhow::Result<(board_config::Site, uplink::store::s3::S3Store)> {
+    let site = board_config::load_site(site)?;
+    let path = credentials
+        .cloned()
+        .or_else(|| site.uplink.credentials_file.as_ref().map(PathBuf::from))
+        .ok_or_else(|| anyhow::anyhow!("--credentials FILE is needed (the institution's S3 keys)"))?;
+    let creds = uplink::creds::Credentials::load(&path)?;
+    let store = uplink::store::s3::S3Store::connect(&site.uplink, &creds, &Default::default())?;
+    Ok((site, store))
+}
+
+fn lock_line(l: &uplink::retention::Lock) -> String {
+    match l {
+        uplink::retention::Lock::Enabled(Some((m, d))) => format!("object lock: enabled, default {m} {d} days"),
+        uplink::retention::Lock::Enabled(None) => "object lock: enabled, no default retention".into(),
+        uplink::retention::Lock::Unavailable(why) => format!("object lock: skipped ({why}; it can only be enabled when the bucket is created)"),
+    }
 }
 
 fn main() -> ExitCode {
@@ -65,6 +128,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let opened = uplink::open::open(&dir, &id, &out)?;
             print!("{}", uplink::open::summary(&opened));
             println!("timeline: {}", out.join("timeline.json").display());
+        }
+        Cmd::Fetch { site, credentials, exam, out } => {
+            let site_cfg = board_config::load_site(&site)?;
+            let store = uplink::store::open(&site_cfg, credentials.as_deref(), &Default::default())?;
+            let m = uplink::fetch::fetch(store.as_ref(), &site_cfg.uplink.prefix, &exam, &out)?;
+            println!("fetched and verified exam {} ({} files) into {}", m.exam, m.files.len() + 1, out.display());
+        }
+        Cmd::Retention { cmd: RetentionCmd::Apply { site, credentials } } => {
+            let (site, store) = s3_store(&site, credentials.as_ref())?;
+            let lock = uplink::retention::apply(&store, &site.uplink.prefix)?;
+            for r in uplink::retention::wanted(&site.uplink.prefix) {
+                println!("lifecycle rule {}: prefix {:?} expire {:?} days, abort incomplete {:?} days", r.id, r.prefix, r.expire_days, r.abort_days);
+            }
+            println!("{}", lock_line(&lock));
+        }
+        Cmd::Retention { cmd: RetentionCmd::Check { site, credentials } } => {
+            let (site, store) = s3_store(&site, credentials.as_ref())?;
+            let (problems, lock) = uplink::retention::check(&store, &site.uplink.prefix)?;
+            println!("{}", lock_line(&lock));
+            if !problems.is_empty() {
+                anyhow::bail!("bucket {}: {}", store.bucket_name(), problems.join("; "));
+            }
+            println!("retention rules present on bucket {}", store.bucket_name());
         }
     }
     Ok(())

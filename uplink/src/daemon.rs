@@ -1,0 +1,115 @@
+//! The uplinkd loop: open the store (residency re-checked), wait the jittered start, then send
+//! every pending sealed bundle; `once` stops after one pass and reports what failed.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use board_config::Site;
+use serde_json::json;
+
+use crate::error::UplinkError;
+use crate::log::Log;
+use crate::state::StateDir;
+use crate::store::{CentralStore, Tuning};
+use crate::throttle::Throttle;
+use crate::upload::{upload_bundle, uplink_dir, Ctx, RetryPolicy, Uploaded};
+
+/// How uplinkd runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The station's data folder (`spool/`, `uplink/`).
+    pub data_dir: PathBuf,
+    /// One pass, then stop.
+    pub once: bool,
+    /// Timeouts.
+    pub tuning: Tuning,
+    /// Retry pacing.
+    pub retry: RetryPolicy,
+    /// Overrides the site's `start_jitter_seconds`.
+    pub start_jitter: Option<u32>,
+    /// Draw progress on a terminal.
+    pub progress: bool,
+    /// Pause between passes of the daemon.
+    pub poll: Duration,
+}
+
+impl Options {
+    /// Defaults for `data_dir`: one pass if `once`, give up after 8 failures in a row then.
+    pub fn new(data_dir: PathBuf, once: bool) -> Self {
+        Options {
+            data_dir,
+            once,
+            tuning: Tuning::default(),
+            retry: RetryPolicy {
+                max_attempts: once.then_some(8),
+                ..RetryPolicy::default()
+            },
+            start_jitter: None,
+            progress: true,
+            poll: Duration::from_secs(15),
+        }
+    }
+}
+
+/// Result of one pass.
+#[derive(Debug, Default)]
+pub struct Pass {
+    /// Bundles uploaded, verified and deleted locally.
+    pub done: Vec<Uploaded>,
+    /// Bundles that failed, with the reason.
+    pub failed: Vec<(String, UplinkError)>,
+}
+
+/// One pass over the spool with an open store.
+pub fn pass(site: &Site, store: &dyn CentralStore, throttle: &Throttle, log: &Log, opts: &Options) -> Result<Pass, UplinkError> {
+    crate::spool::empty_trash(&opts.data_dir)?;
+    let ctx = Ctx {
+        store,
+        data_dir: &opts.data_dir,
+        states: StateDir::new(uplink_dir(&opts.data_dir).join("state")),
+        log,
+        throttle,
+        prefix: &site.uplink.prefix,
+        retry: opts.retry.clone(),
+        progress: opts.progress,
+    };
+    let mut out = Pass::default();
+    for dir in crate::spool::pending(&opts.data_dir)? {
+        let exam = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        match upload_bundle(&ctx, &dir) {
+            Ok(u) => out.done.push(u),
+            Err(e) => {
+                log.event("bundle_failed", &exam, json!({"error": e.to_string()}), true);
+                out.failed.push((exam, e));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Runs uplinkd: in `once` mode returns after one pass, otherwise never returns but on a fatal
+/// error. `on_done` is called for every bundle verified and deleted.
+pub fn run(site: &Site, opts: &Options, on_done: &mut dyn FnMut(&Uploaded)) -> Result<Pass, UplinkError> {
+    let store = crate::store::open(site, None, &opts.tuning)?;
+    let log = Log::open(&log_path(&opts.data_dir))?;
+    log.event("start", "", json!({"store": store.describe(), "once": opts.once}), false);
+    let jitter = crate::backoff::start_jitter(opts.start_jitter.unwrap_or(site.uplink.start_jitter_seconds));
+    if !jitter.is_zero() {
+        tracing::info!("starting in {:.1}s (jittered start)", jitter.as_secs_f64());
+        std::thread::sleep(jitter);
+    }
+    let throttle = Throttle::from_kbps(site.uplink.bandwidth_limit_kbps);
+    loop {
+        let p = pass(site, store.as_ref(), &throttle, &log, opts)?;
+        p.done.iter().for_each(&mut *on_done);
+        if opts.once {
+            return Ok(p);
+        }
+        std::thread::sleep(opts.poll);
+    }
+}
+
+/// The uplink log of a data folder: `DATA_DIR/uplink/log`.
+pub fn log_path(data_dir: &Path) -> PathBuf {
+    uplink_dir(data_dir).join("log")
+}

@@ -1,0 +1,63 @@
+//! Which bundles are pending: sealed folders of the spool (`DATA_DIR/spool/<exam>/` holding
+//! `manifest.json`). A folder without a manifest is an exam still running (or awaiting
+//! recovery by the station) and is never touched. The station writes the manifest atomically
+//! as the very last step of sealing, so its presence means the bundle is complete.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::UplinkError;
+
+/// The spool folder of a data folder.
+pub fn spool_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("spool")
+}
+
+/// Whether `dir` is a sealed bundle.
+pub fn is_sealed(dir: &Path) -> bool {
+    dir.join(bundle::manifest::FILE).is_file()
+}
+
+/// Sealed bundles waiting in the spool, oldest exam id first.
+pub fn pending(data_dir: &Path) -> Result<Vec<PathBuf>, UplinkError> {
+    let spool = spool_dir(data_dir);
+    let entries = match std::fs::read_dir(&spool) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(UplinkError::io(&spool, e)),
+    };
+    let mut v: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_dir()
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                && is_sealed(p)
+        })
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+/// Deletes a verified bundle: first moved out of the spool in one rename (so a crash never
+/// leaves a half-deleted folder that looks like an unsealed exam), then removed.
+pub fn delete_bundle(data_dir: &Path, dir: &Path, exam: &str) -> Result<(), UplinkError> {
+    let trash = data_dir.join("uplink/trash");
+    std::fs::create_dir_all(&trash).map_err(|e| UplinkError::io(&trash, e))?;
+    let to = trash.join(exam);
+    if to.exists() {
+        std::fs::remove_dir_all(&to).map_err(|e| UplinkError::io(&to, e))?;
+    }
+    std::fs::rename(dir, &to).map_err(|e| UplinkError::io(dir, e))?;
+    bundle::fsutil::sync_dir(dir)?;
+    std::fs::remove_dir_all(&to).map_err(|e| UplinkError::io(&to, e))
+}
+
+/// Finishes deletions cut short by a crash.
+pub fn empty_trash(data_dir: &Path) -> Result<(), UplinkError> {
+    let trash = data_dir.join("uplink/trash");
+    if trash.is_dir() {
+        std::fs::remove_dir_all(&trash).map_err(|e| UplinkError::io(&trash, e))?;
+    }
+    Ok(())
+}

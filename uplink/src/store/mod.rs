@@ -1,0 +1,117 @@
+//! Central stores behind one trait: S3 multipart ([`s3::S3Store`]) and a local folder
+//! ([`folder::FolderStore`], the embedded default the demo uses).
+
+pub mod folder;
+pub(crate) mod multipart;
+pub mod s3;
+
+use std::path::{Path, PathBuf};
+
+use board_config::{Site, UplinkBackend};
+
+use crate::creds::Credentials;
+use crate::error::UplinkError;
+use crate::state::FileState;
+use crate::throttle::Throttle;
+
+/// One file to send: the local file, its persisted state, and the callbacks of the run.
+pub struct FileJob<'a> {
+    /// Exam id, for errors and the log.
+    pub exam: &'a str,
+    /// Bundle-relative file name.
+    pub name: &'a str,
+    /// The local file.
+    pub local: &'a Path,
+    /// Persisted progress (key, size and part size filled in by the caller).
+    pub state: &'a mut FileState,
+    /// The shared bandwidth limit.
+    pub throttle: &'a Throttle,
+    /// Called with every chunk of bytes sent.
+    pub on_bytes: &'a mut dyn FnMut(u64),
+    /// Called after every durable step, to persist `state` and log `event`.
+    pub on_step: &'a mut dyn FnMut(&FileState, &str, serde_json::Value) -> Result<(), UplinkError>,
+}
+
+/// What the central copy of a file must be.
+#[derive(Debug, Clone)]
+pub struct Expect<'a> {
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 from the manifest, hex.
+    pub sha256: &'a str,
+}
+
+/// One object listed in a store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// Full object key.
+    pub key: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// A central store.
+pub trait CentralStore: Send + Sync {
+    /// Where the store is (endpoint and bucket, or folder), for messages.
+    fn describe(&self) -> String;
+    /// Where `key` is, for messages and the demo (URL or path).
+    fn locate(&self, key: &str) -> String;
+    /// Sends one file, resuming from `job.state`; retryable errors leave a resumable state.
+    fn upload(&self, job: &mut FileJob<'_>) -> Result<(), UplinkError>;
+    /// Checks the central object's size and checksum against `state` and `expect`.
+    fn verify(&self, state: &FileState, expect: &Expect<'_>) -> Result<(), UplinkError>;
+    /// Lists objects below `prefix`.
+    fn list(&self, prefix: &str) -> Result<Vec<Listed>, UplinkError>;
+    /// Downloads `key` into the file `out`; returns its size.
+    fn get(&self, key: &str, out: &Path) -> Result<u64, UplinkError>;
+}
+
+/// Request timeouts and retry pacing.
+#[derive(Debug, Clone)]
+pub struct Tuning {
+    /// Timeout of connect, and of any stall in sending or receiving.
+    pub io_timeout: std::time::Duration,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            io_timeout: std::time::Duration::from_secs(60),
+        }
+    }
+}
+
+/// Opens the store of `site` after re-checking residency. `credentials` overrides the site's
+/// `credentials_file` (examctl uses the institution's own).
+pub fn open(
+    site: &Site,
+    credentials: Option<&Path>,
+    tuning: &Tuning,
+) -> Result<Box<dyn CentralStore>, UplinkError> {
+    crate::residency::check(&site.uplink)?;
+    let u = &site.uplink;
+    match u.backend {
+        UplinkBackend::Folder => {
+            let dir = u.folder.as_deref().ok_or_else(|| UplinkError::Config {
+                field: "uplink.folder".into(),
+                why: "backend \"folder\" needs folder = \"/path\"".into(),
+            })?;
+            Ok(Box::new(folder::FolderStore::new(PathBuf::from(dir))))
+        }
+        UplinkBackend::S3 => {
+            let path: PathBuf = match credentials {
+                Some(p) => p.to_owned(),
+                None => u
+                    .credentials_file
+                    .as_deref()
+                    .map(PathBuf::from)
+                    .ok_or_else(|| UplinkError::Config {
+                        field: "uplink.credentials_file".into(),
+                        why: "backend \"s3\" needs credentials_file".into(),
+                    })?,
+            };
+            let creds = Credentials::load(&path)?;
+            Ok(Box::new(s3::S3Store::connect(u, &creds, tuning)?))
+        }
+    }
+}

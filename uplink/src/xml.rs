@@ -1,0 +1,84 @@
+//! Just enough XML reading for S3 answers that rusty-s3 does not parse (error codes, lifecycle
+//! rules, object-lock configuration): element text by tag name, and repeated blocks.
+//!
+//! S3 answers are flat, namespace-default XML without CDATA; this scanner looks for `<Tag>` and
+//! `</Tag>` (also `<Tag attr="...">`) and unescapes the five predefined entities. It never panics
+//! on malformed input (see [`fuzz_xml`]).
+
+/// The inner text of each `<tag>...</tag>` block of `xml`, in order.
+pub fn blocks<'a>(xml: &'a str, tag: &str) -> Vec<&'a str> {
+    let open = format!("<{tag}");
+    let close = format!("</{tag}>");
+    let mut out = Vec::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find(&open) {
+        let after = &rest[i + open.len()..];
+        // `<Tag>` or `<Tag attr>`, not `<TagOther>`; `<Tag/>` is an empty block.
+        let Some(c) = after.chars().next() else { break };
+        if c != '>' && c != ' ' && c != '/' {
+            rest = after;
+            continue;
+        }
+        let Some(gt) = after.find('>') else { break };
+        if after[..gt].ends_with('/') {
+            out.push("");
+            rest = &after[gt + 1..];
+            continue;
+        }
+        let body = &after[gt + 1..];
+        let Some(end) = body.find(&close) else { break };
+        out.push(&body[..end]);
+        rest = &body[end + close.len()..];
+    }
+    out
+}
+
+/// The text of the first `<tag>` element, trimmed (entities not unescaped).
+pub fn text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+    blocks(xml, tag).into_iter().next().map(str::trim)
+}
+
+/// Escapes text for an XML element.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+/// Unescapes the five predefined entities.
+pub fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Fuzz entry point: arbitrary bytes into the XML readers (and the lifecycle reader) must never
+/// panic.
+pub fn fuzz_xml(data: &[u8]) {
+    let s = String::from_utf8_lossy(data);
+    for b in blocks(&s, "Rule") {
+        let _ = text(b, "Prefix").map(unescape);
+        let _ = text(b, "Days");
+    }
+    let _ = text(&s, "Code");
+    let _ = crate::retention::parse_rules(&s);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_blocks_and_text() {
+        let x = "<A><Rule><ID>a</ID></Rule><Rules/><Rule x=\"1\"><ID> b&amp;</ID></Rule><Rule/></A>";
+        assert_eq!(blocks(x, "Rule").len(), 3);
+        assert_eq!(text(x, "ID"), Some("a"));
+        assert_eq!(unescape(text(blocks(x, "Rule")[1], "ID").unwrap()), "b&");
+        assert_eq!(text("<Error><Code>NoSuchUpload</Code></Error>", "Code"), Some("NoSuchUpload"));
+        assert_eq!(text("<Code>broken", "Code"), None);
+    }
+}
