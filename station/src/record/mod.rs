@@ -8,6 +8,7 @@
 pub mod pipeline;
 pub mod segment;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -29,6 +30,9 @@ pub fn extension(stream: Stream) -> &'static str {
     }
 }
 
+/// How often free space is checked while recording.
+const SPACE_CHECK: Duration = Duration::from_secs(5);
+
 fn device_of(stream: Stream) -> Device {
     match stream {
         Stream::Camera => Device::Camera,
@@ -42,6 +46,7 @@ struct Slot {
     running: Option<StreamPipeline>,
     next_index: u32,
     lost: Option<Instant>,
+    frames: Arc<AtomicU64>,
 }
 
 /// Records all streams of a running exam.
@@ -54,6 +59,8 @@ pub struct Recorder<'s> {
     slots: Vec<Slot>,
     screen_every: Duration,
     last_screen: Instant,
+    last_space_check: Instant,
+    storage_low: bool,
 }
 
 impl<'s> Recorder<'s> {
@@ -108,10 +115,13 @@ impl<'s> Recorder<'s> {
                     running: None,
                     next_index: 0,
                     lost: None,
+                    frames: Arc::default(),
                 })
                 .collect(),
             screen_every: Duration::from_millis(1000 / fps as u64),
             last_screen: Instant::now() - Duration::from_secs(10),
+            last_space_check: Instant::now(),
+            storage_low: false,
         };
         let mut started = 0;
         for i in 0..r.slots.len() {
@@ -136,7 +146,7 @@ impl<'s> Recorder<'s> {
             self.timing,
             slot.next_index,
         )));
-        let p = StreamPipeline::start(&slot.spec, &self.encoders, self.base, writer)?;
+        let p = StreamPipeline::start(&slot.spec, &self.encoders, self.base, writer, slot.frames.clone())?;
         slot.running = Some(p);
         Ok(())
     }
@@ -192,7 +202,30 @@ impl<'s> Recorder<'s> {
             self.last_screen = Instant::now();
             self.push_screen(devices)?;
         }
+        if self.last_space_check.elapsed() >= SPACE_CHECK {
+            self.last_space_check = Instant::now();
+            self.check_space()?;
+        }
         Ok(())
+    }
+
+    /// Journals `StorageLow` once when free space falls below the site's reserve (and again
+    /// after it recovered). Nothing is ever deleted to make room: unsent data is evidence.
+    fn check_space(&mut self) -> Result<(), ExamError> {
+        let station = self.grant.exam().map(|e| e.station().clone());
+        let Some(station) = station else { return Ok(()) };
+        let free = crate::storage::free_bytes(&station.spool()).unwrap_or(u64::MAX);
+        let low = free < station.site.storage.min_free_mib << 20;
+        if low && !self.storage_low {
+            self.exam.record_sync(Event::StorageLow { free_mib: free >> 20 })?;
+        }
+        self.storage_low = low;
+        Ok(())
+    }
+
+    /// Frames (video) or packets (audio) that reached each muxer so far, across restarts.
+    pub fn frames(&self) -> Vec<(Stream, u64)> {
+        self.slots.iter().map(|s| (s.spec.stream, s.frames.load(Ordering::Relaxed))).collect()
     }
 
     fn push_screen(&mut self, devices: &mut Devices) -> Result<(), ExamError> {
@@ -217,12 +250,13 @@ impl<'s> Recorder<'s> {
     }
 
     /// Ends every stream (EOS, muxers drained, segment files closed) and gives the grant back.
-    pub fn stop(self) -> Result<(), ExamError> {
-        for slot in self.slots {
-            if let Some(p) = slot.running {
+    /// Returns the final frame counts (see [`frames`](Self::frames)).
+    pub fn stop(mut self) -> Result<Vec<(Stream, u64)>, ExamError> {
+        for slot in &mut self.slots {
+            if let Some(p) = slot.running.take() {
                 p.stop(Duration::from_secs(5))?;
             }
         }
-        Ok(())
+        Ok(self.frames())
     }
 }

@@ -10,6 +10,7 @@
 //! "time since the exam started" in all streams and across restarts of a lost source. The
 //! appsink hands muxed bytes to a [`SegmentWriter`]: nothing is written in clear.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use board_config::{Encoders, VideoEncoder};
@@ -215,14 +216,23 @@ fn audio_tail(mut v: Vec<gst::Element>, enc: &Encoders) -> Result<Vec<gst::Eleme
 }
 
 impl StreamPipeline {
-    /// Builds and starts the pipeline of `spec`, feeding `writer`.
+    /// Builds and starts the pipeline of `spec`, feeding `writer`; `frames` counts the encoded
+    /// frames (or audio packets) that reach the muxer.
     pub fn start(
         spec: &Spec,
         enc: &Encoders,
         base_time: gst::ClockTime,
         writer: Arc<Mutex<SegmentWriter>>,
+        frames: Arc<AtomicU64>,
     ) -> Result<Self, String> {
         let mut chain = source_chain(spec, enc)?;
+        // Count what reaches the muxer: encoded frames (video) or packets (audio).
+        if let Some(pad) = chain.last().and_then(|e| e.static_pad("src")) {
+            pad.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+                frames.fetch_add(1, Ordering::Relaxed);
+                gst::PadProbeReturn::Ok
+            });
+        }
         let mux = make("matroskamux")?;
         set(&mux, "streamable", "true");
         chain.push(mux);
