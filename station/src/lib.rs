@@ -16,3 +16,4 @@ pub mod session;
 pub mod simulate;
 pub mod station;
 pub mod storage;
+pub mod ui;

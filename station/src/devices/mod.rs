@@ -5,7 +5,11 @@
 //! Anything that yields pixels or samples takes a [`Capture`] token, which only the session
 //! states allowed to capture can hand out (privacy promise P1).
 
+pub mod linux;
 pub mod sim;
+mod status;
+
+pub use status::{status, Status};
 
 use std::fmt;
 
@@ -150,6 +154,9 @@ pub trait Microphone: Send {
     fn present(&mut self) -> Result<()>;
     /// Measures the level over `ms` milliseconds.
     fn level(&mut self, grant: &Capture<'_>, ms: u32) -> Result<Level>;
+    /// Sets the board's capture mixer control to `percent` and unmutes it; returns the
+    /// volume read back (percent).
+    fn set_capture_volume(&mut self, percent: u8) -> Result<u8>;
     /// What the recorder reads.
     fn source(&self) -> Source;
 }
@@ -179,6 +186,8 @@ pub enum Signal {
 
 /// The recording LED, call button and tamper switch (GPIO).
 pub trait Indicator: Send {
+    /// What drives it (GPIO chip and pins, or none).
+    fn name(&self) -> String;
     /// Turns the recording LED on or off.
     fn set_recording(&mut self, on: bool) -> Result<()>;
     /// Signals seen since the last call.
@@ -198,10 +207,41 @@ pub struct InputDevice {
     pub pointer: bool,
 }
 
+/// A keyboard or pointer came or went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hotplug {
+    /// A selected device appeared.
+    Added(InputDevice),
+    /// A selected device went away.
+    Removed(InputDevice),
+}
+
+/// One input event read from a grabbed device (and already re-emitted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputEvent {
+    /// The device it came from.
+    pub node: String,
+    /// evdev event type (1 key, 2 relative axis).
+    pub kind: u16,
+    /// Key or axis code.
+    pub code: u16,
+    /// 1 press, 0 release, 2 repeat; or the axis delta.
+    pub value: i32,
+}
+
 /// Keyboards and pointers (evdev, re-emitted through uinput).
 pub trait Input: Send {
     /// Devices the board config selects.
     fn devices(&mut self) -> Result<Vec<InputDevice>>;
+    /// Devices added or removed since the last call.
+    fn changes(&mut self) -> Result<Vec<Hotplug>>;
+    /// Grabs every selected device exclusively (now and as they appear) and starts re-emitting
+    /// their events through the station's virtual device.
+    fn grab(&mut self) -> Result<()>;
+    /// Waits up to `timeout_ms` for events from grabbed devices, re-emits and returns them.
+    fn pump(&mut self, timeout_ms: u32) -> Result<Vec<InputEvent>>;
+    /// Releases the grab.
+    fn release(&mut self) -> Result<()>;
 }
 
 /// All devices of a board.
@@ -222,10 +262,6 @@ pub struct Devices {
 pub fn open(board: &board_config::Board) -> Result<Devices> {
     match board.board.backend {
         board_config::Backend::Simulated => Ok(sim::open(board)),
-        board_config::Backend::Linux => Err(DeviceError::new(
-            board.board.name.clone(),
-            ErrorKind::Unsupported,
-            "Linux device backends are not built into this station yet",
-        )),
+        board_config::Backend::Linux => Ok(linux::open(board)),
     }
 }

@@ -9,8 +9,8 @@ mod pattern;
 use std::sync::{Arc, Mutex};
 
 use super::{
-    Camera, Capture, DeviceError, Devices, Display, ErrorKind, Frame, Indicator, Input,
-    InputDevice, Level, Microphone, Result, Signal, Source,
+    Camera, Capture, DeviceError, Devices, Display, ErrorKind, Frame, Hotplug, Indicator, Input,
+    InputDevice, InputEvent, Level, Microphone, Result, Signal, Source,
 };
 
 /// Faults and signals injected into simulated devices.
@@ -43,6 +43,7 @@ pub fn open_with(board: &board_config::Board, faults: Faults) -> Devices {
         }),
         microphone: Box::new(SimMicrophone {
             rate: board.microphone.rate,
+            volume: 100,
         }),
         display: Box::new(SimDisplay {
             fb: Frame {
@@ -52,7 +53,7 @@ pub fn open_with(board: &board_config::Board, faults: Faults) -> Devices {
             },
         }),
         indicator: Box::new(SimIndicator { led: false, faults }),
-        input: Box::new(SimInput),
+        input: Box::new(SimInput { grabbed: false }),
     }
 }
 
@@ -121,6 +122,7 @@ impl Camera for SimCamera {
 
 struct SimMicrophone {
     rate: u32,
+    volume: u8,
 }
 
 impl Microphone for SimMicrophone {
@@ -139,6 +141,10 @@ impl Microphone for SimMicrophone {
             })
             .collect();
         Ok(crate::level::measure(&samples))
+    }
+    fn set_capture_volume(&mut self, percent: u8) -> Result<u8> {
+        self.volume = percent.min(100);
+        Ok(self.volume)
     }
     fn source(&self) -> Source {
         Source::Test {
@@ -184,6 +190,9 @@ struct SimIndicator {
 }
 
 impl Indicator for SimIndicator {
+    fn name(&self) -> String {
+        format!("simulated LED ({})", if self.led { "on" } else { "off" })
+    }
     fn set_recording(&mut self, on: bool) -> Result<()> {
         self.led = on;
         Ok(())
@@ -197,7 +206,9 @@ impl Indicator for SimIndicator {
     }
 }
 
-struct SimInput;
+struct SimInput {
+    grabbed: bool,
+}
 
 impl Input for SimInput {
     fn devices(&mut self) -> Result<Vec<InputDevice>> {
@@ -207,5 +218,27 @@ impl Input for SimInput {
             keyboard: true,
             pointer: false,
         }])
+    }
+    fn changes(&mut self) -> Result<Vec<Hotplug>> {
+        Ok(Vec::new())
+    }
+    fn grab(&mut self) -> Result<()> {
+        self.grabbed = true;
+        Ok(())
+    }
+    fn pump(&mut self, timeout_ms: u32) -> Result<Vec<InputEvent>> {
+        if !self.grabbed {
+            return Err(DeviceError::new(
+                "sim input",
+                ErrorKind::Other,
+                "not grabbed",
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(timeout_ms.min(50).into()));
+        Ok(Vec::new())
+    }
+    fn release(&mut self) -> Result<()> {
+        self.grabbed = false;
+        Ok(())
     }
 }

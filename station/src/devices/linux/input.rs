@@ -1,0 +1,340 @@
+//! Keyboards and pointers through evdev (crate evdev): enumerate, hotplug, exclusive grab, and
+//! re-emission through one virtual uinput device, so the exam shell only ever sees the station's
+//! device and the station sees (and journals) every event first.
+
+use std::collections::BTreeMap;
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+
+use evdev::uinput::VirtualDevice;
+use evdev::{AttributeSet, BusType, Device, EventType, KeyCode, RelativeAxisCode};
+
+use crate::devices::{DeviceError, ErrorKind, Hotplug, Input, InputDevice, InputEvent, Result};
+
+/// Group that grants access to /dev/input/event*.
+const GROUP: &str = "input";
+/// Name of the station's own uinput device (never grabbed, never listed).
+pub const VIRTUAL_NAME: &str = "exam-station virtual input";
+
+/// Whether an evdev device with these properties matches a board rule.
+pub fn matches(rule: &board_config::InputMatch, name: &str, phys: &str, bus: u16) -> bool {
+    let bus_ok = rule.bus.is_none_or(|b| {
+        bus == match b {
+            board_config::InputBus::Usb => BusType::BUS_USB.0,
+            board_config::InputBus::Bluetooth => BusType::BUS_BLUETOOTH.0,
+            board_config::InputBus::I8042 => BusType::BUS_I8042.0,
+            board_config::InputBus::Virtual => BusType::BUS_VIRTUAL.0,
+        }
+    });
+    bus_ok
+        && rule
+            .name_contains
+            .as_ref()
+            .is_none_or(|n| name.contains(n.as_str()))
+        && rule
+            .phys_contains
+            .as_ref()
+            .is_none_or(|p| phys.contains(p.as_str()))
+}
+
+/// A keyboard has letter keys and Enter; a pointer has relative X/Y or a left button.
+pub fn classify(dev: &Device) -> (bool, bool) {
+    let keys = dev.supported_keys();
+    let has = |k: KeyCode| keys.is_some_and(|s| s.contains(k));
+    let keyboard = has(KeyCode::KEY_A) && has(KeyCode::KEY_Z) && has(KeyCode::KEY_ENTER);
+    let rel = dev
+        .supported_relative_axes()
+        .is_some_and(|r| r.contains(RelativeAxisCode::REL_X));
+    (keyboard, rel || has(KeyCode::BTN_LEFT))
+}
+
+struct Open {
+    info: InputDevice,
+    dev: Device,
+}
+
+/// The board's keyboards and pointers.
+pub struct LinuxInput {
+    cfg: board_config::Input,
+    dir: PathBuf,
+    known: BTreeMap<String, InputDevice>,
+    pending: Vec<Hotplug>,
+    grabbed: Option<(VirtualDevice, Vec<Open>)>,
+}
+
+impl LinuxInput {
+    /// Watches `/dev/input` for the board's devices.
+    pub fn open(cfg: &board_config::Input) -> Result<LinuxInput> {
+        Self::open_dir(cfg, Path::new("/dev/input"))
+    }
+
+    /// Watches `dir` (tests use another folder).
+    pub fn open_dir(cfg: &board_config::Input, dir: &Path) -> Result<LinuxInput> {
+        let mut me = LinuxInput {
+            cfg: cfg.clone(),
+            dir: dir.to_path_buf(),
+            known: BTreeMap::new(),
+            pending: Vec::new(),
+            grabbed: None,
+        };
+        me.known = me.scan()?;
+        Ok(me)
+    }
+
+    fn selected(&self, info: &InputDevice, phys: &str, bus: u16) -> bool {
+        let wanted = info.keyboard || info.pointer;
+        wanted
+            && (self.cfg.grab_all
+                || self
+                    .cfg
+                    .r#match
+                    .iter()
+                    .any(|r| matches(r, &info.name, phys, bus)))
+    }
+
+    /// The selected devices now present, by node.
+    fn scan(&self) -> Result<BTreeMap<String, InputDevice>> {
+        let dir = self.dir.display().to_string();
+        let entries = std::fs::read_dir(&self.dir).map_err(|e| {
+            let mut err = DeviceError::from_io(&dir, &e, GROUP);
+            if err.kind == ErrorKind::NotFound {
+                err.detail = "no input devices on this machine (no /dev/input)".into();
+            }
+            err
+        })?;
+        let mut out = BTreeMap::new();
+        let mut denied = None;
+        for e in entries.flatten() {
+            let path = e.path();
+            if !path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("event"))
+            {
+                continue;
+            }
+            let node = path.display().to_string();
+            let dev = match Device::open(&path) {
+                Ok(d) => d,
+                Err(e) => {
+                    let err = DeviceError::from_io(&node, &e, GROUP);
+                    if err.kind == ErrorKind::PermissionDenied {
+                        denied = Some(err);
+                    }
+                    continue;
+                }
+            };
+            let name = dev.name().unwrap_or("").to_string();
+            if name == VIRTUAL_NAME {
+                continue;
+            }
+            let (keyboard, pointer) = classify(&dev);
+            let info = InputDevice {
+                node: node.clone(),
+                name,
+                keyboard,
+                pointer,
+            };
+            if self.selected(
+                &info,
+                dev.physical_path().unwrap_or(""),
+                dev.input_id().bus_type().0,
+            ) {
+                out.insert(node, info);
+            }
+        }
+        match denied {
+            Some(e) if out.is_empty() => Err(e),
+            _ => Ok(out),
+        }
+    }
+
+    fn open_grabbed(info: &InputDevice) -> Result<Open> {
+        let err = |e: std::io::Error| DeviceError::from_io(&info.node, &e, GROUP);
+        let mut dev = Device::open(&info.node).map_err(err)?;
+        dev.grab().map_err(err)?;
+        dev.set_nonblocking(true).map_err(err)?;
+        Ok(Open {
+            info: info.clone(),
+            dev,
+        })
+    }
+
+    /// Rescans and records additions and removals; grabs new devices while grabbed.
+    fn rescan(&mut self) -> Result<()> {
+        let now = self.scan()?;
+        for (node, info) in &now {
+            if !self.known.contains_key(node) {
+                self.pending.push(Hotplug::Added(info.clone()));
+                if let Some((_, open)) = self.grabbed.as_mut() {
+                    open.push(Self::open_grabbed(info)?);
+                }
+            }
+        }
+        for (node, info) in &self.known {
+            if !now.contains_key(node) {
+                self.pending.push(Hotplug::Removed(info.clone()));
+                if let Some((_, open)) = self.grabbed.as_mut() {
+                    open.retain(|o| o.info.node != *node);
+                }
+            }
+        }
+        self.known = now;
+        Ok(())
+    }
+}
+
+/// The uinput device the station re-emits through: every key and button, relative axes.
+fn virtual_device() -> Result<VirtualDevice> {
+    let err = |e: std::io::Error| DeviceError::from_io("/dev/uinput", &e, GROUP);
+    let mut keys = AttributeSet::<KeyCode>::new();
+    for code in 1..0x2ff {
+        keys.insert(KeyCode::new(code));
+    }
+    let mut rel = AttributeSet::<RelativeAxisCode>::new();
+    for a in [
+        RelativeAxisCode::REL_X,
+        RelativeAxisCode::REL_Y,
+        RelativeAxisCode::REL_WHEEL,
+        RelativeAxisCode::REL_HWHEEL,
+    ] {
+        rel.insert(a);
+    }
+    VirtualDevice::builder()
+        .map_err(err)?
+        .name(VIRTUAL_NAME)
+        .with_keys(&keys)
+        .map_err(err)?
+        .with_relative_axes(&rel)
+        .map_err(err)?
+        .build()
+        .map_err(err)
+}
+
+impl Input for LinuxInput {
+    fn devices(&mut self) -> Result<Vec<InputDevice>> {
+        self.rescan()?;
+        Ok(self.known.values().cloned().collect())
+    }
+
+    fn changes(&mut self) -> Result<Vec<Hotplug>> {
+        self.rescan()?;
+        Ok(std::mem::take(&mut self.pending))
+    }
+
+    fn grab(&mut self) -> Result<()> {
+        if self.grabbed.is_some() {
+            return Ok(());
+        }
+        let vdev = virtual_device()?;
+        let mut open = Vec::new();
+        for info in self.known.values() {
+            open.push(Self::open_grabbed(info)?);
+        }
+        self.grabbed = Some((vdev, open));
+        Ok(())
+    }
+
+    fn pump(&mut self, timeout_ms: u32) -> Result<Vec<InputEvent>> {
+        let Some((_, open)) = self.grabbed.as_mut() else {
+            return Err(DeviceError::new("input", ErrorKind::Other, "not grabbed"));
+        };
+        let mut fds: Vec<libc::pollfd> = open
+            .iter()
+            .map(|o| libc::pollfd {
+                fd: o.dev.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        // SAFETY: `fds` is a valid array of pollfd for the duration of the call.
+        let n = unsafe {
+            libc::poll(
+                fds.as_mut_ptr(),
+                fds.len() as libc::nfds_t,
+                timeout_ms as i32,
+            )
+        };
+        let mut out = Vec::new();
+        let mut gone = Vec::new();
+        if n > 0 {
+            let (vdev, open) = self.grabbed.as_mut().expect("grabbed above");
+            for (o, p) in open.iter_mut().zip(&fds) {
+                if p.revents == 0 {
+                    continue;
+                }
+                let events: Vec<evdev::InputEvent> = match o.dev.fetch_events() {
+                    Ok(evs) => evs.collect(),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                    Err(e) => {
+                        gone.push(DeviceError::from_io(&o.info.node, &e, GROUP));
+                        continue;
+                    }
+                };
+                let forward: Vec<evdev::InputEvent> = events
+                    .into_iter()
+                    .filter(|e| matches!(e.event_type(), EventType::KEY | EventType::RELATIVE))
+                    .collect();
+                if forward.is_empty() {
+                    continue;
+                }
+                vdev.emit(&forward)
+                    .map_err(|e| DeviceError::from_io("/dev/uinput", &e, GROUP))?;
+                out.extend(forward.iter().map(|e| InputEvent {
+                    node: o.info.node.clone(),
+                    kind: e.event_type().0,
+                    code: e.code(),
+                    value: e.value(),
+                }));
+            }
+        }
+        if !gone.is_empty() {
+            // A device went away mid-read: record it as removed, keep the others running.
+            self.rescan()?;
+        }
+        Ok(out)
+    }
+
+    fn release(&mut self) -> Result<()> {
+        if let Some((_, open)) = self.grabbed.take() {
+            for mut o in open {
+                let _ = o.dev.ungrab();
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use board_config::{InputBus, InputMatch};
+
+    #[test]
+    fn rules_match_every_given_field() {
+        let rule = InputMatch {
+            name_contains: Some("Keyboard".into()),
+            phys_contains: None,
+            bus: Some(InputBus::Usb),
+        };
+        assert!(matches(
+            &rule,
+            "Logitech USB Keyboard",
+            "usb-1",
+            BusType::BUS_USB.0
+        ));
+        assert!(!matches(
+            &rule,
+            "Logitech USB Keyboard",
+            "usb-1",
+            BusType::BUS_VIRTUAL.0
+        ));
+        assert!(!matches(&rule, "Mouse", "usb-1", BusType::BUS_USB.0));
+        let virt = InputMatch {
+            name_contains: None,
+            phys_contains: None,
+            bus: Some(InputBus::Virtual),
+        };
+        assert!(matches(&virt, "anything", "", BusType::BUS_VIRTUAL.0));
+    }
+}
