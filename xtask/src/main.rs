@@ -3,18 +3,22 @@
 //! - `demo`: the main job on embedded defaults (a simulated exam, sealed, opened).
 //! - `test`: every test of the workspace.
 //! - `bench`: benchmarks that print ratios against a baseline measured in the same run.
+//! - `hw-test`: device tests on real kernel drivers in a QEMU guest (see [`hwtest`]);
+//!   `hw-guest` only builds (or finds) that guest.
 //!
 //! Each task first installs the system packages it needs (see [`deps`]).
 
 mod bench;
 mod demo;
 mod deps;
+mod hwtest;
 mod run;
 mod s3;
 mod test;
+mod vm;
 
 fn usage() -> ! {
-    eprintln!("usage: cargo xtask <demo|test|bench>");
+    eprintln!("usage: cargo xtask <demo|test|bench|hw-test|hw-guest>");
     std::process::exit(2)
 }
 
@@ -26,6 +30,8 @@ fn main() {
         "demo" => demo::run(rest),
         "test" => test::run(rest),
         "bench" => bench::run(rest),
+        "hw-test" => hwtest::run(rest),
+        "hw-guest" => vm::run_build(rest),
         _ => usage(),
     };
     if let Err(e) = result {

@@ -15,5 +15,11 @@ pub fn run(extra: &[String]) -> Result<(), String> {
             .args(["test", "--workspace", "--all-targets", "--locked"])
             .args(extra),
     )?;
-    run::status(run::cargo().args(["test", "--workspace", "--doc", "--locked"]))
+    run::status(run::cargo().args(["test", "--workspace", "--doc", "--locked"]))?;
+    // Device tests on real kernel drivers in the QEMU guest (`XTASK_SKIP_HW=1` skips them).
+    if std::env::var_os("XTASK_SKIP_HW").is_some() {
+        eprintln!("xtask: XTASK_SKIP_HW set: hw-tests skipped");
+        return Ok(());
+    }
+    crate::hwtest::run(&[])
 }

@@ -19,6 +19,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// What the board's devices resolve to on this machine, and what is missing.
+    Devices {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Exercise each device and report pass/fail.
     Selftest {
         /// Print JSON.
@@ -77,6 +83,25 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.cmd {
+        Cmd::Devices { json } => {
+            let board = board_config::load_board(&cli.paths.board)?;
+            let mut devices = station::devices::open(&board)?;
+            let list = station::devices::status(&mut devices);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                println!("board {} ({})", board.board.name, cli.paths.board.display());
+                for s in &list {
+                    let mark = if s.ok { "ok     " } else { "MISSING" };
+                    println!("{mark} {:<10} {}: {}", s.family, s.device, s.detail);
+                }
+            }
+            Ok(if list.iter().all(|s| s.ok) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Cmd::Selftest { json } => {
             let station = cli.paths.load()?;
             let mut devices = station::devices::open(&station.board)?;
