@@ -1,0 +1,57 @@
+//! What every test needs: the board, and a self-test capture grant.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use station::session::{Capture, SelfTest, Session};
+use station::station::Station;
+
+/// The loaded board and a session in the self-test state (which may capture, never store).
+pub struct Ctx {
+    /// The board under test.
+    pub board: board_config::Board,
+    /// Board file path (for `stationctl`).
+    pub board_path: PathBuf,
+    session: Session<SelfTest>,
+}
+
+fn env_path(var: &str, default: &str) -> PathBuf {
+    std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(default)
+    })
+}
+
+impl Ctx {
+    /// Loads board, site and station key from the environment (see the crate docs).
+    pub fn load() -> Result<Ctx, String> {
+        let board_path = env_path("STATION_BOARD", "board-config/boards/qemu-x86_64.toml");
+        let site = env_path("STATION_SITE", "board-config/sites/example.toml");
+        let data = std::env::var_os("STATION_DATA_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| std::env::temp_dir().join("hw-tests-station"));
+        std::fs::create_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
+        let st = Station::load(&board_path, &site, &data).map_err(|e| e.to_string())?;
+        let board = st.board.clone();
+        Ok(Ctx {
+            board,
+            board_path,
+            session: Session::boot(Arc::new(st)).self_test(),
+        })
+    }
+
+    /// A capture grant (self-test: nothing captured is stored).
+    pub fn grant(&self) -> Capture<'_> {
+        self.session.capture()
+    }
+}
+
+/// Fails with `msg` unless `cond`.
+pub fn ensure(cond: bool, msg: impl FnOnce() -> String) -> Result<(), String> {
+    if cond {
+        Ok(())
+    } else {
+        Err(msg())
+    }
+}
