@@ -12,7 +12,7 @@ use crate::log::Log;
 use crate::state::StateDir;
 use crate::store::{CentralStore, Tuning};
 use crate::throttle::Throttle;
-use crate::upload::{upload_bundle, uplink_dir, Ctx, RetryPolicy, Uploaded};
+use crate::upload::{uplink_dir, upload_bundle, Ctx, RetryPolicy, Uploaded};
 
 /// How uplinkd runs.
 #[derive(Debug, Clone)]
@@ -61,7 +61,13 @@ pub struct Pass {
 }
 
 /// One pass over the spool with an open store.
-pub fn pass(site: &Site, store: &dyn CentralStore, throttle: &Throttle, log: &Log, opts: &Options) -> Result<Pass, UplinkError> {
+pub fn pass(
+    site: &Site,
+    store: &dyn CentralStore,
+    throttle: &Throttle,
+    log: &Log,
+    opts: &Options,
+) -> Result<Pass, UplinkError> {
     crate::spool::empty_trash(&opts.data_dir)?;
     let ctx = Ctx {
         store,
@@ -75,11 +81,19 @@ pub fn pass(site: &Site, store: &dyn CentralStore, throttle: &Throttle, log: &Lo
     };
     let mut out = Pass::default();
     for dir in crate::spool::pending(&opts.data_dir)? {
-        let exam = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let exam = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         match upload_bundle(&ctx, &dir) {
             Ok(u) => out.done.push(u),
             Err(e) => {
-                log.event("bundle_failed", &exam, json!({"error": e.to_string()}), true);
+                log.event(
+                    "bundle_failed",
+                    &exam,
+                    json!({"error": e.to_string()}),
+                    true,
+                );
                 out.failed.push((exam, e));
             }
         }
@@ -89,11 +103,23 @@ pub fn pass(site: &Site, store: &dyn CentralStore, throttle: &Throttle, log: &Lo
 
 /// Runs uplinkd: in `once` mode returns after one pass, otherwise never returns but on a fatal
 /// error. `on_done` is called for every bundle verified and deleted.
-pub fn run(site: &Site, opts: &Options, on_done: &mut dyn FnMut(&Uploaded)) -> Result<Pass, UplinkError> {
+pub fn run(
+    site: &Site,
+    opts: &Options,
+    on_done: &mut dyn FnMut(&Uploaded),
+) -> Result<Pass, UplinkError> {
     let store = crate::store::open(site, None, &opts.tuning)?;
     let log = Log::open(&log_path(&opts.data_dir))?;
-    log.event("start", "", json!({"store": store.describe(), "once": opts.once}), false);
-    let jitter = crate::backoff::start_jitter(opts.start_jitter.unwrap_or(site.uplink.start_jitter_seconds));
+    log.event(
+        "start",
+        "",
+        json!({"store": store.describe(), "once": opts.once}),
+        false,
+    );
+    let jitter = crate::backoff::start_jitter(
+        opts.start_jitter
+            .unwrap_or(site.uplink.start_jitter_seconds),
+    );
     if !jitter.is_zero() {
         tracing::info!("starting in {:.1}s (jittered start)", jitter.as_secs_f64());
         std::thread::sleep(jitter);

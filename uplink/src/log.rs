@@ -60,9 +60,13 @@ impl Log {
         let line = Value::Object(m).to_string();
         tracing::info!(target: "uplink", "{line}");
         let mut f = self.file.lock().unwrap_or_else(|p| p.into_inner());
-        let r = f
-            .write_all(format!("{line}\n").as_bytes())
-            .and_then(|()| if durable { f.sync_data() } else { Ok(()) });
+        let r = f.write_all(format!("{line}\n").as_bytes()).and_then(|()| {
+            if durable {
+                f.sync_data()
+            } else {
+                Ok(())
+            }
+        });
         if let Err(e) = r {
             tracing::error!("{}: {e}", self.path.display());
         }

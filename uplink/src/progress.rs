@@ -33,7 +33,11 @@ impl Progress {
     /// Counts `n` more bytes sent (already-done bytes of a resumed upload too).
     pub fn add(&mut self, n: u64) {
         self.sent += n;
-        if !self.enabled || self.last.is_some_and(|t| t.elapsed() < Duration::from_millis(250)) {
+        if !self.enabled
+            || self
+                .last
+                .is_some_and(|t| t.elapsed() < Duration::from_millis(250))
+        {
             return;
         }
         self.last = Some(Instant::now());

@@ -38,7 +38,9 @@ pub fn check(u: &Uplink) -> Result<(), UplinkError> {
         ));
     }
     let endpoint = u.endpoint.as_deref().unwrap_or_default();
-    let scheme = endpoint.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    let scheme = endpoint
+        .split_once("://")
+        .map(|(s, _)| s.to_ascii_lowercase());
     match scheme.as_deref() {
         Some("https") => {}
         Some("http") if is_loopback_url(endpoint) => {}

@@ -51,15 +51,32 @@ pub fn wanted(prefix: &str) -> Vec<Rule> {
         abort_days: a,
     };
     vec![
-        rule("recordings-expire", with_prefix(prefix, "recordings/"), Some(RECORDINGS_DAYS), None),
-        rule("profiles-expire", with_prefix(prefix, "profiles/"), Some(PROFILES_DAYS), None),
-        rule("abort-incomplete-uploads", with_prefix(prefix, ""), None, Some(ABORT_DAYS)),
+        rule(
+            "recordings-expire",
+            with_prefix(prefix, "recordings/"),
+            Some(RECORDINGS_DAYS),
+            None,
+        ),
+        rule(
+            "profiles-expire",
+            with_prefix(prefix, "profiles/"),
+            Some(PROFILES_DAYS),
+            None,
+        ),
+        rule(
+            "abort-incomplete-uploads",
+            with_prefix(prefix, ""),
+            None,
+            Some(ABORT_DAYS),
+        ),
     ]
 }
 
 /// `LifecycleConfiguration` XML for `rules`.
 pub fn to_xml(rules: &[Rule]) -> String {
-    let mut s = String::from(r#"<?xml version="1.0" encoding="UTF-8"?><LifecycleConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">"#);
+    let mut s = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><LifecycleConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">"#,
+    );
     for r in rules {
         s += &format!(
             "<Rule><ID>{}</ID><Filter><Prefix>{}</Prefix></Filter><Status>{}</Status>",
@@ -84,7 +101,9 @@ pub fn parse_rules(body: &str) -> Vec<Rule> {
         .into_iter()
         .map(|b| {
             let num = |outer: &str, tag: &str| {
-                xml::text(b, outer).and_then(|o| xml::text(o, tag)).and_then(|t| t.parse().ok())
+                xml::text(b, outer)
+                    .and_then(|o| xml::text(o, tag))
+                    .and_then(|t| t.parse().ok())
             };
             Rule {
                 id: xml::unescape(xml::text(b, "ID").unwrap_or("")),
@@ -102,12 +121,21 @@ pub fn problems(want: &[Rule], have: &[Rule]) -> Vec<String> {
     want.iter()
         .filter(|w| {
             !have.iter().any(|h| {
-                h.enabled && h.prefix == w.prefix && h.expire_days == w.expire_days && h.abort_days == w.abort_days
+                h.enabled
+                    && h.prefix == w.prefix
+                    && h.expire_days == w.expire_days
+                    && h.abort_days == w.abort_days
             })
         })
         .map(|w| match (w.expire_days, w.abort_days) {
-            (Some(d), _) => format!("missing or wrong: objects under {:?} expire after {d} days", w.prefix),
-            (_, Some(d)) => format!("missing or wrong: incomplete uploads under {:?} aborted after {d} days", w.prefix),
+            (Some(d), _) => format!(
+                "missing or wrong: objects under {:?} expire after {d} days",
+                w.prefix
+            ),
+            (_, Some(d)) => format!(
+                "missing or wrong: incomplete uploads under {:?} aborted after {d} days",
+                w.prefix
+            ),
             _ => format!("missing: rule {}", w.id),
         })
         .collect()
@@ -126,10 +154,16 @@ pub enum Lock {
 pub fn object_lock(s3: &S3Store) -> Result<Lock, UplinkError> {
     let a = s3.bucket_subresource(Method::Get, "object-lock", None)?;
     if !a.ok() {
-        return Ok(Lock::Unavailable(format!("HTTP {} {}", a.status, a.code().unwrap_or(""))));
+        return Ok(Lock::Unavailable(format!(
+            "HTTP {} {}",
+            a.status,
+            a.code().unwrap_or("")
+        )));
     }
     if xml::text(&a.body, "ObjectLockEnabled") != Some("Enabled") {
-        return Ok(Lock::Unavailable("object lock not enabled on this bucket".into()));
+        return Ok(Lock::Unavailable(
+            "object lock not enabled on this bucket".into(),
+        ));
     }
     let mode = xml::text(&a.body, "Mode").map(str::to_owned);
     let days = xml::text(&a.body, "Days").and_then(|d| d.parse().ok());
@@ -141,7 +175,11 @@ pub fn apply(s3: &S3Store, prefix: &str) -> Result<Lock, UplinkError> {
     let body = to_xml(&wanted(prefix));
     let a = s3.bucket_subresource(Method::Put, "lifecycle", Some(body.as_bytes()))?;
     if !a.ok() {
-        return Err(answer_error(s3.bucket_name(), "PutBucketLifecycleConfiguration", &a));
+        return Err(answer_error(
+            s3.bucket_name(),
+            "PutBucketLifecycleConfiguration",
+            &a,
+        ));
     }
     match object_lock(s3)? {
         Lock::Enabled(_) => {
@@ -150,7 +188,11 @@ pub fn apply(s3: &S3Store, prefix: &str) -> Result<Lock, UplinkError> {
             );
             let a = s3.bucket_subresource(Method::Put, "object-lock", Some(cfg.as_bytes()))?;
             if !a.ok() {
-                return Err(answer_error(s3.bucket_name(), "PutObjectLockConfiguration", &a));
+                return Err(answer_error(
+                    s3.bucket_name(),
+                    "PutObjectLockConfiguration",
+                    &a,
+                ));
             }
             object_lock(s3)
         }
@@ -166,7 +208,11 @@ pub fn check(s3: &S3Store, prefix: &str) -> Result<(Vec<String>, Lock), UplinkEr
     } else if a.status == 404 {
         Vec::new()
     } else {
-        return Err(answer_error(s3.bucket_name(), "GetBucketLifecycleConfiguration", &a));
+        return Err(answer_error(
+            s3.bucket_name(),
+            "GetBucketLifecycleConfiguration",
+            &a,
+        ));
     };
     Ok((problems(&wanted(prefix), &have), object_lock(s3)?))
 }

@@ -74,7 +74,11 @@ impl FileState {
         for p in &self.parts {
             h.update(hex::decode(&p.md5).ok()?);
         }
-        Some(format!("{}-{}", hex::encode(h.finalize()), self.parts.len()))
+        Some(format!(
+            "{}-{}",
+            hex::encode(h.finalize()),
+            self.parts.len()
+        ))
     }
 }
 
@@ -101,7 +105,11 @@ impl BundleState {
             if !bundle::manifest::safe_name(name) {
                 return Err(format!("unsafe file name {name:?}"));
             }
-            if f.parts.iter().enumerate().any(|(i, p)| p.number as usize != i + 1) {
+            if f.parts
+                .iter()
+                .enumerate()
+                .any(|(i, p)| p.number as usize != i + 1)
+            {
                 return Err(format!("{name}: parts are not numbered 1..n"));
             }
         }

@@ -76,7 +76,9 @@ fn valid_date(d: &str) -> bool {
     b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 /// Loads and verifies the local bundle; its fields must be usable as key parts.
@@ -120,22 +122,39 @@ pub fn upload_bundle(ctx: &Ctx<'_>, dir: &Path) -> Result<Uploaded, UplinkError>
         .unwrap_or_default();
     let m = check_local(dir, &exam)?;
     let base = bundle_key(ctx.prefix, &m);
-    let (msize, msha) = manifest::hash_file(&dir.join(manifest::FILE))
-        .map_err(|source| UplinkError::Bundle { exam: exam.clone(), source })?;
+    let (msize, msha) =
+        manifest::hash_file(&dir.join(manifest::FILE)).map_err(|source| UplinkError::Bundle {
+            exam: exam.clone(),
+            source,
+        })?;
     // Every listed file, then the manifest.
-    let mut files: Vec<(String, u64, String)> =
-        m.files.iter().map(|f| (f.name.clone(), f.size, f.sha256.clone())).collect();
+    let mut files: Vec<(String, u64, String)> = m
+        .files
+        .iter()
+        .map(|f| (f.name.clone(), f.size, f.sha256.clone()))
+        .collect();
     files.push((manifest::FILE.into(), msize, msha));
     let total: u64 = files.iter().map(|f| f.1).sum();
 
     let mut state = ctx.states.load(&exam)?;
-    state.files.retain(|name, _| files.iter().any(|f| &f.0 == name));
-    ctx.log.event("bundle_start", &exam, json!({"files": files.len(), "bytes": total, "to": ctx.store.locate(&base)}), false);
+    state
+        .files
+        .retain(|name, _| files.iter().any(|f| &f.0 == name));
+    ctx.log.event(
+        "bundle_start",
+        &exam,
+        json!({"files": files.len(), "bytes": total, "to": ctx.store.locate(&base)}),
+        false,
+    );
     let mut progress = Progress::new(&exam, total, ctx.progress);
     let mut sent = 0u64;
     for (name, size, sha) in &files {
         let key = format!("{base}/{name}");
-        let fresh = FileState { key: key.clone(), size: *size, ..Default::default() };
+        let fresh = FileState {
+            key: key.clone(),
+            size: *size,
+            ..Default::default()
+        };
         let mut fs = match state.files.get(name) {
             Some(f) if f.key == key && f.size == *size => f.clone(),
             _ => fresh.clone(),
@@ -145,11 +164,29 @@ pub fn upload_bundle(ctx: &Ctx<'_>, dir: &Path) -> Result<Uploaded, UplinkError>
         let mut backoff = Backoff::new(ctx.retry.base, ctx.retry.cap);
         let mut mismatches = 0;
         while !fs.verified {
-            let r = send_and_verify(ctx, &exam, name, &local, &mut fs, &mut state, &mut progress, &mut sent, &Expect { size: *size, sha256: sha });
+            let r = send_and_verify(
+                ctx,
+                &exam,
+                name,
+                &local,
+                &mut fs,
+                &mut state,
+                &mut progress,
+                &mut sent,
+                &Expect {
+                    size: *size,
+                    sha256: sha,
+                },
+            );
             match r {
                 Ok(()) => {}
                 Err(e @ UplinkError::Mismatch { .. }) => {
-                    ctx.log.event("mismatch", &exam, json!({"file": name, "error": e.to_string()}), true);
+                    ctx.log.event(
+                        "mismatch",
+                        &exam,
+                        json!({"file": name, "error": e.to_string()}),
+                        true,
+                    );
                     fs = fresh.clone();
                     mismatches += 1;
                     if mismatches >= 3 {
@@ -160,7 +197,12 @@ pub fn upload_bundle(ctx: &Ctx<'_>, dir: &Path) -> Result<Uploaded, UplinkError>
                 }
                 Err(e) if e.is_retryable() => retry_or_give_up(ctx, &exam, name, &mut backoff, e)?,
                 Err(e) => {
-                    ctx.log.event("error", &exam, json!({"file": name, "error": e.to_string()}), true);
+                    ctx.log.event(
+                        "error",
+                        &exam,
+                        json!({"file": name, "error": e.to_string()}),
+                        true,
+                    );
                     progress.finish("failed");
                     return Err(e);
                 }
@@ -168,22 +210,57 @@ pub fn upload_bundle(ctx: &Ctx<'_>, dir: &Path) -> Result<Uploaded, UplinkError>
         }
         state.files.insert(name.clone(), fs);
     }
-    ctx.log.event("verified", &exam, json!({"files": files.len(), "bytes": total, "sent": sent}), true);
+    ctx.log.event(
+        "verified",
+        &exam,
+        json!({"files": files.len(), "bytes": total, "sent": sent}),
+        true,
+    );
     crate::spool::delete_bundle(ctx.data_dir, dir, &exam)?;
-    ctx.log.event("deleted", &exam, json!({"local": dir.display().to_string()}), true);
+    ctx.log.event(
+        "deleted",
+        &exam,
+        json!({"local": dir.display().to_string()}),
+        true,
+    );
     ctx.states.remove(&exam)?;
     progress.finish("verified, local copy deleted");
-    Ok(Uploaded { exam, location: ctx.store.locate(&base), bytes: total, sent })
+    Ok(Uploaded {
+        exam,
+        location: ctx.store.locate(&base),
+        bytes: total,
+        sent,
+    })
 }
 
 /// Sleeps before the next attempt, or gives up when the policy says so.
-fn retry_or_give_up(ctx: &Ctx<'_>, exam: &str, name: &str, b: &mut Backoff, e: UplinkError) -> Result<(), UplinkError> {
-    if ctx.retry.max_attempts.is_some_and(|m| b.attempts() + 1 >= m) {
-        ctx.log.event("gave_up", exam, json!({"file": name, "attempts": b.attempts() + 1, "error": e.to_string()}), true);
+fn retry_or_give_up(
+    ctx: &Ctx<'_>,
+    exam: &str,
+    name: &str,
+    b: &mut Backoff,
+    e: UplinkError,
+) -> Result<(), UplinkError> {
+    if ctx
+        .retry
+        .max_attempts
+        .is_some_and(|m| b.attempts() + 1 >= m)
+    {
+        ctx.log.event(
+            "gave_up",
+            exam,
+            json!({"file": name, "attempts": b.attempts() + 1, "error": e.to_string()}),
+            true,
+        );
         return Err(e);
     }
     let d = b.next_delay();
-    ctx.log.event("retry", exam, json!({"file": name, "after_ms": d.as_millis() as u64, "error": e.to_string()}), false);
+    ctx.log.event(
+        "retry",
+        exam,
+        json!({"file": name, "after_ms": d.as_millis() as u64, "error": e.to_string()}),
+        false,
+    );
     std::thread::sleep(d);
     Ok(())
 }
@@ -229,7 +306,12 @@ fn send_and_verify(
     fs.verified = true;
     state.files.insert(name.to_owned(), fs.clone());
     ctx.states.save(state)?;
-    ctx.log.event("file_verified", exam, json!({"file": name, "key": fs.key, "bytes": fs.size}), false);
+    ctx.log.event(
+        "file_verified",
+        exam,
+        json!({"file": name, "key": fs.key, "bytes": fs.size}),
+        false,
+    );
     Ok(())
 }
 

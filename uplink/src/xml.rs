@@ -74,11 +74,15 @@ mod tests {
 
     #[test]
     fn reads_blocks_and_text() {
-        let x = "<A><Rule><ID>a</ID></Rule><Rules/><Rule x=\"1\"><ID> b&amp;</ID></Rule><Rule/></A>";
+        let x =
+            "<A><Rule><ID>a</ID></Rule><Rules/><Rule x=\"1\"><ID> b&amp;</ID></Rule><Rule/></A>";
         assert_eq!(blocks(x, "Rule").len(), 3);
         assert_eq!(text(x, "ID"), Some("a"));
         assert_eq!(unescape(text(blocks(x, "Rule")[1], "ID").unwrap()), "b&");
-        assert_eq!(text("<Error><Code>NoSuchUpload</Code></Error>", "Code"), Some("NoSuchUpload"));
+        assert_eq!(
+            text("<Error><Code>NoSuchUpload</Code></Error>", "Code"),
+            Some("NoSuchUpload")
+        );
         assert_eq!(text("<Code>broken", "Code"), None);
     }
 }

@@ -52,7 +52,10 @@ fn hundred_bundles_through_fault_proxy_arrive_bit_identical() {
         let sizes: Vec<usize> = if i % 33 == 0 {
             vec![40_000, 11 * MIB + 12_345] // multipart: 3 parts of 5 MiB
         } else {
-            vec![1_000 + (i as usize * 7919) % 60_000, 50_000 + (i as usize * 104_729) % 200_000]
+            vec![
+                1_000 + (i as usize * 7919) % 60_000,
+                50_000 + (i as usize * 104_729) % 200_000,
+            ]
         };
         let dir = support::make_bundle(&data.join("spool"), &exam, &sizes, i);
         support::copy_dir(&dir, &originals.join(&exam));
@@ -60,11 +63,21 @@ fn hundred_bundles_through_fault_proxy_arrive_bit_identical() {
     }
     // An exam still running (no manifest) must be left alone.
     std::fs::create_dir_all(data.join("spool/20261125-235959-running")).unwrap();
-    std::fs::write(data.join("spool/20261125-235959-running/camera-00000.mkv.age"), b"open").unwrap();
+    std::fs::write(
+        data.join("spool/20261125-235959-running/camera-00000.mkv.age"),
+        b"open",
+    )
+    .unwrap();
 
     let p = proxy::start(
         &server.addr(),
-        Faults { probability: 1.0, max: 60, max_stall: Duration::from_millis(3000), span: 2 << 20, seed: 42 },
+        Faults {
+            probability: 1.0,
+            max: 60,
+            max_stall: Duration::from_millis(3000),
+            span: 2 << 20,
+            seed: 42,
+        },
     );
     let creds = server.creds_file(tmp.path());
     let site = support::site(&p.endpoint, &bucket, &creds, "");
@@ -84,19 +97,30 @@ fn hundred_bundles_through_fault_proxy_arrive_bit_identical() {
         s.truncations.load(Ordering::Relaxed)
     );
     assert!(
-        s.resets.load(Ordering::Relaxed) + s.stalls.load(Ordering::Relaxed) + s.truncations.load(Ordering::Relaxed) >= 10,
+        s.resets.load(Ordering::Relaxed)
+            + s.stalls.load(Ordering::Relaxed)
+            + s.truncations.load(Ordering::Relaxed)
+            >= 10,
         "too few faults were injected to mean anything"
     );
 
     // Local spool: every sealed bundle gone, the running exam untouched.
-    let left: Vec<_> = std::fs::read_dir(data.join("spool")).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(left, vec![std::ffi::OsString::from("20261125-235959-running")]);
+    let left: Vec<_> = std::fs::read_dir(data.join("spool"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("20261125-235959-running")]
+    );
 
     // Log: for every exam, "deleted" only after "verified", which comes after every file_verified.
     let log = uplink::log::read(&daemon::log_path(&data)).unwrap();
     let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for e in &log {
-        seen.entry(e["exam"].as_str().unwrap_or("").into()).or_default().push(e["event"].as_str().unwrap_or("").into());
+        seen.entry(e["exam"].as_str().unwrap_or("").into())
+            .or_default()
+            .push(e["event"].as_str().unwrap_or("").into());
     }
     for exam in &exams {
         let ev = &seen[exam];
@@ -107,7 +131,9 @@ fn hundred_bundles_through_fault_proxy_arrive_bit_identical() {
     }
 
     // Central objects: bit-identical to the originals, manifest present, bundle verifies.
-    let base = |exam: &str| format!("stations/test-station-01/recordings/2026-11-25/test-station-01/{exam}");
+    let base = |exam: &str| {
+        format!("stations/test-station-01/recordings/2026-11-25/test-station-01/{exam}")
+    };
     for exam in &exams {
         assert_central_equal(&store, &base(exam), &originals.join(exam), tmp.path());
     }
@@ -137,12 +163,22 @@ fn sigkill_mid_upload_resumes_and_resends_at_most_one_part() {
     let p = proxy::start(&server.addr(), Faults::none());
     let creds = server.creds_file(tmp.path());
     // 64 Mbit/s: 6 parts take ~3.5 s, time to kill it mid-way.
-    let text = support::site_toml(&p.endpoint, "ca-central-1", &bucket, &creds, "bandwidth_limit_kbps = 64000");
+    let text = support::site_toml(
+        &p.endpoint,
+        "ca-central-1",
+        &bucket,
+        &creds,
+        "bandwidth_limit_kbps = 64000",
+    );
     let site_file = tmp.path().join("site.toml");
     std::fs::write(&site_file, text).unwrap();
     let uplinkd = |once: bool| {
         let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_uplinkd"));
-        c.arg("--site").arg(&site_file).arg("--data-dir").arg(&data).args(["--io-timeout", "5", "--backoff-cap", "1"]);
+        c.arg("--site")
+            .arg(&site_file)
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["--io-timeout", "5", "--backoff-cap", "1"]);
         if once {
             c.arg("--once");
         }
@@ -152,28 +188,50 @@ fn sigkill_mid_upload_resumes_and_resends_at_most_one_part() {
     let log_path = daemon::log_path(&data);
     let t = Instant::now();
     loop {
-        let parts = uplink::log::read(&log_path).map(|l| l.iter().filter(|e| e["event"] == "part").count()).unwrap_or(0);
+        let parts = uplink::log::read(&log_path)
+            .map(|l| l.iter().filter(|e| e["event"] == "part").count())
+            .unwrap_or(0);
         if parts >= 2 {
             break;
         }
-        assert!(t.elapsed() < Duration::from_secs(60), "uplinkd made no progress");
-        assert!(child.try_wait().unwrap().is_none(), "uplinkd ended before the kill");
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "uplinkd made no progress"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "uplinkd ended before the kill"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let at_kill = p.stats.up.load(Ordering::Relaxed);
-    assert!(dir.join("manifest.json").exists(), "local copy must stay until verified");
+    assert!(
+        dir.join("manifest.json").exists(),
+        "local copy must stay until verified"
+    );
 
     let out = uplinkd(true).output().unwrap();
-    assert!(out.status.success(), "restart failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "restart failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let sent = p.stats.up.load(Ordering::Relaxed);
     let resent = sent.saturating_sub(total);
     eprintln!("bundle {total} bytes; sent {at_kill} before SIGKILL, {sent} in all; re-sent {resent} bytes (part 5 MiB)");
     // Request headers add a few hundred bytes per request.
-    assert!(resent <= 5 * MIB as u64 + 64 * 1024, "re-sent {resent} bytes, more than one part");
+    assert!(
+        resent <= 5 * MIB as u64 + 64 * 1024,
+        "re-sent {resent} bytes, more than one part"
+    );
     let log = uplink::log::read(&log_path).unwrap();
-    assert!(log.iter().any(|e| e["event"] == "resumed" && e["parts_kept"].as_u64().unwrap_or(0) >= 2), "no resume in the log");
+    assert!(
+        log.iter()
+            .any(|e| e["event"] == "resumed" && e["parts_kept"].as_u64().unwrap_or(0) >= 2),
+        "no resume in the log"
+    );
     assert!(!dir.exists(), "local copy not deleted after verification");
     let base = format!("stations/test-station-01/recordings/2026-11-25/test-station-01/{exam}");
     assert_central_equal(&store, &base, &original, tmp.path());
@@ -190,30 +248,66 @@ fn non_canadian_region_or_remote_http_is_refused_and_nothing_is_sent() {
 
     // A site file with us-east-1: uplinkd refuses, naming the field.
     let site_file = tmp.path().join("site.toml");
-    std::fs::write(&site_file, support::site_toml(&p.endpoint, "us-east-1", "refused", &creds, "")).unwrap();
+    std::fs::write(
+        &site_file,
+        support::site_toml(&p.endpoint, "us-east-1", "refused", &creds, ""),
+    )
+    .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_uplinkd"))
-        .arg("--site").arg(&site_file).arg("--data-dir").arg(&data).arg("--once")
-        .output().unwrap();
+        .arg("--site")
+        .arg(&site_file)
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("--once")
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(err.contains("region") && err.contains("us-east-1"), "unclear error: {err}");
+    assert!(
+        err.contains("region") && err.contains("us-east-1"),
+        "unclear error: {err}"
+    );
 
     // A config that bypassed validation is refused again at connect time.
     let mut site = support::site(&p.endpoint, "refused", &creds, "");
     site.uplink.region = Some("us-east-1".into());
     let e = daemon::run(&site, &fast_options(&data), &mut |_| {}).unwrap_err();
-    assert!(matches!(e, uplink::UplinkError::Residency { field: "uplink.region", .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            uplink::UplinkError::Residency {
+                field: "uplink.region",
+                ..
+            }
+        ),
+        "{e}"
+    );
     assert!(e.to_string().contains("us-east-1"));
     let mut site = support::site(&p.endpoint, "refused", &creds, "");
     site.uplink.endpoint = Some("http://s3.example.ca:8333".into());
     let e = daemon::run(&site, &fast_options(&data), &mut |_| {}).unwrap_err();
-    assert!(matches!(e, uplink::UplinkError::Residency { field: "uplink.endpoint", .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            uplink::UplinkError::Residency {
+                field: "uplink.endpoint",
+                ..
+            }
+        ),
+        "{e}"
+    );
     let mut site = support::site(&p.endpoint, "refused", &creds, "");
     site.uplink.residency = "US".into();
     assert!(daemon::run(&site, &fast_options(&data), &mut |_| {}).is_err());
 
-    assert_eq!(p.stats.conns.load(Ordering::Relaxed), 0, "something was sent");
-    assert!(data.join("spool/20261125-130000-000001/manifest.json").exists());
+    assert_eq!(
+        p.stats.conns.load(Ordering::Relaxed),
+        0,
+        "something was sent"
+    );
+    assert!(data
+        .join("spool/20261125-130000-000001/manifest.json")
+        .exists());
 }
 
 #[test]
@@ -221,22 +315,50 @@ fn retention_apply_then_check_pass() {
     let server = support::server();
     let tmp = tempfile::tempdir().unwrap();
     let bucket = support::bucket("retention");
-    support::s3_store(&server, &bucket, &tmp).unwrap().create_bucket().unwrap();
+    support::s3_store(&server, &bucket, &tmp)
+        .unwrap()
+        .create_bucket()
+        .unwrap();
     let creds = server.creds_file(tmp.path());
     let site_file = tmp.path().join("site.toml");
-    std::fs::write(&site_file, support::site_toml(&server.endpoint, "ca-central-1", &bucket, Path::new("/nonexistent/station-creds.toml"), "")).unwrap();
+    std::fs::write(
+        &site_file,
+        support::site_toml(
+            &server.endpoint,
+            "ca-central-1",
+            &bucket,
+            Path::new("/nonexistent/station-creds.toml"),
+            "",
+        ),
+    )
+    .unwrap();
     let examctl = |cmd: &str| {
         std::process::Command::new(env!("CARGO_BIN_EXE_examctl"))
-            .args(["retention", cmd, "--site"]).arg(&site_file).arg("--credentials").arg(&creds)
-            .output().unwrap()
+            .args(["retention", cmd, "--site"])
+            .arg(&site_file)
+            .arg("--credentials")
+            .arg(&creds)
+            .output()
+            .unwrap()
     };
     let before = examctl("check");
-    assert!(!before.status.success(), "check passed on a bucket without rules");
+    assert!(
+        !before.status.success(),
+        "check passed on a bucket without rules"
+    );
     let apply = examctl("apply");
-    assert!(apply.status.success(), "apply: {}", String::from_utf8_lossy(&apply.stderr));
+    assert!(
+        apply.status.success(),
+        "apply: {}",
+        String::from_utf8_lossy(&apply.stderr)
+    );
     let check = examctl("check");
     let said = String::from_utf8_lossy(&check.stdout);
-    assert!(check.status.success(), "check: {}{said}", String::from_utf8_lossy(&check.stderr));
+    assert!(
+        check.status.success(),
+        "check: {}{said}",
+        String::from_utf8_lossy(&check.stderr)
+    );
     assert!(said.contains("object lock"), "{said}");
     eprintln!("{}{said}", String::from_utf8_lossy(&apply.stdout));
 }
@@ -257,12 +379,24 @@ fn folder_backend_uploads_verifies_and_fetches() {
     let site = board_config::parse_site(&text, Path::new("site.toml")).unwrap();
     let store = uplink::store::open(&site, None, &Default::default()).unwrap();
     let log = Log::open(&daemon::log_path(&data)).unwrap();
-    let pass = daemon::pass(&site, store.as_ref(), &Throttle::new(0), &log, &fast_options(&data)).unwrap();
+    let pass = daemon::pass(
+        &site,
+        store.as_ref(),
+        &Throttle::new(0),
+        &log,
+        &fast_options(&data),
+    )
+    .unwrap();
     assert_eq!(pass.done.len(), 1, "{:?}", pass.failed);
     assert!(!dir.exists());
-    let got = central.join("recordings/2026-11-25/test-station-01").join(exam);
+    let got = central
+        .join("recordings/2026-11-25/test-station-01")
+        .join(exam);
     bundle::manifest::verify_bundle(&got).unwrap();
     let out = tmp.path().join("fetched");
     uplink::fetch::fetch(store.as_ref(), "", exam, &out).unwrap();
-    assert_eq!(bundle::manifest::list_files(&out).unwrap(), bundle::manifest::list_files(&original).unwrap());
+    assert_eq!(
+        bundle::manifest::list_files(&out).unwrap(),
+        bundle::manifest::list_files(&original).unwrap()
+    );
 }

@@ -78,12 +78,17 @@ enum RetentionCmd {
     },
 }
 
-fn s3_store(site: &PathBuf, credentials: Option<&PathBuf>) -> anyhow::Result<(board_config::Site, uplink::store::s3::S3Store)> {
+fn s3_store(
+    site: &std::path::Path,
+    credentials: Option<&PathBuf>,
+) -> anyhow::Result<(board_config::Site, uplink::store::s3::S3Store)> {
     let site = board_config::load_site(site)?;
     let path = credentials
         .cloned()
         .or_else(|| site.uplink.credentials_file.as_ref().map(PathBuf::from))
-        .ok_or_else(|| anyhow::anyhow!("--credentials FILE is needed (the institution's S3 keys)"))?;
+        .ok_or_else(|| {
+            anyhow::anyhow!("--credentials FILE is needed (the institution's S3 keys)")
+        })?;
     let creds = uplink::creds::Credentials::load(&path)?;
     let store = uplink::store::s3::S3Store::connect(&site.uplink, &creds, &Default::default())?;
     Ok((site, store))
@@ -91,9 +96,15 @@ fn s3_store(site: &PathBuf, credentials: Option<&PathBuf>) -> anyhow::Result<(bo
 
 fn lock_line(l: &uplink::retention::Lock) -> String {
     match l {
-        uplink::retention::Lock::Enabled(Some((m, d))) => format!("object lock: enabled, default {m} {d} days"),
-        uplink::retention::Lock::Enabled(None) => "object lock: enabled, no default retention".into(),
-        uplink::retention::Lock::Unavailable(why) => format!("object lock: skipped ({why}; it can only be enabled when the bucket is created)"),
+        uplink::retention::Lock::Enabled(Some((m, d))) => {
+            format!("object lock: enabled, default {m} {d} days")
+        }
+        uplink::retention::Lock::Enabled(None) => {
+            "object lock: enabled, no default retention".into()
+        }
+        uplink::retention::Lock::Unavailable(why) => format!(
+            "object lock: skipped ({why}; it can only be enabled when the bucket is created)"
+        ),
     }
 }
 
@@ -129,21 +140,39 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", uplink::open::summary(&opened));
             println!("timeline: {}", out.join("timeline.json").display());
         }
-        Cmd::Fetch { site, credentials, exam, out } => {
+        Cmd::Fetch {
+            site,
+            credentials,
+            exam,
+            out,
+        } => {
             let site_cfg = board_config::load_site(&site)?;
-            let store = uplink::store::open(&site_cfg, credentials.as_deref(), &Default::default())?;
+            let store =
+                uplink::store::open(&site_cfg, credentials.as_deref(), &Default::default())?;
             let m = uplink::fetch::fetch(store.as_ref(), &site_cfg.uplink.prefix, &exam, &out)?;
-            println!("fetched and verified exam {} ({} files) into {}", m.exam, m.files.len() + 1, out.display());
+            println!(
+                "fetched and verified exam {} ({} files) into {}",
+                m.exam,
+                m.files.len() + 1,
+                out.display()
+            );
         }
-        Cmd::Retention { cmd: RetentionCmd::Apply { site, credentials } } => {
+        Cmd::Retention {
+            cmd: RetentionCmd::Apply { site, credentials },
+        } => {
             let (site, store) = s3_store(&site, credentials.as_ref())?;
             let lock = uplink::retention::apply(&store, &site.uplink.prefix)?;
             for r in uplink::retention::wanted(&site.uplink.prefix) {
-                println!("lifecycle rule {}: prefix {:?} expire {:?} days, abort incomplete {:?} days", r.id, r.prefix, r.expire_days, r.abort_days);
+                println!(
+                    "lifecycle rule {}: prefix {:?} expire {:?} days, abort incomplete {:?} days",
+                    r.id, r.prefix, r.expire_days, r.abort_days
+                );
             }
             println!("{}", lock_line(&lock));
         }
-        Cmd::Retention { cmd: RetentionCmd::Check { site, credentials } } => {
+        Cmd::Retention {
+            cmd: RetentionCmd::Check { site, credentials },
+        } => {
             let (site, store) = s3_store(&site, credentials.as_ref())?;
             let (problems, lock) = uplink::retention::check(&store, &site.uplink.prefix)?;
             println!("{}", lock_line(&lock));

@@ -58,7 +58,10 @@ fn main() -> ExitCode {
     let mut print = |u: &uplink::upload::Uploaded| println!("{}\t{}", u.exam, u.location);
     match uplink::daemon::run(&site, &opts, &mut print) {
         Ok(pass) if pass.failed.is_empty() => {
-            eprintln!("uplinkd: {} bundle(s) uploaded, verified and deleted locally", pass.done.len());
+            eprintln!(
+                "uplinkd: {} bundle(s) uploaded, verified and deleted locally",
+                pass.done.len()
+            );
             ExitCode::SUCCESS
         }
         Ok(pass) => {

@@ -53,12 +53,15 @@ impl CentralStore for FolderStore {
         let mut hash = sha2::Sha256::default();
         let mut n = 0u64;
         loop {
-            let k = reader.read(&mut buf).map_err(|e| UplinkError::io(job.local, e))?;
+            let k = reader
+                .read(&mut buf)
+                .map_err(|e| UplinkError::io(job.local, e))?;
             if k == 0 {
                 break;
             }
             sha2::Digest::update(&mut hash, &buf[..k]);
-            out.write_all(&buf[..k]).map_err(|e| UplinkError::io(&tmp, e))?;
+            out.write_all(&buf[..k])
+                .map_err(|e| UplinkError::io(&tmp, e))?;
             n += k as u64;
         }
         out.sync_all().map_err(|e| UplinkError::io(&tmp, e))?;
@@ -74,7 +77,11 @@ impl CentralStore for FolderStore {
         }];
         job.state.completed = true;
         let key = job.state.key.clone();
-        (job.on_step)(job.state, "put", json!({"file": job.name, "key": key, "bytes": n, "sha256": sha256}))
+        (job.on_step)(
+            job.state,
+            "put",
+            json!({"file": job.name, "key": key, "bytes": n, "sha256": sha256}),
+        )
     }
 
     fn verify(&self, st: &FileState, expect: &Expect<'_>) -> Result<(), UplinkError> {
@@ -86,7 +93,10 @@ impl CentralStore for FolderStore {
         if size != expect.size || sha != expect.sha256 {
             return Err(UplinkError::Mismatch {
                 key: st.key.clone(),
-                why: format!("size {size} sha256 {sha}, expected {} {}", expect.size, expect.sha256),
+                why: format!(
+                    "size {size} sha256 {sha}, expected {} {}",
+                    expect.size, expect.sha256
+                ),
             });
         }
         Ok(())
@@ -105,9 +115,15 @@ impl CentralStore for FolderStore {
         let names = bundle::manifest::list_files(&dir)?;
         let mut out = Vec::new();
         for n in names {
-            let key = if base.is_empty() { n } else { format!("{base}/{n}") };
+            let key = if base.is_empty() {
+                n
+            } else {
+                format!("{base}/{n}")
+            };
             if key.starts_with(prefix) && !key.ends_with(".uplink-part") {
-                let size = std::fs::metadata(self.path(&key)).map(|m| m.len()).unwrap_or(0);
+                let size = std::fs::metadata(self.path(&key))
+                    .map(|m| m.len())
+                    .unwrap_or(0);
                 out.push(Listed { key, size });
             }
         }

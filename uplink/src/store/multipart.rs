@@ -35,7 +35,13 @@ fn sums(data: &[u8]) -> (String, String) {
 }
 
 /// Sends `data` to a presigned PUT URL with `Content-MD5`, throttled; returns the ETag.
-fn put(s3: &S3Store, job: &mut FileJob<'_>, url: &str, data: &[u8], what: &str) -> Result<String, UplinkError> {
+fn put(
+    s3: &S3Store,
+    job: &mut FileJob<'_>,
+    url: &str,
+    data: &[u8],
+    what: &str,
+) -> Result<String, UplinkError> {
     let key = job.state.key.clone();
     let md5 = content_md5(data);
     let mut reader = ThrottledReader::new(data, job.throttle, job.on_bytes);
@@ -50,7 +56,8 @@ fn put(s3: &S3Store, job: &mut FileJob<'_>, url: &str, data: &[u8], what: &str) 
     if !a.ok() {
         return Err(answer_error(&key, what, &a));
     }
-    a.etag.ok_or_else(|| transport_error(&key, what, "answer without ETag"))
+    a.etag
+        .ok_or_else(|| transport_error(&key, what, "answer without ETag"))
 }
 
 /// Checks a returned ETag against the part's MD5.
@@ -94,7 +101,11 @@ fn single(s3: &S3Store, job: &mut FileJob<'_>) -> Result<(), UplinkError> {
         sha256: sha256.clone(),
     }];
     job.state.completed = true;
-    (job.on_step)(job.state, "put", json!({"file": job.name, "key": key, "bytes": data.len(), "sha256": sha256}))
+    (job.on_step)(
+        job.state,
+        "put",
+        json!({"file": job.name, "key": key, "bytes": data.len(), "sha256": sha256}),
+    )
 }
 
 /// Whether the object is already there as the state describes (a Complete whose answer was
@@ -104,13 +115,20 @@ fn already_complete(s3: &S3Store, job: &FileJob<'_>, parts: usize) -> Result<boo
         return Ok(false);
     }
     let want = job.state.expected_etag();
-    Ok(s3.head(&job.state.key)?.is_some_and(|a| {
-        a.length == Some(job.state.size) && a.etag.is_some() && a.etag == want
-    }))
+    Ok(s3
+        .head(&job.state.key)?
+        .is_some_and(|a| a.length == Some(job.state.size) && a.etag.is_some() && a.etag == want))
 }
 
+/// A part as ListParts shows it: number, ETag, size.
+type ServerPart = (u32, String, u64);
+
 /// The server's parts of the upload: `None` if the upload no longer exists.
-fn list_parts(s3: &S3Store, key: &str, upload_id: &str) -> Result<Option<Vec<(u32, String, u64)>>, UplinkError> {
+fn list_parts(
+    s3: &S3Store,
+    key: &str,
+    upload_id: &str,
+) -> Result<Option<Vec<ServerPart>>, UplinkError> {
     let mut out = Vec::new();
     let mut marker: Option<u16> = None;
     loop {
@@ -128,13 +146,19 @@ fn list_parts(s3: &S3Store, key: &str, upload_id: &str) -> Result<Option<Vec<(u3
         }
         let r = rusty_s3::actions::ListParts::parse_response(&a.body)
             .map_err(|e| transport_error(key, "ListParts answer", e))?;
-        out.extend(
-            r.parts
-                .iter()
-                .map(|p| (u32::from(p.number), p.etag.trim_matches('"').to_owned(), p.size)),
-        );
+        out.extend(r.parts.iter().map(|p| {
+            (
+                u32::from(p.number),
+                p.etag.trim_matches('"').to_owned(),
+                p.size,
+            )
+        }));
         match r.next_part_number_marker {
-            Some(m) if m > 0 && marker != Some(m) && r.parts.len() >= usize::from(r.max_parts.max(1)) => {
+            Some(m)
+                if m > 0
+                    && marker != Some(m)
+                    && r.parts.len() >= usize::from(r.max_parts.max(1)) =>
+            {
                 marker = Some(m)
             }
             _ => return Ok(Some(out)),
@@ -153,19 +177,29 @@ fn multipart(s3: &S3Store, job: &mut FileJob<'_>) -> Result<(), UplinkError> {
         match list_parts(s3, &key, &id)? {
             None if already_complete(s3, job, nparts)? => {
                 job.state.completed = true;
-                return (job.on_step)(job.state, "completed", json!({"file": job.name, "key": key, "found": true}));
+                return (job.on_step)(
+                    job.state,
+                    "completed",
+                    json!({"file": job.name, "key": key, "found": true}),
+                );
             }
             None => {
                 job.state.upload_id = None;
                 job.state.parts.clear();
-                (job.on_step)(job.state, "upload_lost", json!({"file": job.name, "key": key, "upload_id": id}))?;
+                (job.on_step)(
+                    job.state,
+                    "upload_lost",
+                    json!({"file": job.name, "key": key, "upload_id": id}),
+                )?;
             }
             Some(server) => {
                 let before = job.state.parts.len();
                 let mut kept: Vec<Part> = Vec::new();
                 let mut adopted = 0;
                 for n in 1..=nparts {
-                    let Some((_, etag, size)) = server.iter().find(|p| p.0 as usize == n) else { break };
+                    let Some((_, etag, size)) = server.iter().find(|p| p.0 as usize == n) else {
+                        break;
+                    };
                     if *size != part_len(n) {
                         break;
                     }
@@ -179,7 +213,12 @@ fn multipart(s3: &S3Store, job: &mut FileJob<'_>) -> Result<(), UplinkError> {
                                 break;
                             }
                             adopted += 1;
-                            kept.push(Part { number: n as u32, size: *size, md5, sha256 });
+                            kept.push(Part {
+                                number: n as u32,
+                                size: *size,
+                                md5,
+                                sha256,
+                            });
                         }
                     }
                 }
@@ -194,8 +233,18 @@ fn multipart(s3: &S3Store, job: &mut FileJob<'_>) -> Result<(), UplinkError> {
         }
     }
     if job.state.upload_id.is_none() {
-        let url = s3.bucket.create_multipart_upload(Some(&s3.creds), &key).sign(SIGN_FOR);
-        let a = s3.call("POST", url.as_str(), &[], None, &key, "CreateMultipartUpload")?;
+        let url = s3
+            .bucket
+            .create_multipart_upload(Some(&s3.creds), &key)
+            .sign(SIGN_FOR);
+        let a = s3.call(
+            "POST",
+            url.as_str(),
+            &[],
+            None,
+            &key,
+            "CreateMultipartUpload",
+        )?;
         if !a.ok() {
             return Err(answer_error(&key, "CreateMultipartUpload", &a));
         }
@@ -203,27 +252,58 @@ fn multipart(s3: &S3Store, job: &mut FileJob<'_>) -> Result<(), UplinkError> {
             .map_err(|e| transport_error(&key, "CreateMultipartUpload answer", e))?;
         job.state.upload_id = Some(r.upload_id().to_owned());
         job.state.parts.clear();
-        (job.on_step)(job.state, "created", json!({"file": job.name, "key": key, "upload_id": r.upload_id(), "parts_total": nparts}))?;
+        (job.on_step)(
+            job.state,
+            "created",
+            json!({"file": job.name, "key": key, "upload_id": r.upload_id(), "parts_total": nparts}),
+        )?;
     }
     let id = job.state.upload_id.clone().unwrap_or_default();
     for n in job.state.parts.len() + 1..=nparts {
         let len = part_len(n);
         let data = read_range(job, (n as u64 - 1) * ps, len)?;
         let (md5, sha256) = sums(&data);
-        let url = s3.bucket.upload_part(Some(&s3.creds), &key, n as u16, &id).sign(SIGN_FOR);
+        let url = s3
+            .bucket
+            .upload_part(Some(&s3.creds), &key, n as u16, &id)
+            .sign(SIGN_FOR);
         let etag = put(s3, job, url.as_str(), &data, "UploadPart")?;
         check_etag(&key, &format!("UploadPart {n}"), &etag, &md5)?;
-        job.state.parts.push(Part { number: n as u32, size: len, md5, sha256: sha256.clone() });
-        (job.on_step)(job.state, "part", json!({"file": job.name, "key": key, "part": n, "bytes": len, "sha256": sha256}))?;
+        job.state.parts.push(Part {
+            number: n as u32,
+            size: len,
+            md5,
+            sha256: sha256.clone(),
+        });
+        (job.on_step)(
+            job.state,
+            "part",
+            json!({"file": job.name, "key": key, "part": n, "bytes": len, "sha256": sha256}),
+        )?;
     }
-    let etags: Vec<String> = job.state.parts.iter().map(|p| format!("\"{}\"", p.md5)).collect();
-    let action = s3
-        .bucket
-        .complete_multipart_upload(Some(&s3.creds), &key, &id, etags.iter().map(String::as_str));
+    let etags: Vec<String> = job
+        .state
+        .parts
+        .iter()
+        .map(|p| format!("\"{}\"", p.md5))
+        .collect();
+    let action = s3.bucket.complete_multipart_upload(
+        Some(&s3.creds),
+        &key,
+        &id,
+        etags.iter().map(String::as_str),
+    );
     let url = action.sign(SIGN_FOR);
     let body = action.body();
     let mut r = body.as_bytes();
-    let a = s3.call("POST", url.as_str(), &[], Some((&mut r, body.len() as u64)), &key, "CompleteMultipartUpload")?;
+    let a = s3.call(
+        "POST",
+        url.as_str(),
+        &[],
+        Some((&mut r, body.len() as u64)),
+        &key,
+        "CompleteMultipartUpload",
+    )?;
     if !a.ok() {
         if a.code() == Some("NoSuchUpload") && already_complete(s3, job, nparts)? {
             // Completed by an earlier attempt whose answer was lost.
@@ -232,5 +312,9 @@ fn multipart(s3: &S3Store, job: &mut FileJob<'_>) -> Result<(), UplinkError> {
         }
     }
     job.state.completed = true;
-    (job.on_step)(job.state, "completed", json!({"file": job.name, "key": key, "upload_id": id, "parts": nparts}))
+    (job.on_step)(
+        job.state,
+        "completed",
+        json!({"file": job.name, "key": key, "upload_id": id, "parts": nparts}),
+    )
 }

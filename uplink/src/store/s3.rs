@@ -90,12 +90,21 @@ impl S3Store {
             field: field.into(),
             why: why.into(),
         };
-        let endpoint = u.endpoint.as_deref().ok_or_else(|| cfg("uplink.endpoint", "missing"))?;
+        let endpoint = u
+            .endpoint
+            .as_deref()
+            .ok_or_else(|| cfg("uplink.endpoint", "missing"))?;
         let url = endpoint
             .parse()
             .map_err(|e| cfg("uplink.endpoint", &format!("{endpoint:?}: {e}")))?;
-        let name = u.bucket.as_deref().ok_or_else(|| cfg("uplink.bucket", "missing"))?;
-        let region = u.region.as_deref().ok_or_else(|| cfg("uplink.region", "missing"))?;
+        let name = u
+            .bucket
+            .as_deref()
+            .ok_or_else(|| cfg("uplink.bucket", "missing"))?;
+        let region = u
+            .region
+            .as_deref()
+            .ok_or_else(|| cfg("uplink.region", "missing"))?;
         let bucket = Bucket::new(url, UrlStyle::Path, name.to_owned(), region.to_owned())
             .map_err(|e| cfg("uplink.endpoint", &e.to_string()))?;
         let t = Some(tuning.io_timeout);
@@ -127,9 +136,7 @@ impl S3Store {
         key: &str,
         what: &str,
     ) -> Result<Answer, UplinkError> {
-        let builder = ureq::http::Request::builder()
-            .method(method)
-            .uri(url);
+        let builder = ureq::http::Request::builder().method(method).uri(url);
         let builder = headers
             .iter()
             .fold(builder, |b, (k, v)| b.header(*k, v.as_str()));
@@ -142,7 +149,9 @@ impl S3Store {
                 self.agent.run(req)
             }
             None => {
-                let req = builder.body(()).map_err(|e| transport_error(key, what, e))?;
+                let req = builder
+                    .body(())
+                    .map_err(|e| transport_error(key, what, e))?;
                 self.agent.run(req)
             }
         };
@@ -175,7 +184,10 @@ impl S3Store {
 
     /// HEAD of an object: `None` if absent.
     pub(crate) fn head(&self, key: &str) -> Result<Option<Answer>, UplinkError> {
-        let url = self.bucket.head_object(Some(&self.creds), key).sign(SIGN_FOR);
+        let url = self
+            .bucket
+            .head_object(Some(&self.creds), key)
+            .sign(SIGN_FOR);
         let a = self.call("HEAD", url.as_str(), &[], None, key, "HEAD")?;
         match a.status {
             404 => Ok(None),
@@ -192,7 +204,14 @@ impl S3Store {
         let mut r = body.as_bytes();
         let n = r.len() as u64;
         let name = self.bucket.name().to_owned();
-        let a = self.call("PUT", url.as_str(), &[], Some((&mut r, n)), &name, "CreateBucket")?;
+        let a = self.call(
+            "PUT",
+            url.as_str(),
+            &[],
+            Some((&mut r, n)),
+            &name,
+            "CreateBucket",
+        )?;
         if a.ok() || matches!(a.code(), Some("BucketAlreadyOwnedByYou")) {
             Ok(())
         } else {
@@ -236,7 +255,14 @@ impl S3Store {
             Some(b) => {
                 let md5 = content_md5(b);
                 let mut r = b;
-                self.call(verb, url.as_str(), &[("content-md5", md5)], Some((&mut r, b.len() as u64)), &name, verb)
+                self.call(
+                    verb,
+                    url.as_str(),
+                    &[("content-md5", md5)],
+                    Some((&mut r, b.len() as u64)),
+                    &name,
+                    verb,
+                )
             }
             None => self.call(verb, url.as_str(), &[], None, &name, verb),
         }
@@ -252,7 +278,11 @@ pub(crate) fn content_md5(data: &[u8]) -> String {
 
 impl CentralStore for S3Store {
     fn describe(&self) -> String {
-        format!("s3 {} bucket {}", self.bucket.base_url(), self.bucket.name())
+        format!(
+            "s3 {} bucket {}",
+            self.bucket.base_url(),
+            self.bucket.name()
+        )
     }
 
     fn locate(&self, key: &str) -> String {
@@ -316,7 +346,10 @@ impl CentralStore for S3Store {
     }
 
     fn get(&self, key: &str, out: &Path) -> Result<u64, UplinkError> {
-        let url = self.bucket.get_object(Some(&self.creds), key).sign(SIGN_FOR);
+        let url = self
+            .bucket
+            .get_object(Some(&self.creds), key)
+            .sign(SIGN_FOR);
         let mut res = self
             .agent
             .get(url.as_str())

@@ -28,7 +28,10 @@ pub struct Server {
 impl Server {
     /// `host:port` of the endpoint.
     pub fn addr(&self) -> String {
-        self.endpoint.trim_start_matches("http://").trim_end_matches('/').to_owned()
+        self.endpoint
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned()
     }
 
     /// Writes a credentials file for this server into `dir`.
@@ -36,7 +39,10 @@ impl Server {
         let p = dir.join("creds.toml");
         std::fs::write(
             &p,
-            format!("access_key = \"{}\"\nsecret_key = \"{}\"\n", self.access_key, self.secret_key),
+            format!(
+                "access_key = \"{}\"\nsecret_key = \"{}\"\n",
+                self.access_key, self.secret_key
+            ),
         )
         .unwrap();
         p
@@ -44,7 +50,11 @@ impl Server {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn weed_binary() -> PathBuf {
@@ -57,7 +67,11 @@ fn weed_binary() -> PathBuf {
 }
 
 fn start_weed() -> Server {
-    let dir = tempfile::Builder::new().prefix("weed-").tempdir().unwrap().keep();
+    let dir = tempfile::Builder::new()
+        .prefix("weed-")
+        .tempdir()
+        .unwrap()
+        .keep();
     let (ak, sk) = ("uplinktest", "uplinktest-secret");
     std::fs::write(
         dir.join("s3.json"),
@@ -105,7 +119,12 @@ fn start_weed() -> Server {
         }
         let child = cmd.spawn();
         let ok = child.is_ok();
-        tx.send(child.map(|_| ()).map_err(|e| format!("{}: {e}", bin.display()))).unwrap();
+        tx.send(
+            child
+                .map(|_| ())
+                .map_err(|e| format!("{}: {e}", bin.display())),
+        )
+        .unwrap();
         if ok {
             loop {
                 std::thread::park();
@@ -203,7 +222,9 @@ pub fn s3_store(
 ) -> Result<uplink::store::s3::S3Store, uplink::UplinkError> {
     let creds = uplink::creds::Credentials::load(&s.creds_file(tmp.path()))?;
     let site = site(&s.endpoint, bucket, &tmp.path().join("creds.toml"), "");
-    let tuning = uplink::store::Tuning { io_timeout: std::time::Duration::from_secs(10) };
+    let tuning = uplink::store::Tuning {
+        io_timeout: std::time::Duration::from_secs(10),
+    };
     uplink::store::s3::S3Store::connect(&site.uplink, &creds, &tuning)
 }
 
@@ -227,7 +248,11 @@ pub fn make_bundle(spool: &Path, exam: &str, sizes: &[usize], seed: u64) -> Path
     std::fs::create_dir_all(dir.join("identity")).unwrap();
     let mut files = Vec::new();
     for (i, n) in sizes.iter().enumerate() {
-        let name = if i == 0 { "identity/photo-id.jpg.age".to_owned() } else { format!("camera-{i:05}.mkv.age") };
+        let name = if i == 0 {
+            "identity/photo-id.jpg.age".to_owned()
+        } else {
+            format!("camera-{i:05}.mkv.age")
+        };
         std::fs::write(dir.join(&name), bytes(seed * 31 + i as u64, *n)).unwrap();
         let (size, sha256) = bundle::manifest::hash_file(&dir.join(&name)).unwrap();
         files.push(FileEntry { name, size, sha256 });

@@ -27,7 +27,13 @@ pub struct Faults {
 impl Faults {
     /// No faults: a counting proxy.
     pub fn none() -> Self {
-        Faults { probability: 0.0, max: 0, max_stall: Duration::ZERO, span: 1, seed: 1 }
+        Faults {
+            probability: 0.0,
+            max: 0,
+            max_stall: Duration::ZERO,
+            span: 1,
+            seed: 1,
+        }
     }
 }
 
@@ -71,7 +77,10 @@ fn rng(seed: &mut u64) -> u64 {
 
 fn reset(s: &TcpStream) {
     // SO_LINGER 0: close sends RST, like a dropped Wi-Fi link seen by a middlebox.
-    let l = libc::linger { l_onoff: 1, l_linger: 0 };
+    let l = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
     unsafe {
         libc::setsockopt(
             s.as_raw_fd(),
@@ -138,7 +147,10 @@ fn pump(mut from: TcpStream, mut to: TcpStream, fault: Fault, up: bool, stats: A
 
 /// Starts a proxy on 127.0.0.1 forwarding to `upstream` (`host:port`, loopback only).
 pub fn start(upstream: &str, faults: Faults) -> Proxy {
-    assert!(upstream.starts_with("127.0.0.1:") || upstream.starts_with("localhost:"), "loopback only");
+    assert!(
+        upstream.starts_with("127.0.0.1:") || upstream.starts_with("localhost:"),
+        "loopback only"
+    );
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     let stats = Arc::new(Stats::default());
@@ -150,7 +162,9 @@ pub fn start(upstream: &str, faults: Faults) -> Proxy {
         for client in listener.incoming() {
             let Ok(client) = client else { continue };
             st.conns.fetch_add(1, Ordering::Relaxed);
-            let Ok(server) = TcpStream::connect(&upstream) else { continue };
+            let Ok(server) = TcpStream::connect(&upstream) else {
+                continue;
+            };
             let roll = (rng(&mut seed) % 10_000) as f64 / 10_000.0;
             let fault = if injected < faults.max && roll < faults.probability {
                 injected += 1;
@@ -159,10 +173,12 @@ pub fn start(upstream: &str, faults: Faults) -> Proxy {
                     0 => Fault::ResetUp(at),
                     1 => Fault::StallUp(
                         at,
-                        Duration::from_millis(rng(&mut seed) % (faults.max_stall.as_millis() as u64).max(1)),
+                        Duration::from_millis(
+                            rng(&mut seed) % (faults.max_stall.as_millis() as u64).max(1),
+                        ),
                         at + rng(&mut seed) % faults.span.max(1),
                     ),
-                    _ => Fault::TruncateDown(rng(&mut seed) % (faults.span.max(1)).min(4096)),
+                    _ => Fault::TruncateDown(rng(&mut seed) % faults.span.clamp(1, 4096)),
                 }
             } else {
                 Fault::None
