@@ -16,6 +16,7 @@ pub const TESTS: &[(&str, Test)] = &[
     ("mic_level_hears_tone_in_loopback", tone),
     ("mic_level_silence_without_playback", silence),
     ("mic_missing_card_is_named", missing),
+    ("mic_mixer_unmutes_capture", mixer),
 ];
 
 /// The playback side of the board's loopback capture device (`hw:Loopback,1,N` ->
@@ -120,4 +121,57 @@ fn missing(ctx: &Ctx) -> Result<String, String> {
         || format!("got {e}"),
     )?;
     Ok(e.to_string())
+}
+
+/// Reads the capture switch of `control` on `card` with a fresh mixer handle.
+fn capture_switch(card: &str, control: &str) -> Result<i32, String> {
+    let mixer = alsa::mixer::Mixer::new(card, false).map_err(|e| format!("{card}: {e}"))?;
+    let selem = mixer
+        .find_selem(&alsa::mixer::SelemId::new(control, 0))
+        .ok_or_else(|| format!("{card} has no `{control}`"))?;
+    selem
+        .get_capture_switch(alsa::mixer::SelemChannelId::mono())
+        .map_err(|e| e.to_string())
+}
+
+fn mixer(ctx: &Ctx) -> Result<String, String> {
+    // snd-dummy's "Mic" has a capture switch (and a playback volume): mute it behind the
+    // station's back, then the station's mixer call must unmute it.
+    let (card, control) = ("hw:Dummy", "Mic");
+    {
+        let m = alsa::mixer::Mixer::new(card, false).map_err(|e| format!("{card}: {e}"))?;
+        let selem = m
+            .find_selem(&alsa::mixer::SelemId::new(control, 0))
+            .ok_or_else(|| format!("{card} has no `{control}`"))?;
+        selem.set_capture_switch_all(0).map_err(|e| e.to_string())?;
+    }
+    ensure(capture_switch(card, control)? == 0, || {
+        "could not mute the switch".into()
+    })?;
+    let mut cfg = ctx.board.microphone.clone();
+    cfg.device = "hw:Dummy,0".into();
+    cfg.mixer_control = Some(control.into());
+    let mut mic = LinuxMicrophone::open(&cfg).map_err(|e| e.to_string())?;
+    let vol = mic.set_capture_volume(75).map_err(|e| e.to_string())?;
+    ensure(capture_switch(card, control)? == 1, || {
+        "capture still muted".into()
+    })?;
+    if let Some(v) = vol {
+        ensure(v.abs_diff(75) <= 2, || {
+            format!("capture volume read back {v}%, wanted 75%")
+        })?;
+    }
+    cfg.mixer_control = Some("NoSuchControl".into());
+    let mut bad = LinuxMicrophone::open(&cfg).map_err(|e| e.to_string())?;
+    let e = bad
+        .set_capture_volume(50)
+        .err()
+        .ok_or("a missing control was accepted")?;
+    ensure(
+        e.kind == ErrorKind::NotFound && e.detail.contains("NoSuchControl"),
+        || format!("got {e}"),
+    )?;
+    Ok(format!(
+        "{card} `{control}` capture unmuted (volume {vol:?}); {e}"
+    ))
 }

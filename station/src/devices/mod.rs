@@ -155,8 +155,8 @@ pub trait Microphone: Send {
     /// Measures the level over `ms` milliseconds.
     fn level(&mut self, grant: &Capture<'_>, ms: u32) -> Result<Level>;
     /// Sets the board's capture mixer control to `percent` and unmutes it; returns the
-    /// volume read back (percent).
-    fn set_capture_volume(&mut self, percent: u8) -> Result<u8>;
+    /// capture volume read back (percent), or `None` if the control only has a capture switch.
+    fn set_capture_volume(&mut self, percent: u8) -> Result<Option<u8>>;
     /// What the recorder reads.
     fn source(&self) -> Source;
 }

@@ -52,7 +52,7 @@ impl Microphone for Absent {
     fn level(&mut self, _grant: &Capture<'_>, _ms: u32) -> Result<Level> {
         self.fail()
     }
-    fn set_capture_volume(&mut self, _percent: u8) -> Result<u8> {
+    fn set_capture_volume(&mut self, _percent: u8) -> Result<Option<u8>> {
         self.fail()
     }
     /// Nothing to read: the recorder gets no samples (it checks `present` first).

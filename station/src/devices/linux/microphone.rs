@@ -162,7 +162,7 @@ impl Microphone for LinuxMicrophone {
         Ok(crate::level::measure(&samples))
     }
 
-    fn set_capture_volume(&mut self, percent: u8) -> Result<u8> {
+    fn set_capture_volume(&mut self, percent: u8) -> Result<Option<u8>> {
         let control = self.mixer_control.clone().ok_or_else(|| {
             DeviceError::new(
                 &self.card,
@@ -180,23 +180,28 @@ impl Microphone for LinuxMicrophone {
                 format!("no mixer control `{control}`"),
             )
         })?;
-        if !selem.has_capture_volume() {
+        if !selem.has_capture_volume() && !selem.has_capture_switch() {
             return Err(DeviceError::new(
                 &self.card,
                 ErrorKind::Unsupported,
-                format!("mixer control `{control}` has no capture volume"),
+                format!("mixer control `{control}` has no capture volume or switch"),
             ));
+        }
+        if selem.has_capture_switch() {
+            selem.set_capture_switch_all(1).map_err(e)?;
+        }
+        if !selem.has_capture_volume() {
+            return Ok(None);
         }
         let (min, max) = selem.get_capture_volume_range();
         let want = min + (max - min) * i64::from(percent.min(100)) / 100;
         selem.set_capture_volume_all(want).map_err(e)?;
-        if selem.has_capture_switch() {
-            selem.set_capture_switch_all(1).map_err(e)?;
-        }
         let got = selem
             .get_capture_volume(SelemChannelId::mono())
             .map_err(e)?;
-        Ok((((got - min) * 100 + (max - min) / 2) / (max - min).max(1)) as u8)
+        Ok(Some(
+            (((got - min) * 100 + (max - min) / 2) / (max - min).max(1)) as u8,
+        ))
     }
 
     fn source(&self) -> Source {

@@ -142,9 +142,9 @@ impl Microphone for SimMicrophone {
             .collect();
         Ok(crate::level::measure(&samples))
     }
-    fn set_capture_volume(&mut self, percent: u8) -> Result<u8> {
+    fn set_capture_volume(&mut self, percent: u8) -> Result<Option<u8>> {
         self.volume = percent.min(100);
-        Ok(self.volume)
+        Ok(Some(self.volume))
     }
     fn source(&self) -> Source {
         Source::Test {
