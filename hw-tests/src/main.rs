@@ -12,6 +12,7 @@ mod camera;
 mod ctx;
 mod display;
 mod input;
+mod removal;
 mod station;
 
 use std::process::ExitCode;
@@ -27,6 +28,7 @@ fn tests() -> Vec<(&'static str, Test)> {
     t.extend(input::TESTS);
     t.extend(display::TESTS);
     t.extend(station::TESTS);
+    t.extend(removal::TESTS);
     t
 }
 

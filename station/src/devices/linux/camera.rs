@@ -167,7 +167,11 @@ impl LinuxCamera {
     }
 
     fn err(&self, e: std::io::Error) -> DeviceError {
-        DeviceError::from_io(&self.path.display().to_string(), &e, GROUP)
+        let mut err = DeviceError::from_io(&self.path.display().to_string(), &e, GROUP);
+        if err.kind == ErrorKind::Removed {
+            err.detail = format!("the camera went away (unplugged?): {}", err.detail);
+        }
+        err
     }
 
     /// Frame rates offered for a format and size (`fps` values, highest first).
