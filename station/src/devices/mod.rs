@@ -99,20 +99,31 @@ pub struct Frame {
 pub enum Source {
     /// `v4l2src device=...` with caps.
     V4l2 {
+        /// The node, e.g. `/dev/video0`.
         device: String,
+        /// V4L2 fourcc the device was set to (`YUYV`, `MJPG`, `RGB3`).
         format: String,
+        /// Width the device accepted.
         width: u32,
+        /// Height the device accepted.
         height: u32,
+        /// Frames per second the device accepted.
         framerate: u32,
     },
     /// `alsasrc device=...`.
     Alsa {
+        /// ALSA PCM name, e.g. `hw:Loopback,1,0`.
         device: String,
+        /// Channels.
         channels: u32,
+        /// Sample rate in Hz.
         rate: u32,
     },
     /// A live test source (simulated board).
-    Test { pattern: String },
+    Test {
+        /// GStreamer test pattern name.
+        pattern: String,
+    },
     /// Frames pushed by the station (screen grabs through appsrc).
     Pushed,
 }
