@@ -80,7 +80,7 @@ fn keys(dev: &mut Device) -> Vec<(u16, i32)> {
 fn grab_reemit(ctx: &Ctx) -> Result<String, String> {
     let mut phys = keyboard("hw-test keyboard 1")?;
     let mut input = LinuxInput::open(&ctx.board.input).map_err(|e| e.to_string())?;
-    let seen = wait_for(3, || {
+    let seen = wait_for(5, || {
         let d = input.devices().map_err(|e| e.to_string())?;
         Ok(d.into_iter().find(|d| d.name == "hw-test keyboard 1"))
     })?
@@ -89,7 +89,7 @@ fn grab_reemit(ctx: &Ctx) -> Result<String, String> {
         format!("{seen:?} not classified as a keyboard")
     })?;
     input.grab().map_err(|e| e.to_string())?;
-    let (vnode, mut virt) = wait_for(3, || open_named(VIRTUAL_NAME))?
+    let (vnode, mut virt) = wait_for(5, || open_named(VIRTUAL_NAME))?
         .ok_or("the station's virtual device has no /dev/input node")?;
     let (_, mut spy) = open_named("hw-test keyboard 1")?.ok_or("keyboard node vanished")?;
     let a = KeyCode::KEY_A.code();
@@ -130,7 +130,7 @@ fn hotplug(ctx: &Ctx) -> Result<String, String> {
     input.changes().map_err(|e| e.to_string())?;
     input.grab().map_err(|e| e.to_string())?;
     let kb = keyboard("hw-test keyboard 2")?;
-    let added = wait_for(3, || {
+    let added = wait_for(5, || {
         let c = input.changes().map_err(|e| e.to_string())?;
         Ok(c.into_iter().find_map(|h| match h {
             Hotplug::Added(d) if d.name == "hw-test keyboard 2" => Some(d),
@@ -140,7 +140,7 @@ fn hotplug(ctx: &Ctx) -> Result<String, String> {
     .ok_or("adding a second keyboard was not seen")?;
     // Unplug it while grabbed: reported as removed, no error, no panic.
     drop(kb);
-    let removed = wait_for(3, || {
+    let removed = wait_for(5, || {
         input.pump(50).map_err(|e| e.to_string())?;
         let c = input.changes().map_err(|e| e.to_string())?;
         Ok(c.into_iter()
