@@ -84,8 +84,8 @@ pub struct Session<S> {
 
 /// A transition that failed: the error and the session, unchanged.
 pub struct Refused<S> {
-    /// What went wrong.
-    pub error: ExamError,
+    /// What went wrong (boxed: a refusal carries the whole session back).
+    pub error: Box<ExamError>,
     /// The session, still in its old state.
     pub session: Session<S>,
 }
@@ -149,7 +149,7 @@ impl Session<Ready> {
             Ok(e) => e,
             Err(error) => {
                 return Err(Refused {
-                    error,
+                    error: Box::new(error),
                     session: self,
                 })
             }
@@ -166,7 +166,7 @@ impl Session<Ready> {
             });
         if let Err(error) = r {
             return Err(Refused {
-                error,
+                error: Box::new(error),
                 session: self,
             });
         }
@@ -214,7 +214,7 @@ impl Session<Identity> {
     pub fn start_exam(self, planned_secs: u32) -> Result<Session<ExamRunning>, Refused<Identity>> {
         if let Err(error) = crate::storage::check_room(&self.station, planned_secs) {
             return Err(Refused {
-                error,
+                error: Box::new(error),
                 session: self,
             });
         }
@@ -232,7 +232,7 @@ impl Session<Identity> {
             });
         if let Err(error) = r {
             return Err(Refused {
-                error,
+                error: Box::new(error),
                 session: self,
             });
         }

@@ -35,7 +35,7 @@ pub fn run(
         tracing::info!(device = c.device, passed = c.passed, "{}", c.detail);
     }
     let session = session.ready();
-    let session = session.check_in(&plan.student).map_err(|r| r.error)?;
+    let session = session.check_in(&plan.student).map_err(|r| *r.error)?;
     let session = session.identity()?;
     {
         let grant = session.capture();
@@ -50,7 +50,7 @@ pub fn run(
         }
     }
     let planned = plan.duration.as_secs().max(1) as u32;
-    let session = session.start_exam(planned).map_err(|r| r.error)?;
+    let session = session.start_exam(planned).map_err(|r| *r.error)?;
     devices.indicator.set_recording(true)?;
     let mut recorder = crate::record::Recorder::start(session.capture(), devices)?;
     let until = Instant::now() + plan.duration;

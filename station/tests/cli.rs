@@ -13,7 +13,8 @@ fn journal_verify_exit_codes() {
     let f = Fixture::new();
     let dir = f.tmp.path().join("j");
     std::fs::create_dir_all(&dir).unwrap();
-    let mut j = bundle::journal::Writer::open(&dir, &f.identity.recipient(), Instant::now()).unwrap();
+    let mut j =
+        bundle::journal::Writer::open(&dir, &f.identity.recipient(), Instant::now()).unwrap();
     for _ in 0..8 {
         j.append(Event::CallButton).unwrap();
     }
@@ -21,13 +22,26 @@ fn journal_verify_exit_codes() {
     drop(j);
     let p = dir.join("journal-00000.bin");
     let run = |p: &std::path::Path| {
-        let o = f.stationctl().args(["journal", "verify"]).arg(p).output().unwrap();
-        (o.status.code().unwrap(), String::from_utf8_lossy(&o.stdout).into_owned())
+        let o = f
+            .stationctl()
+            .args(["journal", "verify"])
+            .arg(p)
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
     };
     let (code, text) = run(&p);
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("8 records"), "{text}");
-    std::fs::OpenOptions::new().append(true).open(&p).unwrap().write_all(&[9, 0, 0]).unwrap();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&p)
+        .unwrap()
+        .write_all(&[9, 0, 0])
+        .unwrap();
     let (code, text) = run(&p);
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("8 good records"), "{text}");
@@ -44,10 +58,23 @@ fn journal_verify_exit_codes() {
 fn bad_board_file_is_explained() {
     let f = Fixture::new();
     let bad = f.tmp.path().join("bad.toml");
-    std::fs::write(&bad, std::fs::read_to_string(&f.board).unwrap().replace("width = 640", "widht = 640")).unwrap();
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(&f.board)
+            .unwrap()
+            .replace("width = 640", "widht = 640"),
+    )
+    .unwrap();
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_stationctl"))
-        .arg("--board").arg(&bad).arg("--site").arg(&f.site).arg("--data-dir").arg(&f.data)
-        .arg("selftest").output().unwrap();
+        .arg("--board")
+        .arg(&bad)
+        .arg("--site")
+        .arg(&f.site)
+        .arg("--data-dir")
+        .arg(&f.data)
+        .arg("selftest")
+        .output()
+        .unwrap();
     assert!(!o.status.success());
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(e.contains("bad.toml") && e.contains("widht"), "{e}");

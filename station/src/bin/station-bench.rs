@@ -26,10 +26,14 @@ const RECORDS: u32 = 200_000;
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let secs: u64 = match args.iter().position(|a| a == "--secs") {
-        Some(i) => args.get(i + 1).and_then(|s| s.parse().ok()).ok_or_else(|| anyhow::anyhow!("--secs takes a number"))?,
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| anyhow::anyhow!("--secs takes a number"))?,
         None => 60,
     };
-    let dir = tempfile::tempdir_in(std::env::var_os("BENCH_DIR").unwrap_or_else(|| "target".into()))?;
+    let dir =
+        tempfile::tempdir_in(std::env::var_os("BENCH_DIR").unwrap_or_else(|| "target".into()))?;
     journal_bench(dir.path())?;
     recorder_bench(dir.path(), secs)?;
     Ok(())
@@ -51,7 +55,9 @@ fn journal_bench(dir: &Path) -> anyhow::Result<()> {
     let t = Instant::now();
     let mut j = journal::Writer::open(&jdir, &id.recipient(), Instant::now())?;
     for i in 0..RECORDS {
-        j.append(Event::KeyBlocked { combo: text(if i % 2 == 0 { "Ctrl+Alt+F2" } else { "Alt+Tab" }) })?;
+        j.append(Event::KeyBlocked {
+            combo: text(if i % 2 == 0 { "Ctrl+Alt+F2" } else { "Alt+Tab" }),
+        })?;
     }
     j.sync()?;
     j.finish()?;
@@ -68,20 +74,34 @@ fn journal_bench(dir: &Path) -> anyhow::Result<()> {
     f.sync_all()?;
     let base_time = t.elapsed();
     let rate = RECORDS as f64 / journal_time.as_secs_f64();
-    report("journal append", format!("{rate:.0} records/s"), base_time, journal_time);
+    report(
+        "journal append",
+        format!("{rate:.0} records/s"),
+        base_time,
+        journal_time,
+    );
 
     // Just written: both reads come from the page cache, so the ratio compares CPU work.
     let t = Instant::now();
     let s = bundle::seal::scan(&path)?;
     let scan_time = t.elapsed();
-    anyhow::ensure!(s.frames == RECORDS as u64 + 1, "scan found {} frames", s.frames);
+    anyhow::ensure!(
+        s.frames == RECORDS as u64 + 1,
+        "scan found {} frames",
+        s.frames
+    );
     let t = Instant::now();
     let mut buf = vec![0u8; 1 << 20];
     let mut r = std::fs::File::open(&path)?;
     while r.read(&mut buf)? > 0 {}
     let read_time = t.elapsed();
     let mbs = size as f64 / 1e6 / scan_time.as_secs_f64();
-    report("recovery scan", format!("{mbs:.0} MB/s"), read_time, scan_time);
+    report(
+        "recovery scan",
+        format!("{mbs:.0} MB/s"),
+        read_time,
+        scan_time,
+    );
     Ok(())
 }
 
@@ -114,7 +134,10 @@ fn recorder_bench(dir: &Path, secs: u64) -> anyhow::Result<()> {
         .args(BASELINE.split_whitespace())
         .current_dir(&base_dir)
         .status()?;
-    anyhow::ensure!(st.success() || st.code() == Some(124), "gst-launch-1.0 failed: {st}");
+    anyhow::ensure!(
+        st.success() || st.code() == Some(124),
+        "gst-launch-1.0 failed: {st}"
+    );
     let baseline = cpu(libc::RUSAGE_CHILDREN) - before;
 
     // The station recorder on the simulated board, same sources, sealed in-line.
@@ -130,11 +153,20 @@ fn recorder_bench(dir: &Path, secs: u64) -> anyhow::Result<()> {
         ),
     )?;
     let board = Path::new(env!("CARGO_MANIFEST_DIR")).join("../board-config/boards/sim.toml");
-    let station = Arc::new(station::station::Station::load(&board, &site, &dir.join("data"))?);
+    let station = Arc::new(station::station::Station::load(
+        &board,
+        &site,
+        &dir.join("data"),
+    )?);
     let mut devices = station::devices::open(&station.board)?;
     let s = Session::boot(station).self_test().ready();
-    let s = s.check_in("bench").map_err(|r| anyhow::anyhow!("{}", r.error))?.identity()?;
-    let s = s.start_exam(secs as u32).map_err(|r| anyhow::anyhow!("{}", r.error))?;
+    let s = s
+        .check_in("bench")
+        .map_err(|r| anyhow::anyhow!("{}", r.error))?
+        .identity()?;
+    let s = s
+        .start_exam(secs as u32)
+        .map_err(|r| anyhow::anyhow!("{}", r.error))?;
     let before = cpu(libc::RUSAGE_SELF);
     let mut rec = station::record::Recorder::start(s.capture(), &mut devices)?;
     let until = Instant::now() + Duration::from_secs(secs);
@@ -146,12 +178,21 @@ fn recorder_bench(dir: &Path, secs: u64) -> anyhow::Result<()> {
     let ours = cpu(libc::RUSAGE_SELF) - before;
     s.end(bundle::event::EndReason::TimeUp)?.seal()?;
 
-    let count = |st: Stream| frames.iter().find(|(s, _)| *s == st).map(|(_, n)| *n).unwrap_or(0);
+    let count = |st: Stream| {
+        frames
+            .iter()
+            .find(|(s, _)| *s == st)
+            .map(|(_, n)| *n)
+            .unwrap_or(0)
+    };
     let dropped_cam = (secs * 30).saturating_sub(count(Stream::Camera) + 2);
     let dropped_screen = secs.saturating_sub(count(Stream::Screen) + 1);
     report(
         "recorder CPU",
-        format!("{:.1}% of one core", ours.as_secs_f64() * 100.0 / secs as f64),
+        format!(
+            "{:.1}% of one core",
+            ours.as_secs_f64() * 100.0 / secs as f64
+        ),
         baseline,
         ours,
     );

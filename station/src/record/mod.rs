@@ -146,7 +146,13 @@ impl<'s> Recorder<'s> {
             self.timing,
             slot.next_index,
         )));
-        let p = StreamPipeline::start(&slot.spec, &self.encoders, self.base, writer, slot.frames.clone())?;
+        let p = StreamPipeline::start(
+            &slot.spec,
+            &self.encoders,
+            self.base,
+            writer,
+            slot.frames.clone(),
+        )?;
         slot.running = Some(p);
         Ok(())
     }
@@ -213,11 +219,15 @@ impl<'s> Recorder<'s> {
     /// after it recovered). Nothing is ever deleted to make room: unsent data is evidence.
     fn check_space(&mut self) -> Result<(), ExamError> {
         let station = self.grant.exam().map(|e| e.station().clone());
-        let Some(station) = station else { return Ok(()) };
+        let Some(station) = station else {
+            return Ok(());
+        };
         let free = crate::storage::free_bytes(&station.spool()).unwrap_or(u64::MAX);
         let low = free < station.site.storage.min_free_mib << 20;
         if low && !self.storage_low {
-            self.exam.record_sync(Event::StorageLow { free_mib: free >> 20 })?;
+            self.exam.record_sync(Event::StorageLow {
+                free_mib: free >> 20,
+            })?;
         }
         self.storage_low = low;
         Ok(())
@@ -225,7 +235,10 @@ impl<'s> Recorder<'s> {
 
     /// Frames (video) or packets (audio) that reached each muxer so far, across restarts.
     pub fn frames(&self) -> Vec<(Stream, u64)> {
-        self.slots.iter().map(|s| (s.spec.stream, s.frames.load(Ordering::Relaxed))).collect()
+        self.slots
+            .iter()
+            .map(|s| (s.spec.stream, s.frames.load(Ordering::Relaxed)))
+            .collect()
     }
 
     fn push_screen(&mut self, devices: &mut Devices) -> Result<(), ExamError> {

@@ -307,7 +307,7 @@ impl StreamPipeline {
             return Some(format!("writing segments failed: {e}"));
         }
         let bus = self.pipeline.bus()?;
-        while let Some(msg) = bus.pop_filtered(&[gst::MessageType::Error, gst::MessageType::Eos]) {
+        if let Some(msg) = bus.pop_filtered(&[gst::MessageType::Error, gst::MessageType::Eos]) {
             match msg.view() {
                 gst::MessageView::Error(e) => {
                     let who = e.src().map(|s| s.name().to_string()).unwrap_or_default();

@@ -36,7 +36,13 @@ impl Fixture {
         .unwrap();
         let board = Path::new(env!("CARGO_MANIFEST_DIR")).join("../board-config/boards/sim.toml");
         let data = tmp.path().join("data");
-        Fixture { tmp, identity, board, site, data }
+        Fixture {
+            tmp,
+            identity,
+            board,
+            site,
+            data,
+        }
     }
 
     pub fn station(&self) -> Arc<Station> {
@@ -45,13 +51,22 @@ impl Fixture {
 
     pub fn stationctl(&self) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_stationctl"));
-        c.arg("--board").arg(&self.board).arg("--site").arg(&self.site).arg("--data-dir").arg(&self.data);
+        c.arg("--board")
+            .arg(&self.board)
+            .arg("--site")
+            .arg(&self.site)
+            .arg("--data-dir")
+            .arg(&self.data);
         c.env("RUST_LOG", "warn");
         c
     }
 
     pub fn open(&self, bundle: &Path) -> (uplink::open::Opened, PathBuf) {
-        let out = self.tmp.path().join("opened").join(bundle.file_name().unwrap());
+        let out = self
+            .tmp
+            .path()
+            .join("opened")
+            .join(bundle.file_name().unwrap());
         let o = uplink::open::open(bundle, &self.identity, &out).unwrap();
         (o, out)
     }
@@ -59,9 +74,15 @@ impl Fixture {
 
 /// Duration of a media file in seconds, as gst-discoverer-1.0 reports it.
 pub fn duration_secs(file: &Path) -> f64 {
-    let out = Command::new("gst-discoverer-1.0").arg(file).output().expect("gst-discoverer-1.0 runs");
+    let out = Command::new("gst-discoverer-1.0")
+        .arg(file)
+        .output()
+        .expect("gst-discoverer-1.0 runs");
     let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().find(|l| l.trim_start().starts_with("Duration:")).unwrap_or_else(|| panic!("no duration for {}: {text}", file.display()));
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("Duration:"))
+        .unwrap_or_else(|| panic!("no duration for {}: {text}", file.display()));
     let v = line.trim_start().trim_start_matches("Duration:").trim();
     let parts: Vec<f64> = v.split(':').map(|p| p.parse().unwrap()).collect();
     parts[0] * 3600.0 + parts[1] * 60.0 + parts[2]
@@ -69,14 +90,21 @@ pub fn duration_secs(file: &Path) -> f64 {
 
 /// The stream kinds gst-discoverer-1.0 finds in a file (`video`, `audio`).
 pub fn stream_kinds(file: &Path) -> String {
-    let out = Command::new("gst-discoverer-1.0").arg(file).output().expect("gst-discoverer-1.0 runs");
+    let out = Command::new("gst-discoverer-1.0")
+        .arg(file)
+        .output()
+        .expect("gst-discoverer-1.0 runs");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Seconds between the timeline's ExamStarted and ExamEnded (or `end_ms` if given).
 pub fn event_ms(o: &uplink::open::Opened, kind: &str) -> Option<u64> {
     o.timeline.events.iter().find(|e| e.kind == kind).map(|e| {
-        humantime::parse_rfc3339(&e.time).unwrap().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
+        humantime::parse_rfc3339(&e.time)
+            .unwrap()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64
     })
 }
 
