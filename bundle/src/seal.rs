@@ -301,7 +301,13 @@ pub fn scan(path: &Path) -> Result<Scan, Error> {
 /// [`scan`] over any reader; `path` names the stream in errors.
 pub fn scan_from(mut r: impl Read, path: &Path) -> Result<Scan, Error> {
     let h = read_header(&mut r, path)?;
-    let mut s = Scan { frames: 0, good_len: h.len, head: h.hash, link: h.link, tail: Tail::Open };
+    let mut s = Scan {
+        frames: 0,
+        good_len: h.len,
+        head: h.hash,
+        link: h.link,
+        tail: Tail::Open,
+    };
     loop {
         match read_frame(&mut r, &s.head).map_err(|e| Error::io(path, e))? {
             Next::Eof => return Ok(s),
@@ -310,7 +316,11 @@ pub fn scan_from(mut r: impl Read, path: &Path) -> Result<Scan, Error> {
                 return Ok(s);
             }
             Next::Bad(reason) => {
-                s.tail = Tail::Corrupt { index: s.frames, offset: s.good_len, reason };
+                s.tail = Tail::Corrupt {
+                    index: s.frames,
+                    offset: s.good_len,
+                    reason,
+                };
                 return Ok(s);
             }
             Next::Frame { kind, bytes } => {
@@ -319,10 +329,15 @@ pub fn scan_from(mut r: impl Read, path: &Path) -> Result<Scan, Error> {
                 s.head = Sha256::digest(&bytes).into();
                 if kind == END {
                     let mut extra = [0u8; 1];
-                    s.tail = if read_full(&mut r, &mut extra).map_err(|e| Error::io(path, e))? == 0 {
+                    s.tail = if read_full(&mut r, &mut extra).map_err(|e| Error::io(path, e))? == 0
+                    {
                         Tail::Closed
                     } else {
-                        Tail::Corrupt { index: s.frames, offset: s.good_len, reason: "data after the end frame".into() }
+                        Tail::Corrupt {
+                            index: s.frames,
+                            offset: s.good_len,
+                            reason: "data after the end frame".into(),
+                        }
                     };
                     return Ok(s);
                 }

@@ -70,7 +70,11 @@ fn manifest_parser_survives_mutations() {
         ended_at: "2026-11-25T01:00:00Z".into(),
         interrupted: false,
         journal_head: "00".repeat(32),
-        files: vec![FileEntry { name: "camera-00000.mkv.sealed".into(), size: 3, sha256: "ab".repeat(32) }],
+        files: vec![FileEntry {
+            name: "camera-00000.mkv.sealed".into(),
+            size: 3,
+            sha256: "ab".repeat(32),
+        }],
         station_key: String::new(),
         signature: String::new(),
     };

@@ -19,7 +19,11 @@ const SIZES: [usize; 3] = [48 * MIB, 24 * MIB + 333, 300_000];
 
 fn uplinkd(site: &std::path::Path, data: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_uplinkd"));
-    c.arg("--site").arg(site).arg("--data-dir").arg(data).arg("--once");
+    c.arg("--site")
+        .arg(site)
+        .arg("--data-dir")
+        .arg(data)
+        .arg("--once");
     c.env("RUST_LOG", "warn");
     c
 }
@@ -42,17 +46,35 @@ fn main() {
     let copy = tmp.path().join("for-rclone");
     support::copy_dir(&dir, &copy);
     let site = tmp.path().join("site.toml");
-    std::fs::write(&site, support::site_toml(&server.endpoint, "ca-central-1", &bucket, &creds, "")).unwrap();
+    std::fs::write(
+        &site,
+        support::site_toml(&server.endpoint, "ca-central-1", &bucket, &creds, ""),
+    )
+    .unwrap();
     let t = Instant::now();
     let out = uplinkd(&site, &data).output().unwrap();
-    assert!(out.status.success(), "uplinkd failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "uplinkd failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let ours = t.elapsed();
 
     // 2. rclone copy of the same files to the same server (same part size, one transfer at a
     //    time like uplinkd; rclone checks MD5s as uplinkd does).
     let t = Instant::now();
     let st = Command::new("rclone")
-        .args(["copy", "--s3-chunk-size", "5Mi", "--s3-upload-concurrency", "1", "--transfers", "1", "--checkers", "1"])
+        .args([
+            "copy",
+            "--s3-chunk-size",
+            "5Mi",
+            "--s3-upload-concurrency",
+            "1",
+            "--transfers",
+            "1",
+            "--checkers",
+            "1",
+        ])
         .arg(&copy)
         .arg(format!("bench:{bucket}/rclone"))
         // A CA-bundle variable in the environment breaks rclone's plain-http S3 client.
@@ -83,18 +105,35 @@ fn main() {
     support::make_bundle(&data.join("spool"), "20261125-140000-000002", &SIZES, 12);
     let p = proxy::start(&server.addr(), Faults::none());
     let site = tmp.path().join("site-cut.toml");
-    std::fs::write(&site, support::site_toml(&p.endpoint, "ca-central-1", &bucket, &creds, "bandwidth_limit_kbps = 160000")).unwrap();
+    std::fs::write(
+        &site,
+        support::site_toml(
+            &p.endpoint,
+            "ca-central-1",
+            &bucket,
+            &creds,
+            "bandwidth_limit_kbps = 160000",
+        ),
+    )
+    .unwrap();
     let mut child = uplinkd(&site, &data).spawn().unwrap();
     let t = Instant::now();
     while p.stats.up.load(Ordering::Relaxed) < total / 2 {
-        assert!(t.elapsed() < Duration::from_secs(120), "uplinkd made no progress");
+        assert!(
+            t.elapsed() < Duration::from_secs(120),
+            "uplinkd made no progress"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     child.kill().unwrap();
     child.wait().unwrap();
     let at_kill = p.stats.up.load(Ordering::Relaxed);
     let out = uplinkd(&site, &data).output().unwrap();
-    assert!(out.status.success(), "restart failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "restart failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let sent = p.stats.up.load(Ordering::Relaxed);
     let resent = sent.saturating_sub(total);
     println!(

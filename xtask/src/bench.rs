@@ -12,9 +12,22 @@ pub fn run(args: &[String]) -> Result<(), String> {
     deps::ensure(&[deps::BUILD, BENCH])?;
     run::status(
         run::cargo()
-            .args(["run", "--locked", "--release", "-p", "station", "--bin", "station-bench", "--"])
+            .args([
+                "run",
+                "--locked",
+                "--release",
+                "-p",
+                "station",
+                "--bin",
+                "station-bench",
+                "--",
+            ])
             .args(args),
     )?;
     let server = s3::start()?;
-    run::status(run::cargo().envs(server.env()).args(["bench", "--locked", "-p", "uplink", "--bench", "uplink"]))
+    run::status(
+        run::cargo()
+            .envs(server.env())
+            .args(["bench", "--locked", "-p", "uplink", "--bench", "uplink"]),
+    )
 }

@@ -95,7 +95,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .ok_or_else(|| format!("uplinkd did not report exam {exam}: {uploaded}"))?;
     println!("== central copy: {}", central.display());
     if bundle.exists() {
-        return Err(format!("{}: local copy still present after upload", bundle.display()));
+        return Err(format!(
+            "{}: local copy still present after upload",
+            bundle.display()
+        ));
     }
     let bundle = central.as_path();
     let out = demo.join("opened").join(&exam);

