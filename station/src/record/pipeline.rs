@@ -114,7 +114,7 @@ fn video_encoder(enc: &Encoders, fps: u32) -> Result<Vec<gst::Element>, String> 
     Ok(std::iter::once(i420).chain(encoder).collect())
 }
 
-/// The elements from the source to the encoder's input, and the stream's file extension.
+/// The elements from the source to the encoder's output (the muxer is added by the caller).
 fn source_chain(spec: &Spec, enc: &Encoders) -> Result<Vec<gst::Element>, String> {
     let mut v = Vec::new();
     match (&spec.source, spec.stream) {
