@@ -250,7 +250,16 @@ pub trait Input: Send {
     /// their events through the station's virtual device.
     fn grab(&mut self) -> Result<()>;
     /// Waits up to `timeout_ms` for events from grabbed devices, re-emits and returns them.
-    fn pump(&mut self, timeout_ms: u32) -> Result<Vec<InputEvent>>;
+    fn pump(&mut self, timeout_ms: u32) -> Result<Vec<InputEvent>> {
+        self.pump_filtered(timeout_ms, &mut |_| true)
+    }
+    /// Like [`Input::pump`], but re-emits only the events `keep` accepts (it sees every key and
+    /// relative-axis event, in order); returns the events re-emitted.
+    fn pump_filtered(
+        &mut self,
+        timeout_ms: u32,
+        keep: &mut dyn FnMut(&InputEvent) -> bool,
+    ) -> Result<Vec<InputEvent>>;
     /// Releases the grab.
     fn release(&mut self) -> Result<()>;
 }

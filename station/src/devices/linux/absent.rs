@@ -101,7 +101,11 @@ impl Input for Absent {
     fn grab(&mut self) -> Result<()> {
         self.fail()
     }
-    fn pump(&mut self, _timeout_ms: u32) -> Result<Vec<InputEvent>> {
+    fn pump_filtered(
+        &mut self,
+        _timeout_ms: u32,
+        _keep: &mut dyn FnMut(&InputEvent) -> bool,
+    ) -> Result<Vec<InputEvent>> {
         self.fail()
     }
     fn release(&mut self) -> Result<()> {

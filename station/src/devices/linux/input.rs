@@ -235,7 +235,11 @@ impl Input for LinuxInput {
         Ok(())
     }
 
-    fn pump(&mut self, timeout_ms: u32) -> Result<Vec<InputEvent>> {
+    fn pump_filtered(
+        &mut self,
+        timeout_ms: u32,
+        keep: &mut dyn FnMut(&InputEvent) -> bool,
+    ) -> Result<Vec<InputEvent>> {
         let Some((_, open)) = self.grabbed.as_mut() else {
             return Err(DeviceError::new("input", ErrorKind::Other, "not grabbed"));
         };
@@ -271,21 +275,27 @@ impl Input for LinuxInput {
                         continue;
                     }
                 };
-                let forward: Vec<evdev::InputEvent> = events
+                let mut forward = Vec::new();
+                for e in events
                     .into_iter()
                     .filter(|e| matches!(e.event_type(), EventType::KEY | EventType::RELATIVE))
-                    .collect();
+                {
+                    let ev = InputEvent {
+                        node: o.info.node.clone(),
+                        kind: e.event_type().0,
+                        code: e.code(),
+                        value: e.value(),
+                    };
+                    if keep(&ev) {
+                        forward.push(e);
+                        out.push(ev);
+                    }
+                }
                 if forward.is_empty() {
                     continue;
                 }
                 vdev.emit(&forward)
                     .map_err(|e| DeviceError::from_io("/dev/uinput", &e, GROUP))?;
-                out.extend(forward.iter().map(|e| InputEvent {
-                    node: o.info.node.clone(),
-                    kind: e.event_type().0,
-                    code: e.code(),
-                    value: e.value(),
-                }));
             }
         }
         if !gone.is_empty() {

@@ -226,7 +226,11 @@ impl Input for SimInput {
         self.grabbed = true;
         Ok(())
     }
-    fn pump(&mut self, timeout_ms: u32) -> Result<Vec<InputEvent>> {
+    fn pump_filtered(
+        &mut self,
+        timeout_ms: u32,
+        _keep: &mut dyn FnMut(&InputEvent) -> bool,
+    ) -> Result<Vec<InputEvent>> {
         if !self.grabbed {
             return Err(DeviceError::new(
                 "sim input",

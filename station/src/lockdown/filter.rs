@@ -1,0 +1,288 @@
+//! The exam's input filter: a thread that owns the board's [`Input`], keeps every keyboard and
+//! pointer grabbed, re-emits what [`Combos`] lets through and reports what it blocked.
+//!
+//! Reports go to a [`Sink`] as journal events: `KeyBlocked` for each blocked attempt,
+//! `InputAttached` for a device that appeared (and was grabbed at once), `DeviceLost` /
+//! `DeviceRestored` when reading the devices fails and recovers.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use bundle::event::{text, Device, Event};
+
+use super::combo::{Combos, Verdict};
+use crate::devices::{DeviceError, Hotplug, Input, Result};
+
+/// Where the filter's reports go (the exam journal; tests collect them).
+pub type Sink = Box<dyn FnMut(Event) + Send>;
+
+/// How long one wait for input lasts: bounds how late `stop` is noticed.
+const PUMP_MS: u32 = 20;
+/// How often the filter looks for new devices (each found one is grabbed before its first
+/// event is read).
+const RESCAN: Duration = Duration::from_millis(100);
+/// evdev event type of keys and buttons.
+const EV_KEY: u16 = 1;
+
+/// A running filter; [`Filter::stop`] releases the devices and gives the input back.
+pub struct Filter {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<(Box<dyn Input>, Result<()>)>>,
+}
+
+/// Reads, filters and re-emits until `stop` is set; then releases the grab.
+struct Worker {
+    input: Box<dyn Input>,
+    combos: Combos,
+    sink: Sink,
+    failing: bool,
+}
+
+impl Worker {
+    /// Reports a read failure once, until reading works again.
+    fn outcome(&mut self, r: Result<()>) {
+        match r {
+            Err(e) if !self.failing => {
+                tracing::warn!("input filter: {e}");
+                self.failing = true;
+                (self.sink)(Event::DeviceLost {
+                    device: Device::Input,
+                    reason: text(&e.to_string()),
+                });
+            }
+            Err(_) => {}
+            Ok(()) if self.failing => {
+                self.failing = false;
+                (self.sink)(Event::DeviceRestored {
+                    device: Device::Input,
+                });
+            }
+            Ok(()) => {}
+        }
+    }
+
+    fn pump(&mut self) -> Result<()> {
+        let mut blocked = Vec::new();
+        let combos = &mut self.combos;
+        let r = self.input.pump_filtered(PUMP_MS, &mut |ev| {
+            if ev.kind != EV_KEY {
+                return true;
+            }
+            match combos.key(ev.code, ev.value) {
+                Verdict::Pass => true,
+                Verdict::Drop => false,
+                Verdict::Block(combo) => {
+                    blocked.push((combo, ev.node.clone()));
+                    false
+                }
+            }
+        });
+        for (combo, node) in blocked {
+            tracing::info!(%node, "blocked {combo}");
+            (self.sink)(Event::KeyBlocked {
+                combo: text(&combo),
+            });
+        }
+        r.map(drop)
+    }
+
+    fn rescan(&mut self) -> Result<()> {
+        for h in self.input.changes()? {
+            if let Hotplug::Added(d) = h {
+                tracing::warn!(node = %d.node, "input device attached mid-exam: {}", d.name);
+                (self.sink)(Event::InputAttached {
+                    name: text(&format!("{} ({})", d.name, d.node)),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn run(mut self, stop: &AtomicBool) -> (Box<dyn Input>, Result<()>) {
+        let mut scanned = Instant::now();
+        while !stop.load(Ordering::Relaxed) {
+            let r = self.pump();
+            let failed = r.is_err();
+            self.outcome(r);
+            if failed {
+                std::thread::sleep(Duration::from_millis(PUMP_MS.into()));
+            }
+            if scanned.elapsed() >= RESCAN {
+                scanned = Instant::now();
+                let r = self.rescan();
+                self.outcome(r);
+            }
+        }
+        let released = self.input.release();
+        (self.input, released)
+    }
+}
+
+impl Filter {
+    /// Grabs every keyboard and pointer of `input` (devices already present are not reported)
+    /// and starts filtering on its own thread. On failure the input comes back with the error.
+    pub fn start(
+        mut input: Box<dyn Input>,
+        combos: Combos,
+        sink: Sink,
+    ) -> std::result::Result<Filter, (Box<dyn Input>, DeviceError)> {
+        if let Err(e) = input.changes().and_then(|_| input.grab()) {
+            return Err((input, e));
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let worker = Worker {
+            input,
+            combos,
+            sink,
+            failing: false,
+        };
+        let thread = std::thread::Builder::new()
+            .name("input-filter".into())
+            .spawn(move || worker.run(&flag))
+            .expect("spawning the input filter thread");
+        Ok(Filter {
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops filtering, releases every device and gives the input back with the release's
+    /// outcome.
+    pub fn stop(mut self) -> (Box<dyn Input>, Result<()>) {
+        self.stop.store(true, Ordering::Relaxed);
+        let thread = self.thread.take().expect("stopped only once");
+        match thread.join() {
+            Ok(r) => r,
+            Err(p) => std::panic::resume_unwind(p),
+        }
+    }
+}
+
+impl Drop for Filter {
+    /// A filter dropped without [`Filter::stop`] still releases the devices.
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::devices::{InputDevice, InputEvent};
+    use std::sync::mpsc;
+    use std::sync::Mutex;
+
+    /// A scripted input: hands out `script` one pump at a time; records what was re-emitted.
+    struct Scripted {
+        script: Vec<Vec<(u16, i32)>>,
+        plugged: Vec<InputDevice>,
+        emitted: Arc<Mutex<Vec<(u16, i32)>>>,
+        grabbed: Arc<AtomicBool>,
+    }
+
+    impl Input for Scripted {
+        fn devices(&mut self) -> Result<Vec<InputDevice>> {
+            Ok(Vec::new())
+        }
+        fn changes(&mut self) -> Result<Vec<Hotplug>> {
+            if !self.grabbed.load(Ordering::Relaxed) {
+                return Ok(Vec::new());
+            }
+            Ok(self.plugged.drain(..).map(Hotplug::Added).collect())
+        }
+        fn grab(&mut self) -> Result<()> {
+            self.grabbed.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        fn pump_filtered(
+            &mut self,
+            _timeout_ms: u32,
+            keep: &mut dyn FnMut(&InputEvent) -> bool,
+        ) -> Result<Vec<InputEvent>> {
+            std::thread::sleep(Duration::from_millis(2));
+            let mut out = Vec::new();
+            if !self.script.is_empty() {
+                for (code, value) in self.script.remove(0) {
+                    let ev = InputEvent {
+                        node: "/dev/input/event7".into(),
+                        kind: EV_KEY,
+                        code,
+                        value,
+                    };
+                    if keep(&ev) {
+                        self.emitted.lock().unwrap().push((code, value));
+                        out.push(ev);
+                    }
+                }
+            }
+            Ok(out)
+        }
+        fn release(&mut self) -> Result<()> {
+            self.grabbed.store(false, Ordering::Relaxed);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn filters_reports_and_releases_at_stop() {
+        use evdev::KeyCode as K;
+        let emitted = Arc::new(Mutex::new(Vec::new()));
+        let grabbed = Arc::new(AtomicBool::new(false));
+        let (ctrl, alt, f1, a) = (
+            K::KEY_LEFTCTRL.code(),
+            K::KEY_LEFTALT.code(),
+            K::KEY_F1.code(),
+            K::KEY_A.code(),
+        );
+        let input = Scripted {
+            script: vec![
+                vec![(ctrl, 1), (alt, 1), (f1, 1)],
+                vec![(f1, 0), (alt, 0), (ctrl, 0)],
+                vec![(a, 1), (a, 0)],
+            ],
+            plugged: vec![InputDevice {
+                node: "/dev/input/event9".into(),
+                name: "Injector".into(),
+                keyboard: true,
+                pointer: false,
+            }],
+            emitted: emitted.clone(),
+            grabbed: grabbed.clone(),
+        };
+        let (tx, rx) = mpsc::channel();
+        let sink: Sink = Box::new(move |e| {
+            let _ = tx.send(e);
+        });
+        let filter = Filter::start(Box::new(input), Combos::new(&[]).unwrap(), sink)
+            .map_err(|(_, e)| e)
+            .unwrap();
+        let mut events = Vec::new();
+        while events.len() < 2 {
+            events.push(rx.recv_timeout(Duration::from_secs(5)).unwrap());
+        }
+        let t0 = Instant::now();
+        while emitted.lock().unwrap().len() < 6 && t0.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(grabbed.load(Ordering::Relaxed));
+        let (_, released) = filter.stop();
+        released.unwrap();
+        assert!(!grabbed.load(Ordering::Relaxed), "stop releases the grab");
+        assert!(events.contains(&Event::KeyBlocked {
+            combo: text("Ctrl+Alt+F1")
+        }));
+        assert!(events.contains(&Event::InputAttached {
+            name: text("Injector (/dev/input/event9)")
+        }));
+        assert_eq!(
+            *emitted.lock().unwrap(),
+            vec![(ctrl, 1), (alt, 1), (alt, 0), (ctrl, 0), (a, 1), (a, 0)]
+        );
+    }
+}

@@ -1,0 +1,76 @@
+//! The locked-down exam shell, station side: while an exam runs, every keyboard and pointer is
+//! grabbed and only allowed key combinations reach the exam shell (see [`combo`] for the list).
+//!
+//! [`Lockdown::start`] takes the board's input from [`Devices`] for the running exam and
+//! journals what the filter blocks; [`Lockdown::stop`] releases the devices and puts the input
+//! back. Outside `ExamRunning` nothing is grabbed.
+
+pub mod combo;
+pub mod filter;
+
+pub use filter::{Filter, Sink};
+
+use bundle::event::{text, Device, Event};
+
+use crate::devices::linux::Absent;
+use crate::devices::{DeviceError, Devices, ErrorKind};
+use crate::exam::ExamError;
+use crate::session::{ExamRunning, Session};
+
+/// The input filter of a running exam (absent if the devices could not be grabbed, which is
+/// journaled as `DeviceLost`).
+pub struct Lockdown(Option<Filter>);
+
+impl Lockdown {
+    /// Grabs the board's keyboards and pointers for the exam of `session`; blocked attempts and
+    /// devices attached mid-exam go to its journal. If grabbing fails the exam goes on without
+    /// the filter and the journal says why.
+    pub fn start(
+        session: &Session<ExamRunning>,
+        devices: &mut Devices,
+    ) -> Result<Lockdown, ExamError> {
+        let exam = session.exam();
+        let policy = &session.station().site.exam;
+        let combos = combo::Combos::new(&policy.blocked_combinations).map_err(|e| {
+            ExamError::Device(DeviceError::new(
+                "exam.blocked_combinations",
+                ErrorKind::Unsupported,
+                e,
+            ))
+        })?;
+        let handle = exam.handle();
+        let sink: Sink = Box::new(move |event| {
+            if let Err(e) = handle.record(event) {
+                tracing::error!("input filter: journal: {e}");
+            }
+        });
+        let placeholder = Box::new(Absent(DeviceError::new(
+            "input",
+            ErrorKind::Busy,
+            "held by the exam's input filter",
+        )));
+        let input = std::mem::replace(&mut devices.input, placeholder);
+        match Filter::start(input, combos, sink) {
+            Ok(f) => Ok(Lockdown(Some(f))),
+            Err((input, e)) => {
+                devices.input = input;
+                tracing::error!("input filter not running: {e}");
+                exam.record_sync(Event::DeviceLost {
+                    device: Device::Input,
+                    reason: text(&format!("input filter not running: {e}")),
+                })?;
+                Ok(Lockdown(None))
+            }
+        }
+    }
+
+    /// Releases every grabbed device and gives the input back to `devices`.
+    pub fn stop(self, devices: &mut Devices) -> Result<(), ExamError> {
+        let Some(filter) = self.0 else {
+            return Ok(());
+        };
+        let (input, released) = filter.stop();
+        devices.input = input;
+        Ok(released?)
+    }
+}
