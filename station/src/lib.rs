@@ -9,6 +9,7 @@ pub mod devices;
 pub mod exam;
 pub mod identity;
 pub mod level;
+pub mod lockdown;
 pub mod record;
 pub mod recover;
 pub mod selftest;

@@ -53,6 +53,7 @@ pub fn run(
     let session = session.start_exam(planned).map_err(|r| *r.error)?;
     devices.indicator.set_recording(true)?;
     let mut recorder = crate::record::Recorder::start(session.capture(), devices)?;
+    let lockdown = crate::lockdown::Lockdown::start(&session, devices)?;
     let until = Instant::now() + plan.duration;
     while Instant::now() < until {
         std::thread::sleep(
@@ -66,6 +67,7 @@ pub fn run(
         }
         recorder.tick(devices)?;
     }
+    lockdown.stop(devices)?;
     recorder.stop()?;
     devices.indicator.set_recording(false)?;
     let session = session.end(EndReason::TimeUp)?;
