@@ -5,20 +5,29 @@
 //! - `bench`: benchmarks that print ratios against a baseline measured in the same run.
 //! - `hw-test`: device tests on real kernel drivers in a QEMU guest (see [`hwtest`]);
 //!   `hw-guest` only builds (or finds) that guest.
+//! - `image --board BOARD`: the bootable USB image (see [`image`]); `units`: the exposure of
+//!   the station's systemd services (see [`units`]); `image-test`: boots that image under
+//!   OVMF and checks verity and stationd (see [`imagetest`]).
 //!
 //! Each task first installs the system packages it needs (see [`deps`]).
 
 mod bench;
 mod demo;
 mod deps;
+mod disk;
 mod hwtest;
+mod image;
+mod imagetest;
+mod qemu;
+mod recipe;
 mod run;
 mod s3;
 mod test;
+mod units;
 mod vm;
 
 fn usage() -> ! {
-    eprintln!("usage: cargo xtask <demo|test|bench|hw-test|hw-guest>");
+    eprintln!("usage: cargo xtask <demo|test|bench|hw-test|hw-guest|image|image-test|units>");
     std::process::exit(2)
 }
 
@@ -32,6 +41,9 @@ fn main() {
         "bench" => bench::run(rest),
         "hw-test" => hwtest::run(rest),
         "hw-guest" => vm::run_build(rest),
+        "image" => image::run(rest),
+        "units" => units::run(rest),
+        "image-test" => imagetest::run(rest),
         _ => usage(),
     };
     if let Err(e) = result {

@@ -7,6 +7,7 @@ use crate::{deps, run, s3};
 /// Runs the whole test suite; extra arguments go to `cargo test`.
 pub fn run(extra: &[String]) -> Result<(), String> {
     deps::ensure(&[deps::BUILD])?;
+    crate::units::check()?;
     let server = s3::start()?;
     eprintln!("xtask: cargo test --workspace");
     run::status(

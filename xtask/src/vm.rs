@@ -6,26 +6,18 @@
 //! overlay (`snapshot=on`), the host's share folder over 9p, and `isa-debug-exit` so that QEMU's
 //! exit code carries the guest's result.
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::{deps, run};
+use crate::recipe::{self, MIRRORS};
+use crate::{deps, qemu, run};
 
 /// Host packages the guest build and boot need.
 pub const HOST: &[&str] = &["mmdebstrap", "qemu-system-x86", "e2fsprogs"];
 
-/// Debian sources of the guest (kernel security updates come from bookworm-security).
-const MIRRORS: &[&str] = &[
-    "deb http://deb.debian.org/debian bookworm main",
-    "deb http://deb.debian.org/debian bookworm-updates main",
-    "deb http://deb.debian.org/debian-security bookworm-security main",
-];
-
 /// Build options that are part of the recipe (changing them changes the cache key).
-const BUILD_OPTIONS: &[&str] = &[
+pub const BUILD_OPTIONS: &[&str] = &[
     "--variant=apt",
     "--aptopt=APT::Install-Recommends \"false\"",
     "--dpkgopt=path-exclude=/usr/share/man/*",
@@ -58,44 +50,21 @@ fn recipe_dir() -> PathBuf {
     run::root().join("images/hw-guest")
 }
 
-/// FNV-1a, 64 bits: enough to key a cache (std has no stable hash of its own).
-fn fnv1a(data: &[u8], mut h: u64) -> u64 {
-    for b in data {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x100_0000_01b3);
-    }
-    h
-}
-
 /// The cache key: a hash of the recipe files, mirrors, options and disk size.
 pub fn recipe_hash() -> Result<String, String> {
-    let mut h = 0xcbf2_9ce4_8422_2325u64;
-    for f in ["packages", "init"] {
-        let p = recipe_dir().join(f);
-        let data = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-        h = fnv1a(f.as_bytes(), h);
-        h = fnv1a(&data, h);
-    }
-    for s in MIRRORS
+    let extra: Vec<&str> = MIRRORS
         .iter()
         .chain(BUILD_OPTIONS)
         .chain(HOOKS)
         .chain([&DISK_SIZE])
-    {
-        h = fnv1a(s.as_bytes(), h);
-    }
-    Ok(format!("{h:016x}"))
+        .copied()
+        .collect();
+    recipe::hash(&recipe_dir(), &["packages", "init"], &extra)
 }
 
 /// The package list (comments and blank lines dropped).
 fn packages() -> Result<Vec<String>, String> {
-    let p = recipe_dir().join("packages");
-    let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-    Ok(text
-        .lines()
-        .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
-        .filter(|l| !l.is_empty())
-        .collect())
+    recipe::read_list(&recipe_dir().join("packages"))
 }
 
 /// Installs the host packages. QEMU comes from the same suite as an already installed
@@ -242,47 +211,16 @@ pub fn boot(
             "stdio",
         ])
         .args(["-monitor", "none"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("could not start qemu-system-x86_64: {e}"))?;
-    let stdout = child.stdout.take().ok_or("qemu: no stdout")?;
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).split(b'\n').map_while(|l| l.ok()) {
-            let s = String::from_utf8_lossy(&line).trim_end().to_string();
-            if tx.send(s).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = Instant::now() + timeout;
-    let mut console = Vec::new();
-    loop {
-        match rx.recv_timeout(Duration::from_millis(200)) {
-            Ok(line) => {
-                if show(&line) {
-                    println!("{line}");
-                    let _ = std::io::stdout().flush();
-                }
-                console.push(line);
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!(
-                "the guest did not finish within {} s; last console lines:\n{}",
-                timeout.as_secs(),
-                tail(&console, 20)
-            ));
-        }
-    }
-    let st = child.wait().map_err(|e| format!("qemu: {e}"))?;
+        .stdin(Stdio::null());
+    let w = qemu::watch(cmd, timeout, show)?;
+    let Some(st) = w.status else {
+        return Err(format!(
+            "the guest did not finish within {} s; last console lines:\n{}",
+            timeout.as_secs(),
+            tail(&w.console, 20)
+        ));
+    };
+    let console = w.console;
     // isa-debug-exit: the guest writes 32+rc, QEMU exits with (v << 1) | 1.
     let guest_rc = st
         .code()

@@ -1,0 +1,253 @@
+//! `cargo xtask image --board x86_64-uefi [--release]`: the bootable USB image.
+//!
+//! The recipe is `images/<board>/`: `packages` and `dracut.conf` (the Debian root file system,
+//! built with mmdebstrap and cached under `target/image-rootfs/<hash>/`, keyed on those files and
+//! the build options), `units` (systemctl operations), `overlay/` (files of the image that are
+//! not the product's, e.g. the qemu board's module options), `cmdline`, `loader.conf` and
+//! `repart/` (the partition table as systemd-repart definitions). The product's binaries and
+//! the `systemd/` tree are installed on every build (not cached). The disk itself is assembled
+//! by [`crate::disk`]: erofs root, dm-verity, unified kernel image, ESP, GPT.
+//!
+//! Writes `target/images/<board>/` with `exam-station-<board>.img`, its `.bmap` and `SHA256SUMS`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use crate::recipe::{self, MIRRORS};
+use crate::{deps, disk, run, vm};
+
+/// Host packages the image build needs.
+pub const HOST: &[&str] = &[
+    "mmdebstrap",
+    "erofs-utils",
+    "cryptsetup-bin",
+    "mtools",
+    "dosfstools",
+    "ovmf",
+    "systemd-boot-efi",
+    "binutils",
+    "fdisk",
+    "bmap-tools",
+];
+
+/// Boards that have an image recipe.
+const BOARDS: &[&str] = &["x86_64-uefi"];
+
+/// The project's binaries installed in the image (`/usr/bin`).
+const BINARIES: &[&str] = &["stationd", "stationctl", "uplinkd"];
+
+/// Recipe files that make up the root file system's cache key.
+const ROOTFS_FILES: &[&str] = &["packages", "dracut.conf"];
+
+/// Where the dracut configuration goes (before the kernel is installed, so its initrd uses it).
+const DRACUT_CONF: &str = "/etc/dracut.conf.d/50-exam-station.conf";
+
+/// A built image.
+pub struct Built {
+    /// The raw disk image.
+    pub img: PathBuf,
+}
+
+/// Step progress on stderr, with the time since `t0`.
+pub fn step(t0: Instant, what: &str) {
+    eprintln!("xtask image [{:5.1} s] {what}", t0.elapsed().as_secs_f64());
+}
+
+/// The recipe folder of `board`.
+pub fn recipe_dir(board: &str) -> PathBuf {
+    run::root().join("images").join(board)
+}
+
+/// The cache key of the board's root file system.
+fn rootfs_hash(board: &str) -> Result<String, String> {
+    let extra: Vec<&str> = MIRRORS
+        .iter()
+        .chain(vm::BUILD_OPTIONS)
+        .chain([&DRACUT_CONF])
+        .copied()
+        .collect();
+    recipe::hash(&recipe_dir(board), ROOTFS_FILES, &extra)
+}
+
+/// Returns the cached Debian root file system of `board`, building it when missing.
+fn ensure_rootfs(board: &str, t0: Instant) -> Result<PathBuf, String> {
+    let base = run::root().join("target/image-rootfs").join(board);
+    let dir = base.join(rootfs_hash(board)?);
+    if dir.join("ready").exists() {
+        step(t0, &format!("rootfs: cached at {}", dir.display()));
+        return Ok(dir.join("rootfs"));
+    }
+    let started = Instant::now();
+    let tmp = base.join("building");
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    let rootfs = tmp.join("rootfs");
+    step(t0, "rootfs: mmdebstrap bookworm (a few minutes)");
+    let packages = recipe::read_list(&recipe_dir(board).join("packages"))?;
+    let dracut = recipe_dir(board).join("dracut.conf");
+    run::status(
+        Command::new("mmdebstrap")
+            .args(vm::BUILD_OPTIONS)
+            .arg("--essential-hook=mkdir -p \"$1/etc/dracut.conf.d\"")
+            .arg(format!(
+                "--essential-hook=upload {} {DRACUT_CONF}",
+                dracut.display()
+            ))
+            .arg(format!("--include={}", packages.join(",")))
+            .arg("--quiet")
+            .arg("bookworm")
+            .arg(&rootfs)
+            .args(MIRRORS),
+    )
+    .map_err(|e| format!("rootfs of {board}: {e}"))?;
+    std::fs::write(tmp.join("ready"), b"").map_err(|e| e.to_string())?;
+    if let Ok(entries) = std::fs::read_dir(&base) {
+        for e in entries.flatten() {
+            if e.path() != tmp && e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    std::fs::rename(&tmp, &dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    step(
+        t0,
+        &format!("rootfs: built in {:.0} s", started.elapsed().as_secs_f64()),
+    );
+    Ok(dir.join("rootfs"))
+}
+
+/// Copies the contents of folder `from` into folder `to` (owners root, modes kept).
+fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
+    run::status(
+        Command::new("cp")
+            .args(["-rT", "--preserve=mode", "--no-dereference"])
+            .arg(from)
+            .arg(to),
+    )
+    .map_err(|e| format!("copy {} into the image: {e}", from.display()))
+}
+
+/// Installs the product into the staging root: binaries (debug info stripped), `systemd/`,
+/// the recipe's overlay, the qemu board and example site, users, and the unit operations.
+fn install_product(board: &str, staging: &Path, profile: &str) -> Result<(), String> {
+    let root = run::root();
+    for bin in BINARIES {
+        let from = root.join("target").join(profile).join(bin);
+        let to = staging.join("usr/bin").join(bin);
+        run::status(
+            Command::new("strip")
+                .arg("--strip-debug")
+                .arg("-o")
+                .arg(&to)
+                .arg(&from),
+        )
+        .map_err(|e| format!("install {}: {e}", from.display()))?;
+    }
+    copy_tree(&root.join("systemd"), staging)?;
+    copy_tree(&recipe_dir(board).join("overlay"), staging)?;
+    let etc = staging.join("etc/station");
+    std::fs::create_dir_all(&etc).map_err(|e| format!("{}: {e}", etc.display()))?;
+    for (from, to) in [
+        ("board-config/boards/qemu-x86_64.toml", "board.toml"),
+        ("board-config/sites/example.toml", "station.toml"),
+    ] {
+        std::fs::copy(root.join(from), etc.join(to))
+            .map_err(|e| format!("install {from} as /etc/station/{to}: {e}"))?;
+    }
+    run::status(Command::new("systemd-sysusers").arg("--root").arg(staging))
+        .map_err(|e| format!("users of the image: {e}"))?;
+    for op in recipe::read_list(&recipe_dir(board).join("units"))? {
+        run::status(
+            Command::new("systemctl")
+                .arg("--root")
+                .arg(staging)
+                .args(op.split_whitespace()),
+        )
+        .map_err(|e| format!("images/{board}/units: `{op}`: {e}"))?;
+    }
+    // An empty machine-id: systemd makes a transient one on the read-only root at each boot.
+    std::fs::write(staging.join("etc/machine-id"), b"").map_err(|e| e.to_string())
+}
+
+/// Builds the image of `board`; `release` picks the release binaries.
+pub fn build(board: &str, release: bool) -> Result<Built, String> {
+    if !BOARDS.contains(&board) {
+        return Err(format!(
+            "no image recipe for board {board:?} (have: {})",
+            BOARDS.join(", ")
+        ));
+    }
+    let t0 = Instant::now();
+    step(t0, "host packages");
+    deps::ensure(&[deps::BUILD, HOST])?;
+    let profile = if release { "release" } else { "debug" };
+    // The binaries build while mmdebstrap builds the root file system (one cargo, one apt).
+    step(t0, &format!("cargo build -p station -p uplink --bins ({profile}), in the background"));
+    let mut cargo = run::cargo();
+    cargo.args(["build", "--locked", "-p", "station", "-p", "uplink", "--bins"]);
+    if release {
+        cargo.arg("--release");
+    }
+    let mut building = cargo
+        .spawn()
+        .map_err(|e| format!("could not start cargo build: {e}"))?;
+    let rootfs = ensure_rootfs(board, t0);
+    let built = building.wait().map_err(|e| format!("cargo build: {e}"))?;
+    let rootfs = rootfs?;
+    if !built.success() {
+        return Err(format!("cargo build -p station -p uplink --bins failed ({built})"));
+    }
+    step(t0, "cargo build: done");
+    let out = run::root().join("target/images").join(board);
+    let work = out.join("work");
+    let staging = work.join("staging");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
+    step(t0, "staging: copy the rootfs, install binaries, systemd/, overlay, board");
+    run::status(Command::new("cp").args(["-a"]).arg(&rootfs).arg(&staging))
+        .map_err(|e| format!("staging copy of {}: {e}", rootfs.display()))?;
+    install_product(board, &staging, profile)?;
+    let name = format!("exam-station-{board}");
+    let img = disk::assemble(&disk::Inputs {
+        recipe: recipe_dir(board),
+        staging,
+        work,
+        img: out.join(format!("{name}.img")),
+        t0,
+    })?;
+    step(t0, "bmaptool create");
+    let bmap = out.join(format!("{name}.bmap"));
+    run::status(
+        Command::new("bmaptool")
+            .args(["create", "-o"])
+            .arg(&bmap)
+            .arg(&img),
+    )?;
+    step(t0, "SHA256SUMS");
+    let sums = run::output(
+        Command::new("sha256sum")
+            .current_dir(&out)
+            .arg(format!("{name}.img"))
+            .arg(format!("{name}.bmap")),
+    )?;
+    std::fs::write(out.join("SHA256SUMS"), sums).map_err(|e| e.to_string())?;
+    step(t0, &format!("done: {}", out.display()));
+    Ok(Built { img })
+}
+
+/// `cargo xtask image --board BOARD [--release]`.
+pub fn run(args: &[String]) -> Result<(), String> {
+    let mut board = None;
+    let mut release = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--board" => board = it.next().cloned(),
+            "--release" => release = true,
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    let board = board.ok_or("usage: cargo xtask image --board BOARD [--release]")?;
+    build(&board, release).map(|_| ())
+}
