@@ -197,6 +197,9 @@ pub fn key_name(code: u16) -> String {
     if code == KeyCode::KEY_SYSRQ.code() {
         return "SysRq".into();
     }
+    if code == KeyCode::KEY_PRINT.code() {
+        return "PrintKey".into();
+    }
     if code == KeyCode::KEY_LEFTMETA.code() || code == KeyCode::KEY_RIGHTMETA.code() {
         return "Super".into();
     }
@@ -423,7 +426,7 @@ mod tests {
             ),
             (vec![K::KEY_LEFTALT, K::KEY_SYSRQ], "Alt+SysRq".into()),
             (vec![K::KEY_SYSRQ], "SysRq".into()),
-            (vec![K::KEY_PRINT], "KEY_PRINT".into()),
+            (vec![K::KEY_PRINT], "PrintKey".into()),
             (vec![K::KEY_LEFTMETA], "Super".into()),
             (vec![K::KEY_RIGHTMETA], "Super".into()),
             (vec![K::KEY_LEFTALT, K::KEY_TAB], "Alt+Tab".into()),

@@ -26,10 +26,13 @@ const RESCAN: Duration = Duration::from_millis(100);
 /// evdev event type of keys and buttons.
 const EV_KEY: u16 = 1;
 
+/// What the filter thread gives back: the input and the outcome of releasing it.
+type Returned = (Box<dyn Input>, Result<()>);
+
 /// A running filter; [`Filter::stop`] releases the devices and gives the input back.
 pub struct Filter {
     stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<(Box<dyn Input>, Result<()>)>>,
+    thread: Option<JoinHandle<Returned>>,
 }
 
 /// Reads, filters and re-emits until `stop` is set; then releases the grab.
@@ -100,7 +103,7 @@ impl Worker {
         Ok(())
     }
 
-    fn run(mut self, stop: &AtomicBool) -> (Box<dyn Input>, Result<()>) {
+    fn run(mut self, stop: &AtomicBool) -> Returned {
         let mut scanned = Instant::now();
         while !stop.load(Ordering::Relaxed) {
             let r = self.pump();
@@ -151,7 +154,7 @@ impl Filter {
 
     /// Stops filtering, releases every device and gives the input back with the release's
     /// outcome.
-    pub fn stop(mut self) -> (Box<dyn Input>, Result<()>) {
+    pub fn stop(mut self) -> Returned {
         self.stop.store(true, Ordering::Relaxed);
         let thread = self.thread.take().expect("stopped only once");
         match thread.join() {

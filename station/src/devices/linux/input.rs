@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use evdev::uinput::VirtualDevice;
 use evdev::{AttributeSet, BusType, Device, EventType, KeyCode, RelativeAxisCode};
 
+use super::dirwatch::DirWatch;
 use crate::devices::{DeviceError, ErrorKind, Hotplug, Input, InputDevice, InputEvent, Result};
 
 /// Group that grants access to /dev/input/event*.
@@ -60,6 +61,8 @@ pub struct LinuxInput {
     known: BTreeMap<String, InputDevice>,
     pending: Vec<Hotplug>,
     grabbed: Option<(VirtualDevice, Vec<Open>)>,
+    /// Notices new nodes (`None` if inotify is unavailable: every `changes` rescans).
+    watch: Option<DirWatch>,
 }
 
 impl LinuxInput {
@@ -76,6 +79,7 @@ impl LinuxInput {
             known: BTreeMap::new(),
             pending: Vec::new(),
             grabbed: None,
+            watch: DirWatch::new(dir).ok(),
         };
         me.known = me.scan()?;
         Ok(me)
@@ -218,7 +222,9 @@ impl Input for LinuxInput {
     }
 
     fn changes(&mut self) -> Result<Vec<Hotplug>> {
-        self.rescan()?;
+        if self.watch.as_ref().is_none_or(DirWatch::changed) {
+            self.rescan()?;
+        }
         Ok(std::mem::take(&mut self.pending))
     }
 
@@ -245,8 +251,10 @@ impl Input for LinuxInput {
         };
         let mut fds: Vec<libc::pollfd> = open
             .iter()
-            .map(|o| libc::pollfd {
-                fd: o.dev.as_raw_fd(),
+            .map(|o| o.dev.as_raw_fd())
+            .chain(self.watch.as_ref().map(DirWatch::as_raw_fd))
+            .map(|fd| libc::pollfd {
+                fd,
                 events: libc::POLLIN,
                 revents: 0,
             })
@@ -298,7 +306,13 @@ impl Input for LinuxInput {
                     .map_err(|e| DeviceError::from_io("/dev/uinput", &e, GROUP))?;
             }
         }
-        if !gone.is_empty() {
+        let plugged = self.watch.as_ref().is_some_and(|w| {
+            fds.last()
+                .is_some_and(|p| p.fd == w.as_raw_fd() && p.revents != 0)
+                && w.changed()
+        });
+        if !gone.is_empty() || plugged {
+            // A node came or went: grab a new device before its first event is read.
             // A device went away mid-read: record it as removed, keep the others running.
             self.rescan()?;
         }

@@ -8,6 +8,7 @@
 mod absent;
 pub mod camera;
 pub mod convert;
+mod dirwatch;
 pub mod display;
 pub mod indicator;
 pub mod input;
