@@ -12,6 +12,7 @@ mod camera;
 mod ctx;
 mod display;
 mod input;
+mod lockdown;
 mod removal;
 mod station;
 
@@ -26,6 +27,7 @@ fn tests() -> Vec<(&'static str, Test)> {
     t.extend(camera::TESTS);
     t.extend(audio::TESTS);
     t.extend(input::TESTS);
+    t.extend(lockdown::TESTS);
     t.extend(display::TESTS);
     t.extend(station::TESTS);
     t.extend(removal::TESTS);

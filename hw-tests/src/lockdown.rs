@@ -1,0 +1,464 @@
+//! Lockdown tests with uinput: the exam's input filter runs on the real evdev backend; a uinput
+//! "physical" keyboard injects blocked combinations and ordinary typing; what comes out of the
+//! station's virtual device, what the filter reports and the active VT are checked.
+
+use std::collections::VecDeque;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant, SystemTime};
+
+use bundle::event::{text, Event};
+use evdev::uinput::VirtualDevice;
+use evdev::{AttributeSet, BusType, Device, EventType, InputId, KeyCode};
+use station::devices::linux::input::{LinuxInput, VIRTUAL_NAME};
+use station::devices::Input;
+use station::lockdown::combo::Combos;
+use station::lockdown::{Filter, Sink};
+
+use crate::ctx::{ensure, Ctx};
+use crate::Test;
+
+/// The lockdown tests.
+pub const TESTS: &[(&str, Test)] = &[
+    ("lockdown_blocked_combinations_dropped", blocked),
+    ("lockdown_typing_unchanged_latency", typing),
+    ("lockdown_hotplug_grabbed_and_reported", hotplug),
+];
+
+/// A site combination on top of the built-in list.
+const SITE: &str = "Ctrl+Shift+I";
+
+/// A uinput keyboard with every standard key, looking like a USB one.
+fn full_keyboard(name: &str) -> Result<VirtualDevice, String> {
+    let mut keys = AttributeSet::<KeyCode>::new();
+    for code in 1..=248 {
+        keys.insert(KeyCode::new(code));
+    }
+    VirtualDevice::builder()
+        .and_then(|b| {
+            b.name(name)
+                .input_id(InputId::new(BusType::BUS_USB, 0x1234, 0x5679, 1))
+                .with_keys(&keys)
+        })
+        .and_then(|b| b.build())
+        .map_err(|e| format!("uinput keyboard `{name}`: {e}"))
+}
+
+/// Sends one key event (and its SYN_REPORT).
+fn send(kb: &mut VirtualDevice, key: KeyCode, value: i32) -> Result<(), String> {
+    kb.emit(&[evdev::InputEvent::new(EventType::KEY.0, key.code(), value)])
+        .map_err(|e| format!("injecting {key:?}={value}: {e}"))
+}
+
+/// Presses `keys` in order, releases them in reverse.
+fn chord(kb: &mut VirtualDevice, keys: &[KeyCode]) -> Result<(), String> {
+    for k in keys {
+        send(kb, *k, 1)?;
+    }
+    for k in keys.iter().rev() {
+        send(kb, *k, 0)?;
+    }
+    Ok(())
+}
+
+/// Opens the first /dev/input node named `name`, non-blocking.
+fn open_named(name: &str) -> Result<Option<(String, Device)>, String> {
+    for (path, dev) in evdev::enumerate() {
+        if dev.name() == Some(name) {
+            let dev = Device::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            dev.set_nonblocking(true).map_err(|e| e.to_string())?;
+            return Ok(Some((path.display().to_string(), dev)));
+        }
+    }
+    Ok(None)
+}
+
+/// Polls `f` every 20 ms for up to `secs`.
+fn wait_for<T>(
+    secs: u64,
+    mut f: impl FnMut() -> Result<Option<T>, String>,
+) -> Result<Option<T>, String> {
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(secs) {
+        if let Some(v) = f()? {
+            return Ok(Some(v));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(None)
+}
+
+/// A key event read back: code, value, the kernel's timestamp and when it was read.
+type KeyOut = (u16, i32, SystemTime, SystemTime);
+
+/// Key events of a device node, read as they come.
+struct Reader {
+    dev: Device,
+    queue: VecDeque<KeyOut>,
+}
+
+impl Reader {
+    /// The next key event within `timeout`.
+    fn next(&mut self, timeout: Duration) -> Result<Option<KeyOut>, String> {
+        let t0 = Instant::now();
+        loop {
+            if let Some(k) = self.queue.pop_front() {
+                return Ok(Some(k));
+            }
+            let left = timeout.saturating_sub(t0.elapsed());
+            if left.is_zero() {
+                return Ok(None);
+            }
+            let mut p = libc::pollfd {
+                fd: self.dev.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd for the duration of the call.
+            unsafe { libc::poll(&mut p, 1, left.as_millis().max(1) as i32) };
+            match self.dev.fetch_events() {
+                Ok(evs) => {
+                    let now = SystemTime::now();
+                    self.queue.extend(
+                        evs.filter(|e| e.event_type() == EventType::KEY)
+                            .map(|e| (e.code(), e.value(), e.timestamp(), now)),
+                    );
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(format!("reading the virtual device: {e}")),
+            }
+        }
+    }
+
+    /// Every key event up to and including the release of `sentinel` (within 5 s).
+    fn until_release(&mut self, sentinel: KeyCode) -> Result<Vec<(u16, i32)>, String> {
+        let mut out = Vec::new();
+        while let Some((code, value, _, _)) = self.next(Duration::from_secs(5))? {
+            if code == sentinel.code() && value == 0 {
+                return Ok(out);
+            }
+            out.push((code, value));
+        }
+        Err(format!(
+            "the release of {sentinel:?} never came out of the virtual device; got {out:?}"
+        ))
+    }
+}
+
+/// A running filter on the board's real input, its reports and the virtual device.
+struct Running {
+    filter: Filter,
+    reports: Receiver<Event>,
+    virt: Reader,
+    vnode: String,
+}
+
+/// Waits until the backend sees `name`, then starts the filter with the built-in list and
+/// [`SITE`].
+fn start(ctx: &Ctx, name: &str) -> Result<Running, String> {
+    let mut input = LinuxInput::open(&ctx.board.input).map_err(|e| e.to_string())?;
+    wait_for(5, || {
+        let d = input.devices().map_err(|e| e.to_string())?;
+        Ok(d.iter().any(|d| d.name == name).then_some(()))
+    })?
+    .ok_or_else(|| format!("`{name}` never appeared in devices()"))?;
+    let (tx, reports) = mpsc::channel();
+    let sink: Sink = Box::new(move |e| {
+        let _ = tx.send(e);
+    });
+    let combos = Combos::new(&[SITE.to_string()])?;
+    let filter = Filter::start(Box::new(input), combos, sink).map_err(|(_, e)| e.to_string())?;
+    let (vnode, dev) = wait_for(5, || open_named(VIRTUAL_NAME))?
+        .ok_or("the station's virtual device has no /dev/input node")?;
+    Ok(Running {
+        filter,
+        reports,
+        virt: Reader {
+            dev,
+            queue: VecDeque::new(),
+        },
+        vnode,
+    })
+}
+
+impl Running {
+    fn stop(self) -> Result<Vec<Event>, String> {
+        let (_, released) = self.filter.stop();
+        released.map_err(|e| e.to_string())?;
+        Ok(self.reports.try_iter().collect())
+    }
+}
+
+/// The active VT, if the machine has VTs.
+fn active_vt() -> Option<String> {
+    std::fs::read_to_string("/sys/class/tty/tty0/active")
+        .ok()
+        .map(|s| s.trim().to_string())
+}
+
+/// Injects Ctrl+Alt+F2 with nobody grabbing: does the kernel switch VTs? Switches back.
+fn control_vt_switch(kb: &mut VirtualDevice) -> Result<Option<(String, String)>, String> {
+    let Some(before) = active_vt() else {
+        return Ok(None);
+    };
+    // The kernel switches only to an allocated VT; opening tty2 allocates it (nothing runs on
+    // it in the guest).
+    let _tty2 = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_NOCTTY)
+        .open("/dev/tty2");
+    use KeyCode as K;
+    chord(kb, &[K::KEY_LEFTCTRL, K::KEY_LEFTALT, K::KEY_F2])?;
+    let switched = wait_for(2, || Ok(active_vt().filter(|v| *v != before)))?;
+    let back = before
+        .strip_prefix("tty")
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| (1..=12).contains(n));
+    if let (Some(_), Some(n)) = (&switched, back) {
+        let fkeys = [
+            K::KEY_F1,
+            K::KEY_F2,
+            K::KEY_F3,
+            K::KEY_F4,
+            K::KEY_F5,
+            K::KEY_F6,
+            K::KEY_F7,
+            K::KEY_F8,
+            K::KEY_F9,
+            K::KEY_F10,
+            K::KEY_F11,
+            K::KEY_F12,
+        ];
+        chord(kb, &[K::KEY_LEFTCTRL, K::KEY_LEFTALT, fkeys[n - 1]])?;
+        wait_for(2, || Ok(active_vt().filter(|v| *v == before)))?
+            .ok_or_else(|| format!("could not switch back to {before}"))?;
+    }
+    Ok(Some((
+        before,
+        switched.unwrap_or_else(|| "unchanged".into()),
+    )))
+}
+
+fn blocked(ctx: &Ctx) -> Result<String, String> {
+    use KeyCode as K;
+    let name = "hw-test lockdown keyboard";
+    let mut kb = full_keyboard(name)?;
+    let control = control_vt_switch(&mut kb)?;
+    let mut run = start(ctx, name)?;
+    let vt_before = active_vt();
+    let fkeys = [
+        K::KEY_F1,
+        K::KEY_F2,
+        K::KEY_F3,
+        K::KEY_F4,
+        K::KEY_F5,
+        K::KEY_F6,
+        K::KEY_F7,
+        K::KEY_F8,
+        K::KEY_F9,
+        K::KEY_F10,
+        K::KEY_F11,
+        K::KEY_F12,
+    ];
+    let mut cases: Vec<(Vec<KeyCode>, String)> = fkeys
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            (
+                vec![K::KEY_LEFTCTRL, K::KEY_LEFTALT, *f],
+                format!("Ctrl+Alt+F{}", i + 1),
+            )
+        })
+        .collect();
+    cases.extend([
+        (
+            vec![K::KEY_LEFTCTRL, K::KEY_LEFTALT, K::KEY_DELETE],
+            "Ctrl+Alt+Delete".into(),
+        ),
+        (
+            vec![K::KEY_LEFTCTRL, K::KEY_LEFTALT, K::KEY_BACKSPACE],
+            "Ctrl+Alt+Backspace".into(),
+        ),
+        (vec![K::KEY_LEFTALT, K::KEY_SYSRQ], "Alt+SysRq".into()),
+        (vec![K::KEY_SYSRQ], "SysRq".into()),
+        (vec![K::KEY_PRINT], "PrintKey".into()),
+        (vec![K::KEY_LEFTMETA], "Super".into()),
+        (vec![K::KEY_RIGHTMETA], "Super".into()),
+        (vec![K::KEY_LEFTALT, K::KEY_TAB], "Alt+Tab".into()),
+        (vec![K::KEY_LEFTALT, K::KEY_F4], "Alt+F4".into()),
+        (
+            vec![K::KEY_LEFTCTRL, K::KEY_LEFTSHIFT, K::KEY_I],
+            SITE.into(),
+        ),
+    ]);
+    let (mut want_out, mut out) = (Vec::new(), Vec::new());
+    for (keys, _) in &cases {
+        chord(&mut kb, keys)?;
+        // Only the modifiers come out, pressed and released. Read them before the next chord:
+        // an evdev client's buffer holds 64 events.
+        let mods: Vec<u16> = keys[..keys.len() - 1].iter().map(|k| k.code()).collect();
+        want_out.extend(mods.iter().map(|c| (*c, 1)));
+        want_out.extend(mods.iter().rev().map(|c| (*c, 0)));
+        while out.len() < want_out.len() {
+            let Some((code, value, _, _)) = run.virt.next(Duration::from_secs(2))? else {
+                break;
+            };
+            out.push((code, value));
+        }
+    }
+    chord(&mut kb, &[K::KEY_ENTER])?;
+    want_out.push((K::KEY_ENTER.code(), 1));
+    out.extend(run.virt.until_release(K::KEY_ENTER)?);
+    let vt_after = active_vt();
+    let vnode = run.vnode.clone();
+    let reports = run.stop()?;
+    ensure(out == want_out, || {
+        format!("virtual device {vnode} emitted {out:?}, expected only the modifiers {want_out:?}")
+    })?;
+    for (_, label) in &cases {
+        let want = Event::KeyBlocked { combo: text(label) };
+        ensure(reports.contains(&want), || {
+            format!("no KeyBlocked {{ {label} }} reported; reports: {reports:?}")
+        })?;
+    }
+    let blocked_reports = reports
+        .iter()
+        .filter(|e| matches!(e, Event::KeyBlocked { .. }))
+        .count();
+    ensure(vt_before == vt_after, || {
+        format!("active VT changed from {vt_before:?} to {vt_after:?}")
+    })?;
+    let vt = match (vt_before, control) {
+        (Some(v), Some((c0, c1))) => {
+            format!("active VT stayed {v} (control without the filter: Ctrl+Alt+F2 {c0} -> {c1})")
+        }
+        _ => "no VTs in this machine (/sys/class/tty/tty0/active missing)".into(),
+    };
+    Ok(format!(
+        "{} combinations: none reached {vnode} (only their modifiers), {blocked_reports} KeyBlocked reported; {vt}",
+        cases.len()
+    ))
+}
+
+/// Percentile `p` (0-100) of sorted `v`.
+fn percentile(v: &[f64], p: f64) -> f64 {
+    let i = ((p / 100.0) * (v.len() - 1) as f64).round() as usize;
+    v[i.min(v.len() - 1)]
+}
+
+fn ms(from: SystemTime, to: SystemTime) -> f64 {
+    to.duration_since(from)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
+}
+
+fn typing(ctx: &Ctx) -> Result<String, String> {
+    use KeyCode as K;
+    let name = "hw-test lockdown typist";
+    let mut kb = full_keyboard(name)?;
+    let mut run = start(ctx, name)?;
+    // "Hello, world 42" Enter, then Backspace: shifted letters, punctuation, digits, editing.
+    let mut text_keys: Vec<(KeyCode, i32)> = Vec::new();
+    let tap = |v: &mut Vec<(KeyCode, i32)>, k: KeyCode| {
+        v.push((k, 1));
+        v.push((k, 0));
+    };
+    text_keys.push((K::KEY_LEFTSHIFT, 1));
+    tap(&mut text_keys, K::KEY_H);
+    text_keys.push((K::KEY_LEFTSHIFT, 0));
+    for k in [
+        K::KEY_E,
+        K::KEY_L,
+        K::KEY_L,
+        K::KEY_O,
+        K::KEY_COMMA,
+        K::KEY_SPACE,
+        K::KEY_W,
+        K::KEY_O,
+        K::KEY_R,
+        K::KEY_L,
+        K::KEY_D,
+        K::KEY_SPACE,
+        K::KEY_4,
+        K::KEY_2,
+        K::KEY_ENTER,
+        K::KEY_BACKSPACE,
+    ] {
+        tap(&mut text_keys, k);
+    }
+    let mut sent = Vec::new();
+    let mut out = Vec::new();
+    let (mut added, mut readback) = (Vec::new(), Vec::new());
+    while sent.len() < 1000 {
+        for (k, v) in &text_keys {
+            let t0 = SystemTime::now();
+            send(&mut kb, *k, *v)?;
+            sent.push((k.code(), *v));
+            let (code, value, ts, read) = run
+                .virt
+                .next(Duration::from_secs(2))?
+                .ok_or_else(|| format!("{k:?}={v} never came out of {}", run.vnode))?;
+            out.push((code, value));
+            added.push(ms(t0, ts));
+            readback.push(ms(t0, read));
+        }
+    }
+    let reports = run.stop()?;
+    ensure(out == sent, || {
+        let at = out.iter().zip(&sent).position(|(a, b)| a != b);
+        format!("typed sequence changed at event {at:?} of {}", sent.len())
+    })?;
+    ensure(reports.is_empty(), || {
+        format!("ordinary typing reported {reports:?}")
+    })?;
+    added.sort_by(f64::total_cmp);
+    readback.sort_by(f64::total_cmp);
+    let mean = added.iter().sum::<f64>() / added.len() as f64;
+    Ok(format!(
+        "{} key events out unchanged; added latency (injection -> re-emitted event timestamp) p99 {:.3} ms, mean {:.3} ms, max {:.3} ms; read back by a client p99 {:.3} ms",
+        sent.len(),
+        percentile(&added, 99.0),
+        mean,
+        added[added.len() - 1],
+        percentile(&readback, 99.0)
+    ))
+}
+
+fn hotplug(ctx: &Ctx) -> Result<String, String> {
+    let name = "hw-test lockdown keyboard 0";
+    let _kb = full_keyboard(name)?;
+    let mut run = start(ctx, name)?;
+    let injector = "hw-test lockdown injector";
+    let t0 = Instant::now();
+    let mut late = full_keyboard(injector)?;
+    let mut reports = Vec::new();
+    let attached = wait_for(5, || {
+        reports.extend(run.reports.try_iter());
+        Ok(reports.iter().find_map(|e| match e {
+            Event::InputAttached { name } if name.starts_with(injector) => Some(name.clone()),
+            _ => None,
+        }))
+    })?
+    .ok_or_else(|| format!("no InputAttached for `{injector}`; reports: {reports:?}"))?;
+    let grab_ms = t0.elapsed().as_secs_f64() * 1000.0;
+    let (node, mut spy) = open_named(injector)?.ok_or("injector node vanished")?;
+    chord(&mut late, &[KeyCode::KEY_Q])?;
+    let out = run.virt.until_release(KeyCode::KEY_Q);
+    let leaked = match spy.fetch_events() {
+        Ok(evs) => evs.filter(|e| e.event_type() == EventType::KEY).count(),
+        Err(_) => 0,
+    };
+    run.stop()?;
+    let out = out?;
+    ensure(out == vec![(KeyCode::KEY_Q.code(), 1)], || {
+        format!("the injector's Q came out as {out:?}")
+    })?;
+    ensure(leaked == 0, || {
+        format!("{node} not grabbed: another reader got {leaked} key events")
+    })?;
+    Ok(format!(
+        "`{attached}` reported {grab_ms:.0} ms after it appeared; its keys go only through the filter"
+    ))
+}
