@@ -35,16 +35,16 @@ fn disk_copy(img: &Path, to: &Path, grow: u64) -> Result<(), String> {
     f.set_len(len + grow).map_err(|e| format!("{}: {e}", to.display()))
 }
 
-/// Byte offset of the partition labelled `label` (from `sfdisk --json`).
+/// Byte offset of the partition labelled `label` (from `sfdisk --dump`).
 fn partition_offset(img: &Path, label: &str) -> Result<u64, String> {
-    let out = run::output(Command::new("sfdisk").arg("--json").arg(img))?;
-    // Partition objects are one a line: {"node": ..., "start": N, ..., "name": "root"}
+    let out = run::output(Command::new("sfdisk").arg("--dump").arg(img))?;
+    // One partition a line: "IMG2 : start=   84408, size=   704816, type=..., name=\"root\", ..."
     let line = out
         .lines()
-        .find(|l| l.contains(&format!("\"name\":\"{label}\"")) || l.contains(&format!("\"name\": \"{label}\"")))
+        .find(|l| l.contains(&format!("name=\"{label}\"")))
         .ok_or(format!("{}: no partition labelled {label:?}:\n{out}", img.display()))?;
     let start = line
-        .split("\"start\":")
+        .split("start=")
         .nth(1)
         .and_then(|r| r.trim_start().split(|c: char| !c.is_ascii_digit()).next())
         .and_then(|n| n.parse::<u64>().ok())
@@ -108,7 +108,9 @@ pub fn run(_args: &[String]) -> Result<(), String> {
     disk_copy(&built.img, &good, 512 << 20)?;
     eprintln!("xtask image-test: booting the image under OVMF (QEMU TCG, a minute or two)");
     let t = Instant::now();
-    let boot = qemu::watch(qemu_cmd(&dir, &good, true)?, TIMEOUT, |_| false)?;
+    let boot = qemu::watch(qemu_cmd(&dir, &good, true)?, TIMEOUT, |l| {
+        l.starts_with("STATION-BOOT-TIME") || l.starts_with("STATION-BOOT-BLAME")
+    })?;
     let _ = std::fs::write(dir.join("boot.log"), boot.console.join("\n"));
     let mut passed = 0;
     match boot.find("STATION-BOOT-REPORT") {
@@ -146,11 +148,11 @@ pub fn run(_args: &[String]) -> Result<(), String> {
     let bad = dir.join("corrupt.img");
     disk_copy(&built.img, &bad, 512 << 20)?;
     // erofs superblock (block 0 of the root partition): read at mount, so verity must object.
-    let offset = partition_offset(&bad, "root")? + 1024 + 16;
+    let offset = partition_offset(&built.img, "root")? + 1024 + 16;
     flip_byte(&bad, offset)?;
     eprintln!("xtask image-test: booting a copy with byte {offset} flipped (in the root partition)");
     let t = Instant::now();
-    let boot = qemu::watch(qemu_cmd(&dir, &bad, true)?, TIMEOUT, |l| l.contains("verity"))?;
+    let boot = qemu::watch(qemu_cmd(&dir, &bad, true)?, TIMEOUT, |l| l.contains("corrupted"))?;
     let _ = std::fs::write(dir.join("corrupt.log"), boot.console.join("\n"));
     let detected = boot.console.iter().any(|l| l.contains("verity") && l.contains("corrupted"));
     let reported = boot.find("STATION-BOOT-REPORT").is_some();
