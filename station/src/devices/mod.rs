@@ -247,7 +247,8 @@ pub trait Input: Send {
     /// Devices added or removed since the last call.
     fn changes(&mut self) -> Result<Vec<Hotplug>>;
     /// Grabs every selected device exclusively (now and as they appear) and starts re-emitting
-    /// their events through the station's virtual device.
+    /// their events through the station's virtual device. A device that cannot be grabbed is
+    /// left out without failing the others; `changes` retries it and returns its error.
     fn grab(&mut self) -> Result<()>;
     /// Waits up to `timeout_ms` for events from grabbed devices, re-emits and returns them.
     fn pump(&mut self, timeout_ms: u32) -> Result<Vec<InputEvent>> {

@@ -40,24 +40,30 @@ struct Worker {
     input: Box<dyn Input>,
     combos: Combos,
     sink: Sink,
-    failing: bool,
+    /// Whether reading (0) or looking for new devices (1) is failing now.
+    failing: [bool; 2],
 }
 
+/// Slots of [`Worker::failing`].
+const READING: usize = 0;
+const SCANNING: usize = 1;
+
 impl Worker {
-    /// Reports a read failure once, until reading works again.
-    fn outcome(&mut self, r: Result<()>) {
+    /// Reports a failure of `slot` once, until it works again.
+    fn outcome(&mut self, slot: usize, r: Result<()>) {
+        let failing = &mut self.failing[slot];
         match r {
-            Err(e) if !self.failing => {
+            Err(e) if !*failing => {
                 tracing::warn!("input filter: {e}");
-                self.failing = true;
+                *failing = true;
                 (self.sink)(Event::DeviceLost {
                     device: Device::Input,
                     reason: text(&e.to_string()),
                 });
             }
             Err(_) => {}
-            Ok(()) if self.failing => {
-                self.failing = false;
+            Ok(()) if *failing => {
+                *failing = false;
                 (self.sink)(Event::DeviceRestored {
                     device: Device::Input,
                 });
@@ -108,14 +114,14 @@ impl Worker {
         while !stop.load(Ordering::Relaxed) {
             let r = self.pump();
             let failed = r.is_err();
-            self.outcome(r);
+            self.outcome(READING, r);
             if failed {
                 std::thread::sleep(Duration::from_millis(PUMP_MS.into()));
             }
             if scanned.elapsed() >= RESCAN {
                 scanned = Instant::now();
                 let r = self.rescan();
-                self.outcome(r);
+                self.outcome(SCANNING, r);
             }
         }
         let released = self.input.release();
@@ -140,7 +146,7 @@ impl Filter {
             input,
             combos,
             sink,
-            failing: false,
+            failing: [false; 2],
         };
         let thread = std::thread::Builder::new()
             .name("input-filter".into())

@@ -63,6 +63,8 @@ pub struct LinuxInput {
     grabbed: Option<(VirtualDevice, Vec<Open>)>,
     /// Notices new nodes (`None` if inotify is unavailable: every `changes` rescans).
     watch: Option<DirWatch>,
+    /// A new device could not be grabbed: the next `changes` rescans even without a notice.
+    retry: bool,
 }
 
 impl LinuxInput {
@@ -80,6 +82,7 @@ impl LinuxInput {
             pending: Vec::new(),
             grabbed: None,
             watch: DirWatch::new(dir).ok(),
+            retry: false,
         };
         me.known = me.scan()?;
         Ok(me)
@@ -164,16 +167,27 @@ impl LinuxInput {
         })
     }
 
-    /// Rescans and records additions and removals; grabs new devices while grabbed.
+    /// Rescans and records additions and removals; grabs new devices while grabbed. A new
+    /// device that cannot be grabbed is not recorded as added: the error names it and the next
+    /// `changes` tries again.
     fn rescan(&mut self) -> Result<()> {
-        let now = self.scan()?;
-        for (node, info) in &now {
-            if !self.known.contains_key(node) {
-                self.pending.push(Hotplug::Added(info.clone()));
-                if let Some((_, open)) = self.grabbed.as_mut() {
-                    open.push(Self::open_grabbed(info)?);
+        let mut now = self.scan()?;
+        let mut failed = None;
+        for (node, info) in now.clone() {
+            if self.known.contains_key(&node) {
+                continue;
+            }
+            if let Some((_, open)) = self.grabbed.as_mut() {
+                match Self::open_grabbed(&info) {
+                    Ok(o) => open.push(o),
+                    Err(e) => {
+                        now.remove(&node);
+                        failed.get_or_insert(e);
+                        continue;
+                    }
                 }
             }
+            self.pending.push(Hotplug::Added(info));
         }
         for (node, info) in &self.known {
             if !now.contains_key(node) {
@@ -184,7 +198,8 @@ impl LinuxInput {
             }
         }
         self.known = now;
-        Ok(())
+        self.retry = failed.is_some();
+        failed.map_or(Ok(()), Err)
     }
 }
 
@@ -222,7 +237,7 @@ impl Input for LinuxInput {
     }
 
     fn changes(&mut self) -> Result<Vec<Hotplug>> {
-        if self.watch.as_ref().is_none_or(DirWatch::changed) {
+        if self.retry || self.watch.as_ref().is_none_or(DirWatch::changed) {
             self.rescan()?;
         }
         Ok(std::mem::take(&mut self.pending))
@@ -235,8 +250,19 @@ impl Input for LinuxInput {
         let vdev = virtual_device()?;
         let mut open = Vec::new();
         for info in self.known.values() {
-            open.push(Self::open_grabbed(info)?);
+            match Self::open_grabbed(info) {
+                Ok(o) => open.push(o),
+                // Grab the others; this one counts as new, so the next `changes` retries it
+                // and its error (naming it) comes back from there.
+                Err(e) => {
+                    tracing::warn!("not grabbed yet: {e}");
+                    self.retry = true;
+                }
+            }
         }
+        let grabbed: std::collections::BTreeSet<String> =
+            open.iter().map(|o| o.info.node.clone()).collect();
+        self.known.retain(|node, _| grabbed.contains(node));
         self.grabbed = Some((vdev, open));
         Ok(())
     }
