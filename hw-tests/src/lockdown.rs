@@ -24,6 +24,7 @@ pub const TESTS: &[(&str, Test)] = &[
     ("lockdown_blocked_combinations_dropped", blocked),
     ("lockdown_typing_unchanged_latency", typing),
     ("lockdown_hotplug_grabbed_and_reported", hotplug),
+    ("lockdown_busy_keyboard_reported_then_grabbed", busy),
 ];
 
 /// A site combination on top of the built-in list.
@@ -460,5 +461,59 @@ fn hotplug(ctx: &Ctx) -> Result<String, String> {
     })?;
     Ok(format!(
         "`{attached}` reported {grab_ms:.0} ms after it appeared; its keys go only through the filter"
+    ))
+}
+
+/// A keyboard another process holds when the exam starts: the filter grabs the others, reports
+/// it as lost (naming its node), and grabs it as soon as it is free.
+fn busy(ctx: &Ctx) -> Result<String, String> {
+    let name = "hw-test lockdown held keyboard";
+    let mut kb = full_keyboard(name)?;
+    let (node, mut holder) = wait_for(5, || open_named(name))?.ok_or("keyboard node missing")?;
+    holder.grab().map_err(|e| format!("{node}: {e}"))?;
+    let mut run = start(ctx, name)?;
+    let mut reports = Vec::new();
+    let lost = wait_for(5, || {
+        reports.extend(run.reports.try_iter());
+        Ok(reports.iter().find_map(|e| match e {
+            Event::DeviceLost { reason, .. } if reason.contains(node.as_str()) => {
+                Some(reason.to_string())
+            }
+            _ => None,
+        }))
+    })?;
+    holder.ungrab().map_err(|e| format!("{node}: {e}"))?;
+    let lost = match lost {
+        Some(l) => l,
+        None => {
+            run.stop()?;
+            return Err(format!("no DeviceLost naming {node}; reports: {reports:?}"));
+        }
+    };
+    let attached = wait_for(5, || {
+        reports.extend(run.reports.try_iter());
+        Ok(reports
+            .iter()
+            .any(|e| matches!(e, Event::InputAttached { name: n } if n.starts_with(name)))
+            .then_some(()))
+    })?;
+    chord(&mut kb, &[KeyCode::KEY_Q])?;
+    let out = run.virt.until_release(KeyCode::KEY_Q);
+    reports.extend(run.stop()?);
+    ensure(attached.is_some(), || {
+        format!("{node} was not grabbed once free; reports: {reports:?}")
+    })?;
+    let out = out?;
+    ensure(out == vec![(KeyCode::KEY_Q.code(), 1)], || {
+        format!("its Q came out as {out:?}")
+    })?;
+    ensure(
+        reports.contains(&Event::DeviceRestored {
+            device: bundle::event::Device::Input,
+        }),
+        || format!("no DeviceRestored; reports: {reports:?}"),
+    )?;
+    Ok(format!(
+        "reported `{lost}`, grabbed once free, its keys then go through the filter"
     ))
 }
