@@ -2,7 +2,7 @@
 //! re-emission through one virtual uinput device, so the exam shell only ever sees the station's
 //! device and the station sees (and journals) every event first.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
@@ -52,6 +52,8 @@ pub fn classify(dev: &Device) -> (bool, bool) {
 struct Open {
     info: InputDevice,
     dev: Device,
+    /// Keys read as pressed and not yet released.
+    down: BTreeSet<u16>,
 }
 
 /// The board's keyboards and pointers.
@@ -60,6 +62,8 @@ pub struct LinuxInput {
     dir: PathBuf,
     known: BTreeMap<String, InputDevice>,
     pending: Vec<Hotplug>,
+    /// Keys that were down on grabbed devices that went away: released at the next pump.
+    released: Vec<(String, u16)>,
     grabbed: Option<(VirtualDevice, Vec<Open>)>,
     /// Notices new nodes (`None` if inotify is unavailable: every `changes` rescans).
     watch: Option<DirWatch>,
@@ -80,6 +84,7 @@ impl LinuxInput {
             dir: dir.to_path_buf(),
             known: BTreeMap::new(),
             pending: Vec::new(),
+            released: Vec::new(),
             grabbed: None,
             watch: DirWatch::new(dir).ok(),
             retry: false,
@@ -164,6 +169,7 @@ impl LinuxInput {
         Ok(Open {
             info: info.clone(),
             dev,
+            down: BTreeSet::new(),
         })
     }
 
@@ -193,6 +199,10 @@ impl LinuxInput {
             if !now.contains_key(node) {
                 self.pending.push(Hotplug::Removed(info.clone()));
                 if let Some((_, open)) = self.grabbed.as_mut() {
+                    for o in open.iter().filter(|o| o.info.node == *node) {
+                        self.released
+                            .extend(o.down.iter().map(|c| (node.clone(), *c)));
+                    }
                     open.retain(|o| o.info.node != *node);
                 }
             }
@@ -272,9 +282,28 @@ impl Input for LinuxInput {
         timeout_ms: u32,
         keep: &mut dyn FnMut(&InputEvent) -> bool,
     ) -> Result<Vec<InputEvent>> {
-        let Some((_, open)) = self.grabbed.as_mut() else {
+        let Some((vdev, open)) = self.grabbed.as_mut() else {
             return Err(DeviceError::new("input", ErrorKind::Other, "not grabbed"));
         };
+        // Keys left down by an unplugged device: released, so nothing sticks downstream.
+        let mut out = Vec::new();
+        let mut forward = Vec::new();
+        for (node, code) in std::mem::take(&mut self.released) {
+            let ev = InputEvent {
+                node,
+                kind: EventType::KEY.0,
+                code,
+                value: 0,
+            };
+            if keep(&ev) {
+                forward.push(evdev::InputEvent::new(EventType::KEY.0, code, 0));
+                out.push(ev);
+            }
+        }
+        if !forward.is_empty() {
+            vdev.emit(&forward)
+                .map_err(|e| DeviceError::from_io("/dev/uinput", &e, GROUP))?;
+        }
         let mut fds: Vec<libc::pollfd> = open
             .iter()
             .map(|o| o.dev.as_raw_fd())
@@ -293,7 +322,6 @@ impl Input for LinuxInput {
                 timeout_ms as i32,
             )
         };
-        let mut out = Vec::new();
         let mut gone = Vec::new();
         if n > 0 {
             let (vdev, open) = self.grabbed.as_mut().expect("grabbed above");
@@ -320,6 +348,13 @@ impl Input for LinuxInput {
                         code: e.code(),
                         value: e.value(),
                     };
+                    if e.event_type() == EventType::KEY {
+                        if e.value() == 0 {
+                            o.down.remove(&e.code());
+                        } else {
+                            o.down.insert(e.code());
+                        }
+                    }
                     if keep(&ev) {
                         forward.push(e);
                         out.push(ev);
