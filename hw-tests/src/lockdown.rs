@@ -25,6 +25,7 @@ pub const TESTS: &[(&str, Test)] = &[
     ("lockdown_typing_unchanged_latency", typing),
     ("lockdown_hotplug_grabbed_and_reported", hotplug),
     ("lockdown_busy_keyboard_reported_then_grabbed", busy),
+    ("lockdown_unplugged_keyboard_releases_its_keys", unplugged),
 ];
 
 /// A site combination on top of the built-in list.
@@ -516,4 +517,51 @@ fn busy(ctx: &Ctx) -> Result<String, String> {
     Ok(format!(
         "reported `{lost}`, grabbed once free, its keys then go through the filter"
     ))
+}
+
+/// A keyboard unplugged with Ctrl and A down: both come out released, and the filter no longer
+/// counts Ctrl as held (Shift+I from another keyboard is not taken for Ctrl+Shift+I).
+fn unplugged(ctx: &Ctx) -> Result<String, String> {
+    use KeyCode as K;
+    let name = "hw-test lockdown unplugged";
+    let mut kb = full_keyboard(name)?;
+    let mut other = full_keyboard("hw-test lockdown other")?;
+    let mut run = start(ctx, name)?;
+    wait_for(5, || open_named("hw-test lockdown other"))?.ok_or("second keyboard missing")?;
+    send(&mut kb, K::KEY_LEFTCTRL, 1)?;
+    send(&mut kb, K::KEY_A, 1)?;
+    let mut out = Vec::new();
+    while out.len() < 2 {
+        match run.virt.next(Duration::from_secs(3))? {
+            Some((c, v, _, _)) => out.push((c, v)),
+            None => break,
+        }
+    }
+    drop(kb);
+    while out.len() < 4 {
+        match run.virt.next(Duration::from_secs(3))? {
+            Some((c, v, _, _)) => out.push((c, v)),
+            None => break,
+        }
+    }
+    let (ctrl, a) = (K::KEY_LEFTCTRL.code(), K::KEY_A.code());
+    let mut released = out.get(2..).unwrap_or_default().to_vec();
+    released.sort();
+    let ok = out.get(..2) == Some(&[(ctrl, 1), (a, 1)][..])
+        && released == [(ctrl.min(a), 0), (ctrl.max(a), 0)];
+    if !ok {
+        run.stop()?;
+        return Err(format!(
+            "expected Ctrl and A pressed, then released at unplug; virtual device gave {out:?}"
+        ));
+    }
+    chord(&mut other, &[K::KEY_LEFTSHIFT, K::KEY_I])?;
+    let typed = run.virt.until_release(K::KEY_LEFTSHIFT);
+    let reports = run.stop()?;
+    let typed = typed?;
+    let (shift, i) = (K::KEY_LEFTSHIFT.code(), K::KEY_I.code());
+    ensure(typed == [(shift, 1), (i, 1), (i, 0)], || {
+        format!("Shift+I after the unplug came out as {typed:?}; reports: {reports:?}")
+    })?;
+    Ok("Ctrl and A released on the virtual device at unplug; Shift+I from another keyboard then passes".into())
 }
