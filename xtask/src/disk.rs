@@ -70,7 +70,10 @@ fn take_kernel(staging: &Path, work: &Path) -> Result<(PathBuf, PathBuf), String
     let version = &kernel["vmlinuz-".len()..];
     let initrd = format!("initrd.img-{version}");
     if !names.contains(&initrd) {
-        return Err(format!("no {initrd} in {} (dracut failed?)", boot.display()));
+        return Err(format!(
+            "no {initrd} in {} (dracut failed?)",
+            boot.display()
+        ));
     }
     let (k, i) = (work.join("vmlinuz"), work.join("initrd.img"));
     for (from, to) in [(kernel.as_str(), &k), (initrd.as_str(), &i)] {
@@ -133,7 +136,14 @@ fn esp(inputs: &Inputs, uki: &Path) -> Result<PathBuf, String> {
         run::status(&mut c).map_err(|e| format!("ESP: {e}"))
     };
     mtools(
-        &["mmd", "::EFI", "::EFI/BOOT", "::EFI/systemd", "::EFI/Linux", "::loader"],
+        &[
+            "mmd",
+            "::EFI",
+            "::EFI/BOOT",
+            "::EFI/systemd",
+            "::EFI/Linux",
+            "::loader",
+        ],
         &[],
     )?;
     mtools(&["mcopy", "::EFI/BOOT/BOOTX64.EFI"], &[&boot])?;
@@ -155,7 +165,11 @@ fn fill(path: &Path, vars: &[(&str, String)]) -> Result<String, String> {
     if let Some(i) = text.find('@') {
         let rest = &text[i..];
         if rest[1..].find('@').is_some_and(|j| j < 24) {
-            return Err(format!("{}: unfilled placeholder near {:?}", path.display(), &rest[..rest.len().min(24)]));
+            return Err(format!(
+                "{}: unfilled placeholder near {:?}",
+                path.display(),
+                &rest[..rest.len().min(24)]
+            ));
         }
     }
     Ok(text)
@@ -174,23 +188,40 @@ pub fn assemble(inputs: &Inputs) -> Result<PathBuf, String> {
             .arg(&inputs.staging),
     )
     .map_err(|e| format!("erofs root: {e}"))?;
-    step(t0, &format!("root: {}; veritysetup format", mb(size(&root))));
+    step(
+        t0,
+        &format!("root: {}; veritysetup format", mb(size(&root))),
+    );
     let verity = w.join("root.verity");
-    let out = run::output(Command::new("veritysetup").arg("format").arg(&root).arg(&verity))
-        .map_err(|e| format!("dm-verity: {e}"))?;
+    let out = run::output(
+        Command::new("veritysetup")
+            .arg("format")
+            .arg(&root)
+            .arg(&verity),
+    )
+    .map_err(|e| format!("dm-verity: {e}"))?;
     let roothash = out
         .lines()
         .find_map(|l| l.strip_prefix("Root hash:"))
         .map(|h| h.trim().to_string())
         .filter(|h| h.len() == 64)
-        .ok_or(format!("dm-verity: no root hash in veritysetup's output:\n{out}"))?;
+        .ok_or(format!(
+            "dm-verity: no root hash in veritysetup's output:\n{out}"
+        ))?;
     let vars = vec![
         ("ROOTHASH", roothash.clone()),
         ("ROOT_UUID", uuid(&roothash[..32])),
         ("VERITY_UUID", uuid(&roothash[32..])),
     ];
     let cmdline = fill(&inputs.recipe.join("cmdline"), &vars)?;
-    step(t0, &format!("UKI: kernel {}, initrd {}", mb(size(&kernel)), mb(size(&initrd))));
+    step(
+        t0,
+        &format!(
+            "UKI: kernel {}, initrd {}",
+            mb(size(&kernel)),
+            mb(size(&initrd))
+        ),
+    );
     let uki = uki(inputs, &kernel, &initrd, cmdline.trim())?;
     step(t0, &format!("ESP: systemd-boot + UKI {}", mb(size(&uki))));
     let esp = esp(inputs, &uki)?;
@@ -210,7 +241,12 @@ pub fn assemble(inputs: &Inputs) -> Result<PathBuf, String> {
     let _ = std::fs::remove_file(&inputs.img);
     run::status(
         Command::new("systemd-repart")
-            .args(["--empty=create", "--size=auto", "--dry-run=no", "--no-pager"])
+            .args([
+                "--empty=create",
+                "--size=auto",
+                "--dry-run=no",
+                "--no-pager",
+            ])
             .arg(format!("--seed={REPART_SEED}"))
             .arg(format!("--definitions={}", defs.display()))
             .arg(&inputs.img),

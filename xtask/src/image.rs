@@ -183,9 +183,14 @@ pub fn build(board: &str, release: bool) -> Result<Built, String> {
     deps::ensure(&[deps::BUILD, HOST])?;
     let profile = if release { "release" } else { "debug" };
     // The binaries build while mmdebstrap builds the root file system (one cargo, one apt).
-    step(t0, &format!("cargo build -p station -p uplink --bins ({profile}), in the background"));
+    step(
+        t0,
+        &format!("cargo build -p station -p uplink --bins ({profile}), in the background"),
+    );
     let mut cargo = run::cargo();
-    cargo.args(["build", "--locked", "-p", "station", "-p", "uplink", "--bins"]);
+    cargo.args([
+        "build", "--locked", "-p", "station", "-p", "uplink", "--bins",
+    ]);
     if release {
         cargo.arg("--release");
     }
@@ -196,7 +201,9 @@ pub fn build(board: &str, release: bool) -> Result<Built, String> {
     let built = building.wait().map_err(|e| format!("cargo build: {e}"))?;
     let rootfs = rootfs?;
     if !built.success() {
-        return Err(format!("cargo build -p station -p uplink --bins failed ({built})"));
+        return Err(format!(
+            "cargo build -p station -p uplink --bins failed ({built})"
+        ));
     }
     step(t0, "cargo build: done");
     let out = run::root().join("target/images").join(board);
@@ -204,7 +211,10 @@ pub fn build(board: &str, release: bool) -> Result<Built, String> {
     let staging = work.join("staging");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
-    step(t0, "staging: copy the rootfs, install binaries, systemd/, overlay, board");
+    step(
+        t0,
+        "staging: copy the rootfs, install binaries, systemd/, overlay, board",
+    );
     run::status(Command::new("cp").args(["-a"]).arg(&rootfs).arg(&staging))
         .map_err(|e| format!("staging copy of {}: {e}", rootfs.display()))?;
     install_product(board, &staging, profile)?;

@@ -32,7 +32,8 @@ fn disk_copy(img: &Path, to: &Path, grow: u64) -> Result<(), String> {
         .open(to)
         .map_err(|e| format!("{}: {e}", to.display()))?;
     let len = f.metadata().map_err(|e| e.to_string())?.len();
-    f.set_len(len + grow).map_err(|e| format!("{}: {e}", to.display()))
+    f.set_len(len + grow)
+        .map_err(|e| format!("{}: {e}", to.display()))
 }
 
 /// Byte offset of the partition labelled `label` (from `sfdisk --dump`).
@@ -42,7 +43,10 @@ fn partition_offset(img: &Path, label: &str) -> Result<u64, String> {
     let line = out
         .lines()
         .find(|l| l.contains(&format!("name=\"{label}\"")))
-        .ok_or(format!("{}: no partition labelled {label:?}:\n{out}", img.display()))?;
+        .ok_or(format!(
+            "{}: no partition labelled {label:?}:\n{out}",
+            img.display()
+        ))?;
     let start = line
         .split("start=")
         .nth(1)
@@ -61,29 +65,60 @@ fn flip_byte(file: &Path, offset: u64) -> Result<(), String> {
         .open(file)
         .map_err(|e| format!("{}: {e}", file.display()))?;
     let mut b = [0u8; 1];
-    f.seek(SeekFrom::Start(offset)).and_then(|_| f.read_exact(&mut b)).map_err(|e| e.to_string())?;
+    f.seek(SeekFrom::Start(offset))
+        .and_then(|_| f.read_exact(&mut b))
+        .map_err(|e| e.to_string())?;
     b[0] ^= 0xff;
-    f.seek(SeekFrom::Start(offset)).and_then(|_| f.write_all(&b)).map_err(|e| e.to_string())
+    f.seek(SeekFrom::Start(offset))
+        .and_then(|_| f.write_all(&b))
+        .map_err(|e| e.to_string())
 }
 
 /// The QEMU command booting `disk` under OVMF with a fresh copy of the variables.
 fn qemu_cmd(dir: &Path, disk: &Path, report: bool) -> Result<Command, String> {
-    let vars = dir.join(format!("{}.vars", disk.file_name().unwrap_or_default().to_string_lossy()));
+    let vars = dir.join(format!(
+        "{}.vars",
+        disk.file_name().unwrap_or_default().to_string_lossy()
+    ));
     std::fs::copy(OVMF_VARS, &vars).map_err(|e| format!("{OVMF_VARS}: {e}"))?;
     let mut cmd = Command::new("qemu-system-x86_64");
-    cmd.args(["-accel", "tcg", "-cpu", "max", "-smp", "1", "-m", "2048", "-machine", "q35"])
-        .arg("-drive")
-        .arg(format!("if=pflash,format=raw,readonly=on,file={OVMF_CODE}"))
-        .arg("-drive")
-        .arg(format!("if=pflash,format=raw,file={}", vars.display()))
-        .arg("-drive")
-        .arg(format!("file={},format=raw,if=virtio", disk.display()))
-        .args(["-device", "virtio-gpu-pci"])
+    cmd.args([
+        "-accel", "tcg", "-cpu", "max", "-smp", "1", "-m", "2048", "-machine", "q35",
+    ])
+    .arg("-drive")
+    .arg(format!("if=pflash,format=raw,readonly=on,file={OVMF_CODE}"))
+    .arg("-drive")
+    .arg(format!("if=pflash,format=raw,file={}", vars.display()))
+    .arg("-drive")
+    .arg(format!(
+        "if=none,id=stick,format=raw,file={}",
+        disk.display()
+    ));
+    // The image boots from what it is made for, a USB stick (xHCI mass storage);
+    // IMAGE_TEST_DISK=virtio uses a virtio disk instead (faster, but skips the USB path).
+    if std::env::var("IMAGE_TEST_DISK").as_deref() == Ok("virtio") {
+        cmd.args(["-device", "virtio-blk-pci,drive=stick"]);
+    } else {
+        cmd.args(["-device", "qemu-xhci,id=xhci"])
+            .args(["-device", "usb-storage,bus=xhci.0,drive=stick,removable=on"]);
+    }
+    cmd.args(["-device", "virtio-gpu-pci"])
         .args(["-nic", "user,model=virtio-net-pci"])
-        .args(["-nographic", "-nodefaults", "-no-reboot", "-serial", "stdio", "-monitor", "none"])
+        .args([
+            "-nographic",
+            "-nodefaults",
+            "-no-reboot",
+            "-serial",
+            "stdio",
+            "-monitor",
+            "none",
+        ])
         .stdin(Stdio::null());
     if report {
-        cmd.args(["-smbios", "type=11,value=io.systemd.credential:station.boot-report=1"]);
+        cmd.args([
+            "-smbios",
+            "type=11,value=io.systemd.credential:station.boot-report=1",
+        ]);
     }
     Ok(cmd)
 }
@@ -109,7 +144,7 @@ pub fn run(_args: &[String]) -> Result<(), String> {
     eprintln!("xtask image-test: booting the image under OVMF (QEMU TCG, a minute or two)");
     let t = Instant::now();
     let boot = qemu::watch(qemu_cmd(&dir, &good, true)?, TIMEOUT, |l| {
-        l.starts_with("STATION-BOOT-TIME") || l.starts_with("STATION-BOOT-BLAME")
+        l.starts_with("STATION-BOOT-TIME") || l.starts_with("STATION-BOOT-SELFTEST")
     })?;
     let _ = std::fs::write(dir.join("boot.log"), boot.console.join("\n"));
     let mut passed = 0;
@@ -120,20 +155,52 @@ pub fn run(_args: &[String]) -> Result<(), String> {
         )),
         Some((line, at)) => {
             println!("{line}");
-            for (key, want) in [("root", "/dev/mapper/root"), ("ro", "yes"), ("verity", "verified"), ("stationd", "active")] {
+            for (key, want) in [
+                ("root", "/dev/mapper/root"),
+                ("ro", "yes"),
+                ("verity", "verified"),
+                ("stationd", "active"),
+            ] {
                 let got = field(line, key);
                 let ok = got == want;
                 passed += usize::from(ok);
-                println!("{} image boot: {key}={got} (want {want})", if ok { "PASS" } else { "FAIL" });
+                println!(
+                    "{} image boot: {key}={got} (want {want})",
+                    if ok { "PASS" } else { "FAIL" }
+                );
                 if !ok {
                     failures.push(format!("normal boot: {key}={got}, want {want}"));
                 }
             }
             let data = field(line, "data");
             passed += usize::from(data.starts_with("/dev/"));
-            println!("{} image boot: data partition on {data}", if data.starts_with("/dev/") { "PASS" } else { "FAIL" });
+            println!(
+                "{} image boot: data partition on {data}",
+                if data.starts_with("/dev/") {
+                    "PASS"
+                } else {
+                    "FAIL"
+                }
+            );
             if !data.starts_with("/dev/") {
                 failures.push(format!("normal boot: data partition not mounted ({data})"));
+            }
+            // stationd's self-test, run under the unit's sandbox: every device must pass.
+            let selftest: Vec<&String> = boot
+                .console
+                .iter()
+                .filter(|l| l.starts_with("STATION-BOOT-SELFTEST"))
+                .collect();
+            let ok = !selftest.is_empty() && selftest.iter().all(|l| l.contains("passed=true"));
+            passed += usize::from(ok);
+            println!(
+                "{} image boot: stationd self-test, {} device(s), all passed: {ok}",
+                if ok { "PASS" } else { "FAIL" },
+                selftest.len()
+            );
+            if !ok {
+                failures
+                    .push("normal boot: stationd's self-test did not pass on every device".into());
             }
             println!(
                 "image boot: boot-to-Ready {} s from kernel start (guest clock), {:.0} s from QEMU start to the report (host clock); failed units: {}",
@@ -143,18 +210,28 @@ pub fn run(_args: &[String]) -> Result<(), String> {
             );
         }
     }
-    eprintln!("xtask image-test: normal boot took {:.0} s", t.elapsed().as_secs_f64());
+    eprintln!(
+        "xtask image-test: normal boot took {:.0} s",
+        t.elapsed().as_secs_f64()
+    );
 
     let bad = dir.join("corrupt.img");
     disk_copy(&built.img, &bad, 512 << 20)?;
     // erofs superblock (block 0 of the root partition): read at mount, so verity must object.
     let offset = partition_offset(&built.img, "root")? + 1024 + 16;
     flip_byte(&bad, offset)?;
-    eprintln!("xtask image-test: booting a copy with byte {offset} flipped (in the root partition)");
+    eprintln!(
+        "xtask image-test: booting a copy with byte {offset} flipped (in the root partition)"
+    );
     let t = Instant::now();
-    let boot = qemu::watch(qemu_cmd(&dir, &bad, true)?, TIMEOUT, |l| l.contains("corrupted"))?;
+    let boot = qemu::watch(qemu_cmd(&dir, &bad, true)?, TIMEOUT, |l| {
+        l.contains("corrupted")
+    })?;
     let _ = std::fs::write(dir.join("corrupt.log"), boot.console.join("\n"));
-    let detected = boot.console.iter().any(|l| l.contains("verity") && l.contains("corrupted"));
+    let detected = boot
+        .console
+        .iter()
+        .any(|l| l.contains("verity") && l.contains("corrupted"));
     let reported = boot.find("STATION-BOOT-REPORT").is_some();
     let exited = boot.status.is_some();
     let ok = detected && !reported && exited;
@@ -163,7 +240,13 @@ pub fn run(_args: &[String]) -> Result<(), String> {
         "{} image verity: flipped byte {} by dm-verity, boot {} ({:.0} s)",
         if ok { "PASS" } else { "FAIL" },
         if detected { "detected" } else { "NOT detected" },
-        if reported { "reached the report" } else if exited { "stopped, QEMU exited" } else { "hung (QEMU killed)" },
+        if reported {
+            "reached the report"
+        } else if exited {
+            "stopped, QEMU exited"
+        } else {
+            "hung (QEMU killed)"
+        },
         t.elapsed().as_secs_f64()
     );
     if !ok {
@@ -177,7 +260,10 @@ pub fn run(_args: &[String]) -> Result<(), String> {
     let _ = std::fs::remove_file(&good);
     // A boot without a report line counts as one failure.
     let failed = failures.len();
-    println!("image-test: {passed} passed, {failed} failed (logs in {})", dir.display());
+    println!(
+        "image-test: {passed} passed, {failed} failed (logs in {})",
+        dir.display()
+    );
     if failures.is_empty() {
         Ok(())
     } else {
