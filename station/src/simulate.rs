@@ -11,7 +11,7 @@ use crate::devices::{Devices, Signal};
 use crate::exam::ExamError;
 use crate::session::{Booting, Session};
 use crate::station::Station;
-use crate::{identity, selftest};
+use crate::{identity, selftest, ui};
 
 /// Options of a simulated exam.
 #[derive(Debug, Clone)]
@@ -35,8 +35,16 @@ pub fn run(
         tracing::info!(device = c.device, passed = c.passed, "{}", c.detail);
     }
     let session = session.ready();
+    let station_id = session.station().site.station.id.clone();
+    let (w, h) = devices.display.set_mode()?;
+    let theme = ui::Theme::default();
+    show(devices, &ui::check_in(w, h, &theme, &station_id));
     let session = session.check_in(&plan.student).map_err(|r| *r.error)?;
     let session = session.identity()?;
+    show(
+        devices,
+        &ui::identity(w, h, &theme, "HOLD YOUR PHOTO ID TO THE CAMERA"),
+    );
     {
         let grant = session.capture();
         identity::capture(&grant, devices.camera.as_mut(), Still::PhotoId, "photo-id")?;
@@ -52,6 +60,12 @@ pub fn run(
     let planned = plan.duration.as_secs().max(1) as u32;
     let session = session.start_exam(planned).map_err(|r| *r.error)?;
     devices.indicator.set_recording(true)?;
+    let lines = [
+        format!("STATION {station_id}"),
+        "EXAM IN PROGRESS".to_string(),
+        "RECORDING: CAMERA, MICROPHONE, SCREEN".to_string(),
+    ];
+    show(devices, &ui::status(w, h, &theme, &lines, true));
     let mut recorder = crate::record::Recorder::start(session.capture(), devices)?;
     let lockdown = crate::lockdown::Lockdown::start(&session, devices)?;
     let until = Instant::now() + plan.duration;
@@ -70,7 +84,24 @@ pub fn run(
     lockdown.stop(devices)?;
     recorder.stop()?;
     devices.indicator.set_recording(false)?;
+    show(
+        devices,
+        &ui::status(
+            w,
+            h,
+            &theme,
+            &["EXAM ENDED: SEALING THE RECORDING".to_string()],
+            false,
+        ),
+    );
     let session = session.end(EndReason::TimeUp)?;
     let (_ready, dir) = session.seal()?;
     Ok(dir)
+}
+
+/// Shows a station screen; a display failure is logged, never fatal to the exam.
+fn show(devices: &mut Devices, frame: &crate::devices::Frame) {
+    if let Err(e) = devices.display.show(frame) {
+        tracing::warn!("display: {e}");
+    }
 }
