@@ -55,3 +55,18 @@ pub fn ensure(cond: bool, msg: impl FnOnce() -> String) -> Result<(), String> {
         Err(msg())
     }
 }
+
+/// Polls `f` every 20 ms for up to `secs`; `Ok(None)` when it never yielded a value.
+pub fn wait_for<T>(
+    secs: u64,
+    mut f: impl FnMut() -> Result<Option<T>, String>,
+) -> Result<Option<T>, String> {
+    let t0 = std::time::Instant::now();
+    while t0.elapsed() < std::time::Duration::from_secs(secs) {
+        if let Some(v) = f()? {
+            return Ok(Some(v));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Ok(None)
+}

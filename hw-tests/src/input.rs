@@ -9,7 +9,7 @@ use evdev::{AttributeSet, BusType, Device, EventType, InputId, KeyCode};
 use station::devices::linux::input::{LinuxInput, VIRTUAL_NAME};
 use station::devices::{Hotplug, Input};
 
-use crate::ctx::{ensure, Ctx};
+use crate::ctx::{ensure, wait_for, Ctx};
 use crate::Test;
 
 /// The input tests.
@@ -38,21 +38,6 @@ fn keyboard(name: &str) -> Result<VirtualDevice, String> {
         })
         .and_then(|b| b.build())
         .map_err(|e| format!("uinput keyboard `{name}`: {e}"))
-}
-
-/// Polls `f` every 50 ms for up to `secs`.
-fn wait_for<T>(
-    secs: u64,
-    mut f: impl FnMut() -> Result<Option<T>, String>,
-) -> Result<Option<T>, String> {
-    let t0 = Instant::now();
-    while t0.elapsed() < Duration::from_secs(secs) {
-        if let Some(v) = f()? {
-            return Ok(Some(v));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Ok(None)
 }
 
 /// Opens the first /dev/input node named `name`, non-blocking.

@@ -16,7 +16,7 @@ use station::devices::Input;
 use station::lockdown::combo::Combos;
 use station::lockdown::{Filter, Sink};
 
-use crate::ctx::{ensure, Ctx};
+use crate::ctx::{ensure, wait_for, Ctx};
 use crate::Test;
 
 /// The lockdown tests.
@@ -72,21 +72,6 @@ fn open_named(name: &str) -> Result<Option<(String, Device)>, String> {
             dev.set_nonblocking(true).map_err(|e| e.to_string())?;
             return Ok(Some((path.display().to_string(), dev)));
         }
-    }
-    Ok(None)
-}
-
-/// Polls `f` every 20 ms for up to `secs`.
-fn wait_for<T>(
-    secs: u64,
-    mut f: impl FnMut() -> Result<Option<T>, String>,
-) -> Result<Option<T>, String> {
-    let t0 = Instant::now();
-    while t0.elapsed() < Duration::from_secs(secs) {
-        if let Some(v) = f()? {
-            return Ok(Some(v));
-        }
-        std::thread::sleep(Duration::from_millis(20));
     }
     Ok(None)
 }

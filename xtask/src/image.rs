@@ -101,15 +101,7 @@ fn ensure_rootfs(board: &str, t0: Instant) -> Result<PathBuf, String> {
             .args(MIRRORS),
     )
     .map_err(|e| format!("rootfs of {board}: {e}"))?;
-    std::fs::write(tmp.join("ready"), b"").map_err(|e| e.to_string())?;
-    if let Ok(entries) = std::fs::read_dir(&base) {
-        for e in entries.flatten() {
-            if e.path() != tmp && e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                let _ = std::fs::remove_dir_all(e.path());
-            }
-        }
-    }
-    std::fs::rename(&tmp, &dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    crate::recipe::commit_entry(&base, &tmp, &dir)?;
     step(
         t0,
         &format!("rootfs: built in {:.0} s", started.elapsed().as_secs_f64()),

@@ -43,3 +43,17 @@ pub fn read_list(path: &Path) -> Result<Vec<String>, String> {
         .filter(|l| !l.is_empty())
         .collect())
 }
+
+/// Makes a freshly built cache entry `tmp` the entry `dir`: marks it ready, removes every other
+/// entry of `base` (older recipes are dead weight) and renames it into place.
+pub fn commit_entry(base: &Path, tmp: &Path, dir: &Path) -> Result<(), String> {
+    std::fs::write(tmp.join("ready"), b"").map_err(|e| format!("{}: {e}", tmp.display()))?;
+    if let Ok(entries) = std::fs::read_dir(base) {
+        for e in entries.flatten() {
+            if e.path() != tmp && e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    std::fs::rename(tmp, dir).map_err(|e| format!("{}: {e}", dir.display()))
+}

@@ -145,16 +145,7 @@ pub fn ensure_guest() -> Result<Guest, String> {
             .arg(DISK_SIZE),
     )?;
     std::fs::remove_dir_all(&rootfs).map_err(|e| format!("{}: {e}", rootfs.display()))?;
-    std::fs::write(tmp.join("ready"), b"").map_err(|e| e.to_string())?;
-    // Older guests are dead weight once the recipe changed.
-    if let Ok(entries) = std::fs::read_dir(&base) {
-        for e in entries.flatten() {
-            if e.path() != tmp && e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                let _ = std::fs::remove_dir_all(e.path());
-            }
-        }
-    }
-    std::fs::rename(&tmp, &dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    crate::recipe::commit_entry(&base, &tmp, &dir)?;
     eprintln!(
         "xtask: guest built in {:.0} s",
         started.elapsed().as_secs_f64()
