@@ -70,3 +70,15 @@ pub fn wait_for<T>(
     }
     Ok(None)
 }
+
+/// Opens the first /dev/input node named `name`, non-blocking.
+pub fn open_named(name: &str) -> Result<Option<(String, evdev::Device)>, String> {
+    for (path, dev) in evdev::enumerate() {
+        if dev.name() == Some(name) {
+            let dev = evdev::Device::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            dev.set_nonblocking(true).map_err(|e| e.to_string())?;
+            return Ok(Some((path.display().to_string(), dev)));
+        }
+    }
+    Ok(None)
+}

@@ -9,7 +9,7 @@ use evdev::{AttributeSet, BusType, Device, EventType, InputId, KeyCode};
 use station::devices::linux::input::{LinuxInput, VIRTUAL_NAME};
 use station::devices::{Hotplug, Input};
 
-use crate::ctx::{ensure, wait_for, Ctx};
+use crate::ctx::{ensure, open_named, wait_for, Ctx};
 use crate::Test;
 
 /// The input tests.
@@ -38,18 +38,6 @@ fn keyboard(name: &str) -> Result<VirtualDevice, String> {
         })
         .and_then(|b| b.build())
         .map_err(|e| format!("uinput keyboard `{name}`: {e}"))
-}
-
-/// Opens the first /dev/input node named `name`, non-blocking.
-fn open_named(name: &str) -> Result<Option<(String, Device)>, String> {
-    for (path, dev) in evdev::enumerate() {
-        if dev.name() == Some(name) {
-            let dev = Device::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            dev.set_nonblocking(true).map_err(|e| e.to_string())?;
-            return Ok(Some((path.display().to_string(), dev)));
-        }
-    }
-    Ok(None)
 }
 
 fn keys(dev: &mut Device) -> Vec<(u16, i32)> {

@@ -16,7 +16,7 @@ use station::devices::Input;
 use station::lockdown::combo::Combos;
 use station::lockdown::{Filter, Sink};
 
-use crate::ctx::{ensure, wait_for, Ctx};
+use crate::ctx::{ensure, open_named, wait_for, Ctx};
 use crate::Test;
 
 /// The lockdown tests.
@@ -64,17 +64,21 @@ fn chord(kb: &mut VirtualDevice, keys: &[KeyCode]) -> Result<(), String> {
     Ok(())
 }
 
-/// Opens the first /dev/input node named `name`, non-blocking.
-fn open_named(name: &str) -> Result<Option<(String, Device)>, String> {
-    for (path, dev) in evdev::enumerate() {
-        if dev.name() == Some(name) {
-            let dev = Device::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            dev.set_nonblocking(true).map_err(|e| e.to_string())?;
-            return Ok(Some((path.display().to_string(), dev)));
-        }
-    }
-    Ok(None)
-}
+/// F1..F12, in order.
+const FKEYS: [KeyCode; 12] = [
+    KeyCode::KEY_F1,
+    KeyCode::KEY_F2,
+    KeyCode::KEY_F3,
+    KeyCode::KEY_F4,
+    KeyCode::KEY_F5,
+    KeyCode::KEY_F6,
+    KeyCode::KEY_F7,
+    KeyCode::KEY_F8,
+    KeyCode::KEY_F9,
+    KeyCode::KEY_F10,
+    KeyCode::KEY_F11,
+    KeyCode::KEY_F12,
+];
 
 /// A key event read back: code, value, the kernel's timestamp and when it was read.
 type KeyOut = (u16, i32, SystemTime, SystemTime);
@@ -204,20 +208,7 @@ fn control_vt_switch(kb: &mut VirtualDevice) -> Result<Option<(String, String)>,
         .and_then(|n| n.parse::<usize>().ok())
         .filter(|n| (1..=12).contains(n));
     if let (Some(_), Some(n)) = (&switched, back) {
-        let fkeys = [
-            K::KEY_F1,
-            K::KEY_F2,
-            K::KEY_F3,
-            K::KEY_F4,
-            K::KEY_F5,
-            K::KEY_F6,
-            K::KEY_F7,
-            K::KEY_F8,
-            K::KEY_F9,
-            K::KEY_F10,
-            K::KEY_F11,
-            K::KEY_F12,
-        ];
+        let fkeys = FKEYS;
         chord(kb, &[K::KEY_LEFTCTRL, K::KEY_LEFTALT, fkeys[n - 1]])?;
         wait_for(2, || Ok(active_vt().filter(|v| *v == before)))?
             .ok_or_else(|| format!("could not switch back to {before}"))?;
@@ -235,20 +226,7 @@ fn blocked(ctx: &Ctx) -> Result<String, String> {
     let control = control_vt_switch(&mut kb)?;
     let mut run = start(ctx, name)?;
     let vt_before = active_vt();
-    let fkeys = [
-        K::KEY_F1,
-        K::KEY_F2,
-        K::KEY_F3,
-        K::KEY_F4,
-        K::KEY_F5,
-        K::KEY_F6,
-        K::KEY_F7,
-        K::KEY_F8,
-        K::KEY_F9,
-        K::KEY_F10,
-        K::KEY_F11,
-        K::KEY_F12,
-    ];
+    let fkeys = FKEYS;
     let mut cases: Vec<(Vec<KeyCode>, String)> = fkeys
         .iter()
         .enumerate()
