@@ -322,6 +322,12 @@ pub(crate) const FIELDS: &[FieldDoc] = &[
         "an absolute path",
         OPT,
     ),
+    f(
+        "uplink.ca_file",
+        r#"ca_file = "/etc/station/store-ca.pem""#,
+        "an absolute path of a PEM file",
+        OPT,
+    ),
     f("uplink.part_size_mib", "part_size_mib = 8", "5 to 512", OPT),
     f(
         "uplink.bandwidth_limit_kbps",

@@ -129,6 +129,11 @@ pub struct Uplink {
     /// Absolute path of the station's upload credentials, e.g. `"/data/credentials/uplink.toml"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials_file: Option<String>,
+    /// Absolute path of a PEM file with the CA certificate(s) that sign the store's TLS
+    /// certificate, e.g. `"/etc/station/store-ca.pem"`. When set, only these are trusted (the
+    /// system roots are not): an on-premises store with the institution's own CA. https only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
     /// Multipart upload part size in MiB, 5 to 512. Default `8`.
     #[serde(default = "default_part_size")]
     pub part_size_mib: u32,

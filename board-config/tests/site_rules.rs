@@ -285,3 +285,28 @@ fn unknown_field_in_site() {
         "{err}"
     );
 }
+
+#[test]
+fn ca_file_is_an_absolute_path_and_https_only() {
+    let with = |line: &str| format!("{SITE}{line}\n");
+    let site = ok(&with("ca_file = \"/etc/station/store-ca.pem\""));
+    assert_eq!(
+        site.uplink.ca_file.as_deref(),
+        Some("/etc/station/store-ca.pem")
+    );
+    let relative = site_err(&with("ca_file = \"store-ca.pem\""));
+    assert_error(
+        &relative,
+        ErrorKind::InvalidValue,
+        21,
+        Some("uplink.ca_file"),
+    );
+    let http = edit(
+        &with("ca_file = \"/etc/station/store-ca.pem\""),
+        "https://s3.ca-central-1.amazonaws.com",
+        "http://127.0.0.1:9000",
+    );
+    let err = site_err(&http);
+    assert_eq!(err.field(), Some("uplink.ca_file"), "{err}");
+    assert!(err.to_string().contains("not https"), "{err}");
+}

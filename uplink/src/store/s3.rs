@@ -109,6 +109,7 @@ impl S3Store {
             .map_err(|e| cfg("uplink.endpoint", &e.to_string()))?;
         let t = Some(tuning.io_timeout);
         let agent: ureq::Agent = ureq::Agent::config_builder()
+            .tls_config(super::tls::config(u)?)
             .http_status_as_error(false)
             .timeout_connect(t)
             .timeout_send_request(t)

@@ -1,7 +1,8 @@
 //! Test support: the real S3 server (SeaweedFS), bundles, site files, the fault proxy.
 //!
 //! The server comes from `cargo xtask test` through `EXAM_S3_ENDPOINT`, `EXAM_S3_ACCESS_KEY`,
-//! `EXAM_S3_SECRET_KEY`; without them one `weed mini` is started for this test binary on free
+//! `EXAM_S3_SECRET_KEY`, `EXAM_S3_HTTPS_ENDPOINT` and `EXAM_S3_CA` (the same store over TLS and
+//! the CA of its certificate); without them one `weed mini` is started for this test binary on free
 //! loopback ports (from `target/tools/seaweedfs/bin/weed`, which `cargo xtask test` installs, or
 //! `weed` on PATH). No server is a test failure, never a skip.
 #![allow(dead_code)]
@@ -23,6 +24,10 @@ pub struct Server {
     pub access_key: String,
     /// Admin secret key.
     pub secret_key: String,
+    /// The same store over TLS: `https://127.0.0.1:PORT`.
+    pub https_endpoint: String,
+    /// PEM of the CA that signed the TLS certificate (made by `support/test-ca.sh`).
+    pub ca: PathBuf,
 }
 
 impl Server {
@@ -86,6 +91,17 @@ fn start_weed() -> Server {
         }
     };
     let s3 = port();
+    let https = port();
+    let tls = dir.join("tls");
+    let made = std::process::Command::new("sh")
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/test-ca.sh"))
+        .arg(&tls)
+        .status()
+        .unwrap();
+    assert!(
+        made.success(),
+        "tests/support/test-ca.sh failed (is openssl installed?)"
+    );
     let args: Vec<String> = vec![
         "mini".into(),
         format!("-dir={}", dir.join("data").display()),
@@ -98,6 +114,9 @@ fn start_weed() -> Server {
         "-s3.port.iceberg=0".into(),
         "-s3.port.lance=0".into(),
         format!("-s3.port={s3}"),
+        format!("-s3.port.https={https}"),
+        format!("-s3.cert.file={}", tls.join("server.pem").display()),
+        format!("-s3.key.file={}", tls.join("server.key").display()),
         format!("-master.port={}", port()),
         format!("-volume.port={}", port()),
         format!("-filer.port={}", port()),
@@ -138,6 +157,8 @@ fn start_weed() -> Server {
         endpoint: format!("http://127.0.0.1:{s3}"),
         access_key: ak.into(),
         secret_key: sk.into(),
+        https_endpoint: format!("https://127.0.0.1:{https}"),
+        ca: tls.join("ca.pem"),
     };
     wait_ready(&server);
     server
@@ -169,6 +190,9 @@ pub fn server() -> Server {
                 endpoint,
                 access_key: std::env::var("EXAM_S3_ACCESS_KEY").expect("EXAM_S3_ACCESS_KEY"),
                 secret_key: std::env::var("EXAM_S3_SECRET_KEY").expect("EXAM_S3_SECRET_KEY"),
+                https_endpoint: std::env::var("EXAM_S3_HTTPS_ENDPOINT")
+                    .expect("EXAM_S3_HTTPS_ENDPOINT"),
+                ca: std::env::var("EXAM_S3_CA").expect("EXAM_S3_CA").into(),
             };
             wait_ready(&s);
             s
