@@ -11,6 +11,7 @@
 pub mod event;
 pub mod fsutil;
 pub mod journal;
+pub mod mutate;
 pub mod keys;
 pub mod manifest;
 pub mod seal;

@@ -6,41 +6,7 @@ use bundle::event::Event;
 use bundle::keys::{Identity, StationKey};
 use bundle::manifest::{FileEntry, Manifest};
 
-struct XorShift(u64);
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
-fn mutations(seed: &[u8], n: usize) -> Vec<Vec<u8>> {
-    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
-    (0..n)
-        .map(|_| {
-            let mut v = seed.to_vec();
-            match rng.next() % 4 {
-                0 if !v.is_empty() => {
-                    let i = rng.next() as usize % v.len();
-                    v[i] ^= 1 << (rng.next() % 8);
-                }
-                1 => v.truncate(rng.next() as usize % (v.len() + 1)),
-                2 => {
-                    let i = rng.next() as usize % (v.len() + 1);
-                    v.insert(i, rng.next() as u8);
-                }
-                _ if !v.is_empty() => {
-                    let i = rng.next() as usize % v.len();
-                    v[i] = 0xff;
-                }
-                _ => {}
-            }
-            v
-        })
-        .collect()
-}
+use bundle::mutate::mutations;
 
 #[test]
 fn journal_decoder_survives_mutations() {

@@ -4,28 +4,7 @@
 use uplink::state::{BundleState, FileState, Part};
 
 fn mutations(seed: &[u8]) -> Vec<Vec<u8>> {
-    let mut out = vec![seed.to_vec(), Vec::new()];
-    let mut x: u64 = 0x1234_5678_9abc_def1;
-    for i in 0..2000 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        let mut m = seed.to_vec();
-        let pos = (x as usize) % m.len().max(1);
-        match i % 4 {
-            0 => m[pos] = (x >> 32) as u8,
-            1 => m.truncate(pos),
-            2 => {
-                m.insert(pos, b"{}[]<>\"\\0-9"[(x >> 40) as usize % 11]);
-            }
-            _ => {
-                let end = (pos + (x >> 48) as usize % 64).min(m.len());
-                m.drain(pos..end);
-            }
-        }
-        out.push(m);
-    }
-    out
+    bundle::mutate::mutations(seed, 2000)
 }
 
 #[test]
