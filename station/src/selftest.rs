@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use board_config::Encoders;
+
 use crate::devices::Devices;
 use crate::session::Capture;
 
@@ -16,8 +18,9 @@ pub struct Check {
     pub detail: String,
 }
 
-/// Exercises every device under a self-test grant. Nothing captured is kept.
-pub fn run(devices: &mut Devices, grant: &Capture<'_>) -> Vec<Check> {
+/// Exercises every device under a self-test grant, and checks that the GStreamer elements
+/// the board's `encoders` need are installed. Nothing captured is kept.
+pub fn run(devices: &mut Devices, encoders: &Encoders, grant: &Capture<'_>) -> Vec<Check> {
     let mut out = Vec::new();
     let mut check = |device, r: Result<String, String>| {
         let (passed, detail) = match r {
@@ -82,6 +85,18 @@ pub fn run(devices: &mut Devices, grant: &Capture<'_>) -> Vec<Check> {
                     Err("no keyboard found".into())
                 }
             }),
+    );
+    let missing = crate::record::pipeline::missing_elements(encoders);
+    check(
+        "recorder",
+        if missing.is_empty() {
+            Ok(format!(
+                "GStreamer elements for {:?} video and opus audio present",
+                encoders.video
+            ))
+        } else {
+            Err(format!("missing GStreamer elements: {}", missing.join(", ")))
+        },
     );
     check(
         "indicator",

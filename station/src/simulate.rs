@@ -31,8 +31,17 @@ pub fn run(
     plan: &Plan,
 ) -> Result<PathBuf, ExamError> {
     let session = Session::<Booting>::boot(station).self_test();
-    for c in selftest::run(devices, &session.capture()) {
+    let encoders = session.station().board.encoders.clone();
+    let checks = selftest::run(devices, &encoders, &session.capture());
+    for c in &checks {
         tracing::info!(device = c.device, passed = c.passed, "{}", c.detail);
+    }
+    // No exam on a station that failed its self-test: what it records would be incomplete.
+    if let Some(c) = checks.iter().find(|c| !c.passed) {
+        return Err(ExamError::Recorder(format!(
+            "self-test failed, no exam started: {}: {}",
+            c.device, c.detail
+        )));
     }
     let session = session.ready();
     let station_id = session.station().site.station.id.clone();

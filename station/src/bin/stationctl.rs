@@ -106,7 +106,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let station = cli.paths.load()?;
             let mut devices = station::devices::open(&station.board)?;
             let session = station::session::Session::boot(station).self_test();
-            let checks = station::selftest::run(&mut devices, &session.capture());
+            let checks = station::selftest::run(
+                &mut devices,
+                &session.station().board.encoders,
+                &session.capture(),
+            );
             if json {
                 println!("{}", serde_json::to_string_pretty(&checks)?);
             } else {

@@ -34,7 +34,11 @@ fn main() -> ExitCode {
         }
         let mut devices = station::devices::open(&station.board)?;
         let session = station::session::Session::boot(station).self_test();
-        let checks = station::selftest::run(&mut devices, &session.capture());
+        let checks = station::selftest::run(
+            &mut devices,
+            &session.station().board.encoders,
+            &session.capture(),
+        );
         for c in &checks {
             tracing::info!(
                 device = c.device,

@@ -49,6 +49,45 @@ fn make(factory: &str) -> Result<gst::Element, String> {
     })
 }
 
+/// The Debian package that ships a GStreamer element, for error messages.
+fn package_of(factory: &str) -> &'static str {
+    match factory {
+        "x264enc" => "gstreamer1.0-plugins-ugly",
+        "openh264enc" | "h264parse" => "gstreamer1.0-plugins-bad",
+        "vp8enc" | "matroskamux" | "v4l2src" => "gstreamer1.0-plugins-good",
+        "alsasrc" => "gstreamer1.0-alsa",
+        _ => "gstreamer1.0-plugins-base",
+    }
+}
+
+/// The GStreamer elements the board's recording needs that this system lacks, each with the
+/// package that ships it (e.g. "x264enc (gstreamer1.0-plugins-ugly)"). Empty: all present.
+pub fn missing_elements(enc: &Encoders) -> Vec<String> {
+    let video: Vec<&str> = match enc.video {
+        VideoEncoder::X264 => vec!["x264enc"],
+        VideoEncoder::Openh264 => vec!["openh264enc", "h264parse"],
+        VideoEncoder::Vp8 => vec!["vp8enc"],
+        VideoEncoder::Hardware => vec![enc.hardware_element.as_deref().unwrap_or(""), "h264parse"],
+    };
+    if gst::init().is_err() {
+        return vec!["GStreamer itself (gst_init failed)".into()];
+    }
+    video
+        .into_iter()
+        .chain([
+            "videoconvert",
+            "audioconvert",
+            "audioresample",
+            "opusenc",
+            "matroskamux",
+            "appsrc",
+            "appsink",
+        ])
+        .filter(|f| gst::ElementFactory::find(f).is_none())
+        .map(|f| format!("{f:?} ({})", package_of(f)))
+        .collect()
+}
+
 fn set(e: &gst::Element, prop: &str, value: &str) {
     if e.find_property(prop).is_some() {
         e.set_property_from_str(prop, value);
@@ -87,7 +126,9 @@ fn video_encoder(enc: &Encoders, fps: u32) -> Result<Vec<gst::Element>, String> 
             set(&e, "speed-preset", "ultrafast");
             set(&e, "bitrate", &kbps);
             set(&e, "key-int-max", &gop);
-            vec![e, make("h264parse")?]
+            // x264enc already emits AU-aligned AVC, which matroskamux takes: no parser
+            // (h264parse would pull gstreamer1.0-plugins-bad into the image).
+            vec![e]
         }
         VideoEncoder::Openh264 => {
             let e = make("openh264enc")?;
