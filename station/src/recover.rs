@@ -13,13 +13,19 @@ use crate::exam::{Exam, ExamError};
 use crate::session::is_sealed;
 use crate::station::Station;
 
-/// Exam folders in the spool that are not sealed, oldest first.
+/// Exam folders in the spool that are not sealed, oldest first. Dot folders are not exams
+/// (the uplink deletes verified bundles through `spool/.trash/`).
 pub fn unsealed(station: &Station) -> Result<Vec<PathBuf>, ExamError> {
     let spool = station.spool();
     let mut v: Vec<PathBuf> = std::fs::read_dir(&spool)
         .map_err(|e| bundle::Error::io(&spool, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir() && !is_sealed(p))
+        .filter(|p| {
+            let dot = p
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+            p.is_dir() && !dot && !is_sealed(p)
+        })
         .collect();
     v.sort();
     Ok(v)

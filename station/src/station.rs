@@ -20,6 +20,9 @@ pub struct Station {
     pub site: Site,
     /// Data folder: `station.key`, `spool/<exam>/`.
     pub data_dir: PathBuf,
+    /// The runtime folder shared with the image's exam-network units and the forward proxy:
+    /// `STATION_RUNTIME_DIR`, else `/run/station` (made by tmpfiles.d, owned by `station`).
+    pub runtime_dir: PathBuf,
     /// The institution's public key.
     pub recipient: Recipient,
     /// The station's signing key.
@@ -63,6 +66,9 @@ impl Station {
             board: board_cfg,
             site: site_cfg,
             data_dir: data_dir.to_owned(),
+            runtime_dir: std::env::var_os("STATION_RUNTIME_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("/run/station")),
             recipient,
             key,
         })

@@ -12,6 +12,7 @@ use common::*;
 use station::devices::{Hotplug, Input, InputDevice, InputEvent, Result};
 use station::lockdown::Lockdown;
 use station::session::Session;
+use station::station::Station;
 
 /// Ctrl+Alt+F1 then `a`, one batch a pump; a keyboard appears at the first hotplug check.
 struct Scripted {
@@ -126,4 +127,60 @@ fn blocked_keys_and_attached_devices_are_in_the_timeline() {
         "Keystroke Injector (/dev/input/event6)"
     );
     assert!(!attached.time.is_empty());
+}
+
+/// The network side: the marker for the exam's ruleset exists exactly while the exam runs, and
+/// the forward proxy's reports reach the timeline; other events and garbage are refused.
+#[test]
+fn proxy_reports_reach_the_timeline_and_the_marker_lives_with_the_exam() {
+    use std::io::Write;
+    use station::lockdown::net::{MARKER, SOCKET};
+    let f = Fixture::new();
+    let run = tempfile::tempdir().unwrap();
+    let mut station = Station::load(&f.board, &f.site, &f.data).unwrap();
+    station.runtime_dir = run.path().to_owned();
+    let station = Arc::new(station);
+    let mut devices = station::devices::open(&station.board).unwrap();
+    let session = Session::boot(station).self_test().ready();
+    let session = session.check_in("s-2").unwrap().identity().unwrap();
+    let session = session.start_exam(60).unwrap();
+    assert!(!run.path().join(MARKER).exists());
+    let lockdown = Lockdown::start(&session, &mut devices).unwrap();
+    assert!(run.path().join(MARKER).exists(), "no marker during the exam");
+    let mut s = std::os::unix::net::UnixStream::connect(run.path().join(SOCKET)).unwrap();
+    s.write_all(
+        concat!(
+            r#"{"HostVisited":{"host":"exam.example.ca"}}"#,
+            "\n",
+            r#"{"ExamEnded":{"reason":"TimeUp"}}"#,
+            "\n",
+            "not json\n",
+            r#"{"HostBlocked":{"host":"chat.example.com"}}"#,
+            "\n",
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    drop(s);
+    std::thread::sleep(Duration::from_millis(300));
+    lockdown.stop(&mut devices).unwrap();
+    assert!(!run.path().join(MARKER).exists(), "marker left after the exam");
+    assert!(!run.path().join(SOCKET).exists(), "socket left after the exam");
+    let (_ready, dir) = session.end(EndReason::TimeUp).unwrap().seal().unwrap();
+    let (o, _) = f.open(&dir);
+    let kinds: Vec<String> = o.timeline.events.iter().map(|e| e.kind.to_string()).collect();
+    let host = |kind: &str| {
+        o.timeline
+            .events
+            .iter()
+            .find(|e| e.kind == kind)
+            .map(|e| e.details["host"].as_str().unwrap_or("").to_string())
+    };
+    assert_eq!(host("HostVisited").as_deref(), Some("exam.example.ca"));
+    assert_eq!(host("HostBlocked").as_deref(), Some("chat.example.com"));
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "ExamEnded").count(),
+        1,
+        "a forged ExamEnded got in: {kinds:?}"
+    );
 }

@@ -3,10 +3,12 @@
 //!
 //! [`Lockdown::start`] takes the board's input from [`Devices`] for the running exam and
 //! journals what the filter blocks; [`Lockdown::stop`] releases the devices and puts the input
-//! back. Outside `ExamRunning` nothing is grabbed.
+//! back. Outside `ExamRunning` nothing is grabbed. The network side ([`net`]) raises the
+//! exam's nftables ruleset through a marker file and journals the forward proxy's reports.
 
 pub mod combo;
 pub mod filter;
+pub mod net;
 
 pub use filter::{Filter, Sink};
 
@@ -18,8 +20,9 @@ use crate::exam::ExamError;
 use crate::session::{ExamRunning, Session};
 
 /// The input filter of a running exam (absent if the devices could not be grabbed, which is
-/// journaled as `DeviceLost`).
-pub struct Lockdown(Option<Filter>);
+/// journaled as `DeviceLost`) and its network lockdown (absent where there is no runtime
+/// folder, i.e. not on a station image).
+pub struct Lockdown(Option<Filter>, Option<net::NetLock>);
 
 impl Lockdown {
     /// Grabs the board's keyboards and pointers for the exam of `session`; blocked attempts and
@@ -38,6 +41,7 @@ impl Lockdown {
                 e,
             ))
         })?;
+        let netlock = Self::start_net(session)?;
         let handle = exam.handle();
         let sink: Sink = Box::new(move |event| {
             if let Err(e) = handle.record(event) {
@@ -51,7 +55,7 @@ impl Lockdown {
         )));
         let input = std::mem::replace(&mut devices.input, placeholder);
         match Filter::start(input, combos, sink) {
-            Ok(f) => Ok(Lockdown(Some(f))),
+            Ok(f) => Ok(Lockdown(Some(f), netlock)),
             Err((input, e)) => {
                 devices.input = input;
                 tracing::error!("input filter not running: {e}");
@@ -59,13 +63,40 @@ impl Lockdown {
                     device: Device::Input,
                     reason: text(&format!("input filter not running: {e}")),
                 })?;
-                Ok(Lockdown(None))
+                Ok(Lockdown(None, netlock))
             }
         }
     }
 
-    /// Releases every grabbed device and gives the input back to `devices`.
+    /// The network lockdown, if this machine has the runtime folder.
+    fn start_net(session: &Session<ExamRunning>) -> Result<Option<net::NetLock>, ExamError> {
+        let dir = &session.station().runtime_dir;
+        if !dir.is_dir() {
+            tracing::warn!(
+                "no runtime folder {}: the exam's network ruleset is not raised (not a station image?)",
+                dir.display()
+            );
+            return Ok(None);
+        }
+        let handle = session.exam().handle();
+        let sink = std::sync::Arc::new(move |event| {
+            if let Err(e) = handle.record(event) {
+                tracing::error!("proxy reports: journal: {e}");
+            }
+        });
+        net::NetLock::start(dir, sink).map(Some).map_err(|e| {
+            ExamError::Device(DeviceError::new("network lockdown", ErrorKind::Other, e.to_string()))
+        })
+    }
+
+    /// Releases every grabbed device and gives the input back to `devices`; lowers the
+    /// network lockdown.
     pub fn stop(self, devices: &mut Devices) -> Result<(), ExamError> {
+        if let Some(n) = self.1 {
+            n.stop().map_err(|e| {
+                ExamError::Device(DeviceError::new("network lockdown", ErrorKind::Other, e.to_string()))
+            })?;
+        }
         let Some(filter) = self.0 else {
             return Ok(());
         };
