@@ -10,3 +10,4 @@
 
 pub mod allow;
 pub mod proxy;
+pub mod report;
