@@ -39,10 +39,18 @@ pub fn pending(data_dir: &Path) -> Result<Vec<PathBuf>, UplinkError> {
     Ok(v)
 }
 
-/// Deletes a verified bundle: first moved out of the spool in one rename (so a crash never
-/// leaves a half-deleted folder that looks like an unsealed exam), then removed.
+/// Where verified bundles go to be deleted: `spool/.trash/`, on the spool's own file system
+/// (uplinkd.service sees the spool and its own state as separate mounts, so a rename between
+/// them would fail), and a dot folder, which neither the uplink nor the station's recovery
+/// takes for an exam.
+fn trash_dir(data_dir: &Path) -> PathBuf {
+    spool_dir(data_dir).join(".trash")
+}
+
+/// Deletes a verified bundle: first moved out of the spool's exams in one rename (so a crash
+/// never leaves a half-deleted folder that looks like an unsealed exam), then removed.
 pub fn delete_bundle(data_dir: &Path, dir: &Path, exam: &str) -> Result<(), UplinkError> {
-    let trash = data_dir.join("uplink/trash");
+    let trash = trash_dir(data_dir);
     std::fs::create_dir_all(&trash).map_err(|e| UplinkError::io(&trash, e))?;
     let to = trash.join(exam);
     if to.exists() {
@@ -50,12 +58,13 @@ pub fn delete_bundle(data_dir: &Path, dir: &Path, exam: &str) -> Result<(), Upli
     }
     std::fs::rename(dir, &to).map_err(|e| UplinkError::io(dir, e))?;
     bundle::fsutil::sync_dir(dir)?;
+    bundle::fsutil::sync_dir(&to)?;
     std::fs::remove_dir_all(&to).map_err(|e| UplinkError::io(&to, e))
 }
 
 /// Finishes deletions cut short by a crash.
 pub fn empty_trash(data_dir: &Path) -> Result<(), UplinkError> {
-    let trash = data_dir.join("uplink/trash");
+    let trash = trash_dir(data_dir);
     if trash.is_dir() {
         std::fs::remove_dir_all(&trash).map_err(|e| UplinkError::io(&trash, e))?;
     }

@@ -311,14 +311,10 @@ fn non_canadian_region_or_remote_http_is_refused_and_nothing_is_sent() {
 }
 
 #[test]
-fn retention_apply_then_check_pass() {
+fn create_bucket_then_retention_apply_then_check_pass() {
     let server = support::server();
     let tmp = tempfile::tempdir().unwrap();
     let bucket = support::bucket("retention");
-    support::s3_store(&server, &bucket, &tmp)
-        .unwrap()
-        .create_bucket()
-        .unwrap();
     let creds = server.creds_file(tmp.path());
     let site_file = tmp.path().join("site.toml");
     std::fs::write(
@@ -332,27 +328,34 @@ fn retention_apply_then_check_pass() {
         ),
     )
     .unwrap();
-    let examctl = |cmd: &str| {
+    let examctl = |cmd: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_examctl"))
-            .args(["retention", cmd, "--site"])
+            .args(cmd)
+            .arg("--site")
             .arg(&site_file)
             .arg("--credentials")
             .arg(&creds)
             .output()
             .unwrap()
     };
-    let before = examctl("check");
+    let created = examctl(&["create-bucket"]);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let before = examctl(&["retention", "check"]);
     assert!(
         !before.status.success(),
         "check passed on a bucket without rules"
     );
-    let apply = examctl("apply");
+    let apply = examctl(&["retention", "apply"]);
     assert!(
         apply.status.success(),
         "apply: {}",
         String::from_utf8_lossy(&apply.stderr)
     );
-    let check = examctl("check");
+    let check = examctl(&["retention", "check"]);
     let said = String::from_utf8_lossy(&check.stdout);
     assert!(
         check.status.success(),

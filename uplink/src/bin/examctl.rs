@@ -49,6 +49,15 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Create the central bucket named by the site's `[uplink]` (an existing one of ours is fine).
+    CreateBucket {
+        /// The site file whose `[uplink]` names the bucket.
+        #[arg(long)]
+        site: PathBuf,
+        /// The institution's credentials file.
+        #[arg(long)]
+        credentials: Option<PathBuf>,
+    },
     /// Lifecycle rules and object lock on the central bucket.
     Retention {
         #[command(subcommand)]
@@ -156,6 +165,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 m.files.len() + 1,
                 out.display()
             );
+        }
+        Cmd::CreateBucket { site, credentials } => {
+            let (_, store) = s3_store(&site, credentials.as_ref())?;
+            store.create_bucket()?;
+            println!("bucket {} ready", store.bucket_name());
         }
         Cmd::Retention {
             cmd: RetentionCmd::Apply { site, credentials },
