@@ -11,9 +11,9 @@
 pub mod event;
 pub mod fsutil;
 pub mod journal;
-pub mod mutate;
 pub mod keys;
 pub mod manifest;
+pub mod mutate;
 pub mod seal;
 
 use std::path::{Path, PathBuf};

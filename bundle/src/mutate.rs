@@ -15,7 +15,10 @@ pub fn mutations(seed: &[u8], n: usize) -> Vec<Vec<u8>> {
         match i % 5 {
             0 if !m.is_empty() => m[pos] = (x >> 32) as u8,
             1 => m.truncate(pos),
-            2 => m.insert(pos.min(m.len()), b"{}[]<>\"\\0-9:,\n"[(x >> 40) as usize % 14]),
+            2 => m.insert(
+                pos.min(m.len()),
+                b"{}[]<>\"\\0-9:,\n"[(x >> 40) as usize % 14],
+            ),
             3 if !m.is_empty() => m[pos] ^= 1 << ((x >> 56) % 8),
             _ => {
                 let end = (pos + (x >> 48) as usize % 64).min(m.len());

@@ -98,24 +98,16 @@ fn gst_source(ctx: &Ctx) -> Result<String, String> {
     };
     let caps = format!("{fmt},width={width},height={height},framerate={framerate}/1");
     drop(cam);
-    let out = std::process::Command::new("gst-launch-1.0")
-        .args([
-            "-q",
-            "v4l2src",
-            &format!("device={device}"),
-            "num-buffers=3",
-            "!",
-            &caps,
-            "!",
-            "fakesink",
-        ])
+    let desc = format!("v4l2src device={device} num-buffers=3 ! {caps} ! fakesink");
+    // In a child process, so that no GStreamer state keeps the camera open in this one (the
+    // removal test unloads its driver later).
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = std::process::Command::new(me)
+        .args(["--gst-run", &desc])
         .output()
-        .map_err(|e| format!("gst-launch-1.0: {e}"))?;
+        .map_err(|e| format!("hw-tests --gst-run: {e}"))?;
     ensure(out.status.success(), || {
-        format!(
-            "gst-launch-1.0 with {caps} failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
     })?;
     Ok(format!("v4l2src device={device} ! {caps}: 3 buffers"))
 }
@@ -131,4 +123,36 @@ fn missing(ctx: &Ctx) -> Result<String, String> {
         || format!("got {e}"),
     )?;
     Ok(e.to_string())
+}
+
+/// `hw-tests --gst-run DESC`: runs the pipeline to its end; 0, or 1 and why.
+pub fn gst_run_main(desc: &str) -> u8 {
+    match run_pipeline(desc) {
+        Ok(()) => 0,
+        Err(e) => {
+            println!("{e}");
+            1
+        }
+    }
+}
+
+/// Runs a GStreamer pipeline description to its end (EOS) within 30 s.
+fn run_pipeline(desc: &str) -> Result<(), String> {
+    use gstreamer as gst;
+    use gstreamer::prelude::*;
+    gst::init().map_err(|e| format!("gst init: {e}"))?;
+    let p = gst::parse::launch(desc).map_err(|e| format!("`{desc}`: {e}"))?;
+    p.set_state(gst::State::Playing)
+        .map_err(|e| format!("`{desc}`: cannot play: {e}"))?;
+    let bus = p.bus().ok_or("pipeline without a bus")?;
+    let end = bus.timed_pop_filtered(
+        gst::ClockTime::from_seconds(30),
+        &[gst::MessageType::Eos, gst::MessageType::Error],
+    );
+    let _ = p.set_state(gst::State::Null);
+    match end.as_ref().map(|m| m.view()) {
+        Some(gst::MessageView::Eos(_)) => Ok(()),
+        Some(gst::MessageView::Error(e)) => Err(format!("`{desc}`: {}", e.error())),
+        _ => Err(format!("`{desc}`: no end within 30 s")),
+    }
 }

@@ -32,7 +32,7 @@ pub const TESTS: &[(&str, Test)] = &[
 const SITE: &str = "Ctrl+Shift+I";
 
 /// A uinput keyboard with every standard key, looking like a USB one.
-fn full_keyboard(name: &str) -> Result<VirtualDevice, String> {
+pub(crate) fn full_keyboard(name: &str) -> Result<VirtualDevice, String> {
     let mut keys = AttributeSet::<KeyCode>::new();
     for code in 1..=248 {
         keys.insert(KeyCode::new(code));
@@ -54,7 +54,7 @@ fn send(kb: &mut VirtualDevice, key: KeyCode, value: i32) -> Result<(), String> 
 }
 
 /// Presses `keys` in order, releases them in reverse.
-fn chord(kb: &mut VirtualDevice, keys: &[KeyCode]) -> Result<(), String> {
+pub(crate) fn chord(kb: &mut VirtualDevice, keys: &[KeyCode]) -> Result<(), String> {
     for k in keys {
         send(kb, *k, 1)?;
     }
@@ -182,7 +182,7 @@ impl Running {
 }
 
 /// The active VT, if the machine has VTs.
-fn active_vt() -> Option<String> {
+pub(crate) fn active_vt() -> Option<String> {
     std::fs::read_to_string("/sys/class/tty/tty0/active")
         .ok()
         .map(|s| s.trim().to_string())

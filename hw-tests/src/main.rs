@@ -1,20 +1,26 @@
 //! `hw-tests`: the station's Linux device backends against real device nodes.
 //!
-//! Runs on a real board or inside the QEMU guest of `cargo xtask hw-test` (vivid, snd-aloop,
-//! uinput, virtio-gpu). Prints `PASS name: detail` or `FAIL name: reason` per test and a closing
-//! `N passed, M failed`; exits 1 if any failed. Arguments filter tests by name substring.
+//! Runs inside the USB image booted by `cargo xtask hw-test` (vivid, snd-aloop, uinput,
+//! virtio-gpu), or on a station booted from the image. Prints `PASS name: detail` or
+//! `FAIL name: reason` per test and a closing `N passed, M failed`; exits 1 if any failed.
+//! Arguments filter tests by name substring.
 //!
 //! The board file comes from `STATION_BOARD` (default: the repository's qemu board), the site
-//! file from `STATION_SITE`, the data folder from `STATION_DATA_DIR`.
+//! file from `STATION_SITE`, the data folder from `STATION_DATA_DIR`, the host's share (where
+//! the exam id and outputs go) from `HW_TESTS_SHARE`.
 
 mod audio;
 mod camera;
 mod ctx;
 mod display;
+mod exam;
+mod http;
 mod input;
 mod lockdown;
+mod network;
 mod removal;
 mod station;
+mod system;
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -30,12 +36,25 @@ fn tests() -> Vec<(&'static str, Test)> {
     t.extend(lockdown::TESTS);
     t.extend(display::TESTS);
     t.extend(station::TESTS);
+    // A whole exam as the image runs it, its upload, and the system's sockets.
+    t.extend(exam::TESTS);
+    t.extend(system::TESTS);
+    // Last: the camera is unplugged (and its driver reloaded).
     t.extend(removal::TESTS);
     t
 }
 
 fn main() -> ExitCode {
     let filters: Vec<String> = std::env::args().skip(1).collect();
+    match filters.first().map(String::as_str) {
+        Some("--http-get") => return ExitCode::from(http::main(&filters[1..])),
+        Some("--gst-run") => {
+            return ExitCode::from(camera::gst_run_main(
+                filters.get(1).map_or("", String::as_str),
+            ))
+        }
+        _ => {}
+    }
     let ctx = match ctx::Ctx::load() {
         Ok(c) => c,
         Err(e) => {

@@ -14,7 +14,7 @@ pub const TESTS: &[(&str, Test)] = &[
     ("stationctl_selftest_passes", selftest),
 ];
 
-fn stationctl() -> String {
+pub fn stationctl() -> String {
     std::env::var("HW_TESTS_STATIONCTL").unwrap_or_else(|_| "stationctl".into())
 }
 

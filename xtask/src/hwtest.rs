@@ -1,20 +1,39 @@
-//! `cargo xtask hw-test`: the device tests on real kernel drivers inside a QEMU guest.
+//! `cargo xtask hw-test`: boots the very USB image (x86_64-uefi, under OVMF with QEMU TCG) with
+//! the qemu board's virtual devices, runs the device tests and a whole exam inside it, and
+//! opens the uploaded exam on the host.
 //!
-//! Builds the `hw-tests` and `stationctl` binaries on the host (the guest is bookworm, same
-//! glibc), makes sure the cached guest exists (see [`crate::vm`]), boots it with a share folder
-//! holding the binaries, the qemu board file and `run.sh`, and brings back each test's
-//! `PASS`/`FAIL` line, the closing `N passed, M failed` and the exit code.
+//! 1. The image is built (cached root file system) and the `hw-tests` binary next to it.
+//! 2. The host's SeaweedFS (see [`crate::s3`]) gets a bucket; its TLS port is what the image
+//!    reaches as `https://10.0.2.2:PORT` through QEMU's user network. The test site declares it
+//!    the institution's on-premises store in Canada and pins the throw-away CA of its
+//!    certificate (`uplink.ca_file`): no residency rule is bent for the test.
+//! 3. A 9p share carries `hw-tests`, `hw-tests/image-run.sh`, that site, the station's upload
+//!    credentials and the test-name filters. The image's test hook (station-hw-test.service,
+//!    inert without the `station.hw-test` credential) runs them after the boot report; a
+//!    USB stick is plugged in through the QEMU monitor when the exam asks for it.
+//! 4. The host checks the boot report (as `cargo xtask image-test` does), reads the guest's
+//!    `PASS`/`FAIL` lines, fetches the exam from the store with `examctl fetch`, opens it with
+//!    the institution's key and checks the camera, microphone and screen media and the
+//!    lockdown events in its timeline. Closing line: `hw-test: N passed, M failed`.
 //!
-//! Arguments after `hw-test` are test name filters passed to the `hw-tests` binary.
-//! `HW_ACCEL=kvm` uses KVM where it works (TCG otherwise).
+//! Arguments are test-name filters for the guest's `hw-tests`; with filters that skip the exam
+//! tests, the host-side exam checks are skipped too.
 
 use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::{deps, run, vm};
+use crate::imagetest::{self, Tally};
+use crate::{deps, image, qemu, run, s3, vm};
 
-/// Longest a guest run may take before it is killed.
-const TIMEOUT: Duration = Duration::from_secs(600);
+/// Longest a run in the image may take before QEMU is killed.
+const TIMEOUT: Duration = Duration::from_secs(1500);
+
+/// The console line with which the exam asks for a USB stick (hw-tests/src/exam.rs).
+const ATTACH: &str = "HW-TESTS-ATTACH usb-storage";
+
+/// The bucket the image uploads to.
+const BUCKET: &str = "hw-test";
 
 fn copy(from: &Path, to: &Path) -> Result<(), String> {
     std::fs::copy(from, to)
@@ -22,85 +41,273 @@ fn copy(from: &Path, to: &Path) -> Result<(), String> {
         .map_err(|e| format!("copy {} -> {}: {e}", from.display(), to.display()))
 }
 
-/// Fills the 9p share: binaries, board and site files, the guest's run script, the filters.
-fn prepare_share(share: &Path, filters: &[String]) -> Result<(), String> {
-    let root = run::root();
-    let _ = std::fs::remove_dir_all(share);
-    std::fs::create_dir_all(share.join("bin")).map_err(|e| format!("{}: {e}", share.display()))?;
-    for bin in ["hw-tests", "stationctl"] {
-        copy(
-            &root.join("target/debug").join(bin),
-            &share.join("bin").join(bin),
-        )?;
-    }
-    copy(
-        &root.join("board-config/boards/qemu-x86_64.toml"),
-        &share.join("board.toml"),
-    )?;
-    copy(
-        &root.join("board-config/sites/example.toml"),
-        &share.join("site.toml"),
-    )?;
-    copy(&root.join("images/hw-guest/run.sh"), &share.join("run.sh"))?;
-    std::fs::write(share.join("args"), filters.join(" ")).map_err(|e| e.to_string())
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Whether a console line is part of the test report (printed live).
-fn is_report(line: &str) -> bool {
+/// The test site: the host's store as the institution's on-premises store, over https with
+/// its CA pinned; `endpoint` and the paths differ between the image and the host.
+fn site(recipient: &str, endpoint: &str, creds: &str, ca: &str) -> String {
+    format!(
+        r#"# Site of `cargo xtask hw-test` (written for every run).
+[station]
+id = "qemu-hw-test"
+location = "QEMU guest of cargo xtask hw-test"
+
+[institution]
+name = "Test University"
+recipient = "{recipient}"
+
+[exam]
+allowlist = ["10.0.2.100"]
+blocked_combinations = ["Ctrl+Shift+I"]
+
+[uplink]
+backend = "s3"
+endpoint = "{endpoint}"
+region = "campus-1"
+residency = "CA"
+on_premises = true
+bucket = "{BUCKET}"
+prefix = "stations/qemu-hw-test"
+credentials_file = "{creds}"
+ca_file = "{ca}"
+part_size_mib = 5
+start_jitter_seconds = 0
+
+[storage]
+min_free_mib = 64
+"#
+    )
+}
+
+/// Runs the hw-tests with their own S3 server.
+pub fn run(filters: &[String]) -> Result<(), String> {
+    deps::ensure(&[deps::BUILD])?;
+    let server = s3::start()?;
+    vm::ensure_host()?;
+    let built = image::build("x86_64-uefi", false)?;
+    run_with(&server, &built, filters)
+}
+
+/// Runs the hw-tests in `built` against `server`.
+pub fn run_with(
+    server: &s3::Server,
+    built: &image::Built,
+    filters: &[String],
+) -> Result<(), String> {
+    let started = Instant::now();
+    eprintln!("xtask hw-test: cargo build -p hw-tests");
+    run::status(run::cargo().args(["build", "--locked", "-p", "hw-tests"]))?;
+    let root = run::root();
+    let bin = |name: &str| root.join("target/debug").join(name);
+    let dir = root.join("target/images/x86_64-uefi/hw-test");
+    imagetest::fresh_dir(&dir)?;
+    let share = dir.join("share");
+    std::fs::create_dir_all(share.join("bin")).map_err(|e| e.to_string())?;
+
+    // The institution's key, the store and its bucket, the sites.
+    let key = dir.join("institution.key");
+    let recipient = run::output(
+        Command::new(bin("examctl"))
+            .arg("keygen")
+            .arg("--out")
+            .arg(&key),
+    )?;
+    let creds = dir.join("credentials.toml");
+    write(&creds, &server.credentials_toml())?;
+    let host_site = dir.join("host-site.toml");
+    write(
+        &host_site,
+        &site(
+            recipient.trim(),
+            &format!("https://127.0.0.1:{}", server.https_port),
+            &creds.display().to_string(),
+            &server.ca.display().to_string(),
+        ),
+    )?;
+    run::status(
+        Command::new(bin("examctl"))
+            .arg("create-bucket")
+            .arg("--site")
+            .arg(&host_site)
+            .arg("--credentials")
+            .arg(&creds),
+    )?;
+    copy(&bin("hw-tests"), &share.join("bin/hw-tests"))?;
+    copy(&root.join("hw-tests/image-run.sh"), &share.join("run.sh"))?;
+    copy(&server.ca, &share.join("ca.pem"))?;
+    copy(&creds, &share.join("uplink.toml"))?;
+    write(
+        &share.join("site.toml"),
+        &site(
+            recipient.trim(),
+            &format!("https://10.0.2.2:{}", server.https_port),
+            "/run/station-test/uplink.toml",
+            "/run/station-test/ca.pem",
+        ),
+    )?;
+    write(&share.join("args"), &filters.join(" "))?;
+
+    let disk = dir.join("boot.img");
+    imagetest::disk_copy(&built.img, &disk, 1 << 30)?;
+    let spare = qemu::blank_file(&dir.join("spare-stick.img"), 64 << 20)?;
+    let monitor = dir.join("monitor.sock");
+    let cmd = qemu::image_cmd(&qemu::ImageBoot {
+        dir: &dir,
+        disk: &disk,
+        cpus: 2,
+        credentials: &["station.boot-report=1", "station.hw-test=1"],
+        share: Some(&share),
+        monitor: Some(&monitor),
+        spare: Some(&spare),
+        exam_host: true,
+    })?;
+    let ready = started.elapsed();
+    eprintln!(
+        "xtask hw-test: booting the image (QEMU TCG; boot, tests and a whole exam take minutes)"
+    );
+    let mut plugged = None;
+    let boot = qemu::watch(cmd, TIMEOUT, |l| {
+        if l.contains(ATTACH) {
+            plugged = Some(qemu::plug_spare_stick(&monitor));
+        }
+        imagetest::is_report(l) || is_guest_report(l)
+    })?;
+    let _ = std::fs::write(dir.join("console.log"), boot.console.join("\n"));
+    let _ = std::fs::remove_file(&disk);
+    if let Some(Err(e)) = &plugged {
+        eprintln!("xtask hw-test: could not plug the USB stick in: {e}");
+    }
+
+    let mut t = Tally::default();
+    imagetest::check_report(&boot, &mut t);
+    guest_results(&share, &boot, &mut t);
+    let exam = std::fs::read_to_string(share.join("exam-id")).unwrap_or_default();
+    if !exam.trim().is_empty() {
+        open_on_host(&dir, exam.trim(), &host_site, &creds, &key, &mut t);
+    } else if filters.is_empty() {
+        t.failures
+            .push("the image reported no exam id (see the exam tests above)".into());
+    }
+    eprintln!(
+        "xtask hw-test: image and binaries ready in {:.0} s, QEMU ran {:.0} s",
+        ready.as_secs_f64(),
+        (started.elapsed() - ready).as_secs_f64()
+    );
+    imagetest::finish("hw-test", t, &dir)
+}
+
+/// Whether a console line is part of the guest's test report (printed live).
+fn is_guest_report(line: &str) -> bool {
     line.starts_with("PASS ")
         || line.starts_with("FAIL ")
-        || line.starts_with("hw-guest:")
-        || line.starts_with("HW-GUEST-RESULT")
+        || line.starts_with("hw-test:")
+        || line.starts_with("HW-TEST-RESULT")
         || line.contains(" passed, ")
 }
 
-/// Runs the hw-tests in the guest.
-pub fn run(filters: &[String]) -> Result<(), String> {
-    let started = Instant::now();
-    deps::ensure(&[deps::BUILD])?;
-    vm::ensure_host()?;
-    eprintln!("xtask: cargo build -p hw-tests -p station (debug binaries for the guest)");
-    run::status(run::cargo().args([
-        "build",
-        "--locked",
-        "-p",
-        "hw-tests",
-        "-p",
-        "station",
-        "--bin",
-        "hw-tests",
-        "--bin",
-        "stationctl",
-    ]))?;
-    let built = started.elapsed();
-    let guest = vm::ensure_guest()?;
-    let ready = started.elapsed();
-    let share = run::root().join("target/hw-guest-share");
-    prepare_share(&share, filters)?;
-    eprintln!("xtask: booting the guest (QEMU TCG, about a minute)");
-    let boot = vm::boot(&guest, &share, TIMEOUT, is_report)?;
-    let log = share.join("console.log");
-    let _ = std::fs::write(&log, boot.console.join("\n"));
-    let total = started.elapsed();
-    eprintln!(
-        "xtask: hw-test took {:.0} s (host build {:.0} s, guest ready {:.0} s, guest run {:.0} s); console: {}",
-        total.as_secs_f64(),
-        built.as_secs_f64(),
-        (ready - built).as_secs_f64(),
-        (total - ready).as_secs_f64(),
-        log.display()
-    );
-    let rc_file = std::fs::read_to_string(share.join("rc"))
-        .ok()
-        .and_then(|s| s.trim().parse::<i32>().ok());
-    match (boot.guest_rc, rc_file) {
-        (Some(0), _) | (None, Some(0)) => Ok(()),
-        (Some(rc), _) | (None, Some(rc)) => {
-            Err(format!("hw-tests failed in the guest (exit {rc})"))
+/// Counts the guest's `PASS`/`FAIL` lines (from the share, else the console).
+fn guest_results(share: &Path, boot: &qemu::Watched, t: &mut Tally) {
+    let text = std::fs::read_to_string(share.join("results.txt"))
+        .unwrap_or_else(|_| boot.console.join("\n"));
+    let mut seen = 0;
+    for l in text.lines() {
+        if l.starts_with("PASS ") {
+            t.passed += 1;
+            seen += 1;
+        } else if l.starts_with("FAIL ") {
+            t.failures.push(format!("in the image: {l}"));
+            seen += 1;
         }
-        (None, None) => Err(format!(
-            "the guest reported no result; last console lines:\n{}",
-            vm::tail(&boot.console, 30)
-        )),
     }
+    if seen == 0 {
+        t.failures.push(format!(
+            "the image ran no test; last console lines:\n{}",
+            vm::tail(&boot.console, 40)
+        ));
+    }
+}
+
+/// Fetches `exam` from the store, opens it with the institution's key, checks the media and
+/// the lockdown events of its timeline.
+fn open_on_host(dir: &Path, exam: &str, site: &Path, creds: &Path, key: &Path, t: &mut Tally) {
+    let examctl = run::root().join("target/debug/examctl");
+    let fetched = dir.join("fetched");
+    let opened = dir.join("opened");
+    let fetch = run::output(
+        Command::new(&examctl)
+            .arg("fetch")
+            .arg("--site")
+            .arg(site)
+            .arg("--credentials")
+            .arg(creds)
+            .args(["--exam", exam])
+            .arg("--out")
+            .arg(&fetched),
+    );
+    let open = fetch.and_then(|f| {
+        run::output(
+            Command::new(&examctl)
+                .arg("open")
+                .arg(&fetched)
+                .arg("--identity")
+                .arg(key)
+                .arg("--out")
+                .arg(&opened),
+        )
+        .map(|o| format!("{f}{o}"))
+    });
+    let said = match open {
+        Ok(s) => s,
+        Err(e) => {
+            t.check(false, format!("host fetches and opens exam {exam}"), || e);
+            return;
+        }
+    };
+    print!("{said}");
+    for media in ["camera.mkv", "microphone.mka", "screen.mkv"] {
+        let size = std::fs::metadata(opened.join(media))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        t.check(
+            size > 0,
+            format!("host opened {exam}: {media} ({size} bytes)"),
+            || format!("missing or empty in {}", opened.display()),
+        );
+    }
+    let timeline = std::fs::read_to_string(opened.join("timeline.json")).unwrap_or_default();
+    for kind in [
+        "ExamStarted",
+        "InputAttached",
+        "KeyBlocked",
+        "HostVisited",
+        "HostBlocked",
+        "ExamEnded",
+    ] {
+        let at = times_of(&timeline, kind);
+        t.check(
+            !at.is_empty(),
+            format!(
+                "host timeline of {exam}: {} {kind} event(s) at {}",
+                at.len(),
+                at.join(", ")
+            ),
+            || format!("none in {}", opened.join("timeline.json").display()),
+        );
+    }
+}
+
+/// The `time` of every event of `kind` in a pretty-printed timeline.json.
+fn times_of(timeline: &str, kind: &str) -> Vec<String> {
+    let mut time = "";
+    let mut at = Vec::new();
+    for l in timeline.lines().map(str::trim) {
+        if let Some(v) = l.strip_prefix("\"time\": ") {
+            time = v.trim_end_matches(',').trim_matches('"');
+        } else if l.trim_end_matches(',') == format!("\"kind\": \"{kind}\"") {
+            at.push(time.to_string());
+        }
+    }
+    at
 }

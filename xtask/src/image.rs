@@ -35,7 +35,7 @@ pub const HOST: &[&str] = &[
 const BOARDS: &[&str] = &["x86_64-uefi"];
 
 /// The project's binaries installed in the image (`/usr/bin`).
-const BINARIES: &[&str] = &["stationd", "stationctl", "uplinkd"];
+const BINARIES: &[&str] = &["stationd", "stationctl", "uplinkd", "exam-proxy"];
 
 /// Recipe files that make up the root file system's cache key.
 const ROOTFS_FILES: &[&str] = &["packages", "dracut.conf"];
@@ -177,11 +177,21 @@ pub fn build(board: &str, release: bool) -> Result<Built, String> {
     // The binaries build while mmdebstrap builds the root file system (one cargo, one apt).
     step(
         t0,
-        &format!("cargo build -p station -p uplink --bins ({profile}), in the background"),
+        &format!(
+            "cargo build -p station -p uplink -p exam-proxy --bins ({profile}), in the background"
+        ),
     );
     let mut cargo = run::cargo();
     cargo.args([
-        "build", "--locked", "-p", "station", "-p", "uplink", "--bins",
+        "build",
+        "--locked",
+        "-p",
+        "station",
+        "-p",
+        "uplink",
+        "-p",
+        "exam-proxy",
+        "--bins",
     ]);
     if release {
         cargo.arg("--release");
@@ -194,7 +204,7 @@ pub fn build(board: &str, release: bool) -> Result<Built, String> {
     let rootfs = rootfs?;
     if !built.success() {
         return Err(format!(
-            "cargo build -p station -p uplink --bins failed ({built})"
+            "cargo build -p station -p uplink -p exam-proxy --bins failed ({built})"
         ));
     }
     step(t0, "cargo build: done");

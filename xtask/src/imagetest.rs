@@ -10,22 +10,22 @@
 //! 2. A copy with one byte flipped in the root partition must not boot: dm-verity reports the
 //!    corruption, the kernel panics (`panic-on-corruption panic=-1`) and QEMU (`-no-reboot`)
 //!    exits, with no report line.
+//!
+//! `cargo xtask hw-test` ([`crate::hwtest`]) makes the same report checks on its own boot of the
+//! image and then the corrupted boot, so `cargo xtask test` boots the image twice, not three
+//! times.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::{image, qemu, run, vm};
-
-/// OVMF firmware code (read-only) and the variables template (copied per boot).
-const OVMF_CODE: &str = "/usr/share/OVMF/OVMF_CODE_4M.fd";
-const OVMF_VARS: &str = "/usr/share/OVMF/OVMF_VARS_4M.fd";
 
 /// Longest a boot may take before QEMU is killed.
 const TIMEOUT: Duration = Duration::from_secs(420);
 
 /// Copies the image to `to` (sparse) and grows it by `grow` bytes.
-fn disk_copy(img: &Path, to: &Path, grow: u64) -> Result<(), String> {
+pub fn disk_copy(img: &Path, to: &Path, grow: u64) -> Result<(), String> {
     run::status(Command::new("cp").arg("--sparse=always").arg(img).arg(to))?;
     let f = std::fs::OpenOptions::new()
         .write(true)
@@ -74,55 +74,6 @@ fn flip_byte(file: &Path, offset: u64) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// The QEMU command booting `disk` under OVMF with a fresh copy of the variables.
-fn qemu_cmd(dir: &Path, disk: &Path, report: bool) -> Result<Command, String> {
-    let vars = dir.join(format!(
-        "{}.vars",
-        disk.file_name().unwrap_or_default().to_string_lossy()
-    ));
-    std::fs::copy(OVMF_VARS, &vars).map_err(|e| format!("{OVMF_VARS}: {e}"))?;
-    let mut cmd = Command::new("qemu-system-x86_64");
-    cmd.args([
-        "-accel", "tcg", "-cpu", "max", "-smp", "1", "-m", "2048", "-machine", "q35",
-    ])
-    .arg("-drive")
-    .arg(format!("if=pflash,format=raw,readonly=on,file={OVMF_CODE}"))
-    .arg("-drive")
-    .arg(format!("if=pflash,format=raw,file={}", vars.display()))
-    .arg("-drive")
-    .arg(format!(
-        "if=none,id=stick,format=raw,file={}",
-        disk.display()
-    ));
-    // The image boots from what it is made for, a USB stick (xHCI mass storage);
-    // IMAGE_TEST_DISK=virtio uses a virtio disk instead (faster, but skips the USB path).
-    if std::env::var("IMAGE_TEST_DISK").as_deref() == Ok("virtio") {
-        cmd.args(["-device", "virtio-blk-pci,drive=stick"]);
-    } else {
-        cmd.args(["-device", "qemu-xhci,id=xhci"])
-            .args(["-device", "usb-storage,bus=xhci.0,drive=stick,removable=on"]);
-    }
-    cmd.args(["-device", "virtio-gpu-pci"])
-        .args(["-nic", "user,model=virtio-net-pci"])
-        .args([
-            "-nographic",
-            "-nodefaults",
-            "-no-reboot",
-            "-serial",
-            "stdio",
-            "-monitor",
-            "none",
-        ])
-        .stdin(Stdio::null());
-    if report {
-        cmd.args([
-            "-smbios",
-            "type=11,value=io.systemd.credential:station.boot-report=1",
-        ]);
-    }
-    Ok(cmd)
-}
-
 /// The value of `key=` in a report line.
 fn field<'a>(line: &'a str, key: &str) -> &'a str {
     line.split_whitespace()
@@ -130,143 +81,195 @@ fn field<'a>(line: &'a str, key: &str) -> &'a str {
         .unwrap_or("")
 }
 
-/// Boots the image once normally and once corrupted.
-pub fn run(_args: &[String]) -> Result<(), String> {
-    vm::ensure_host()?;
-    let built = image::build("x86_64-uefi", false)?;
-    let dir = run::root().join("target/images/x86_64-uefi/test");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut failures = Vec::new();
+/// Passed checks and the failures, of one or more boots.
+#[derive(Default)]
+pub struct Tally {
+    /// Checks passed.
+    pub passed: usize,
+    /// What failed, with the evidence.
+    pub failures: Vec<String>,
+}
 
-    let good = dir.join("boot.img");
-    disk_copy(&built.img, &good, 512 << 20)?;
-    eprintln!("xtask image-test: booting the image under OVMF (QEMU TCG, a minute or two)");
-    let t = Instant::now();
-    let boot = qemu::watch(qemu_cmd(&dir, &good, true)?, TIMEOUT, |l| {
-        l.starts_with("STATION-BOOT-TIME") || l.starts_with("STATION-BOOT-SELFTEST")
-    })?;
-    let _ = std::fs::write(dir.join("boot.log"), boot.console.join("\n"));
-    let mut passed = 0;
-    match boot.find("STATION-BOOT-REPORT") {
-        None => failures.push(format!(
-            "normal boot: no STATION-BOOT-REPORT line; last console lines:\n{}",
-            vm::tail(&boot.console, 30)
-        )),
-        Some((line, at)) => {
-            println!("{line}");
-            for (key, want) in [
-                ("root", "/dev/mapper/root"),
-                ("ro", "yes"),
-                ("verity", "verified"),
-                ("stationd", "active"),
-            ] {
-                let got = field(line, key);
-                let ok = got == want;
-                passed += usize::from(ok);
-                println!(
-                    "{} image boot: {key}={got} (want {want})",
-                    if ok { "PASS" } else { "FAIL" }
-                );
-                if !ok {
-                    failures.push(format!("normal boot: {key}={got}, want {want}"));
-                }
-            }
-            let data = field(line, "data");
-            passed += usize::from(data.starts_with("/dev/"));
-            println!(
-                "{} image boot: data partition on {data}",
-                if data.starts_with("/dev/") {
-                    "PASS"
-                } else {
-                    "FAIL"
-                }
-            );
-            if !data.starts_with("/dev/") {
-                failures.push(format!("normal boot: data partition not mounted ({data})"));
-            }
-            // stationd's self-test, run under the unit's sandbox: every device must pass.
-            let selftest: Vec<&String> = boot
-                .console
-                .iter()
-                .filter(|l| l.starts_with("STATION-BOOT-SELFTEST"))
-                .collect();
-            let ok = !selftest.is_empty() && selftest.iter().all(|l| l.contains("passed=true"));
-            passed += usize::from(ok);
-            println!(
-                "{} image boot: stationd self-test, {} device(s), all passed: {ok}",
-                if ok { "PASS" } else { "FAIL" },
-                selftest.len()
-            );
-            if !ok {
-                failures
-                    .push("normal boot: stationd's self-test did not pass on every device".into());
-            }
-            println!(
-                "image boot: boot-to-Ready {} s from kernel start (guest clock), {:.0} s from QEMU start to the report (host clock); failed units: {}",
-                field(line, "ready_s"),
-                at.as_secs_f64(),
-                field(line, "failed")
-            );
+impl Tally {
+    /// Prints `PASS what` or `FAIL what` and counts it.
+    pub fn check(&mut self, ok: bool, what: String, evidence: impl FnOnce() -> String) {
+        println!("{} {what}", if ok { "PASS" } else { "FAIL" });
+        if ok {
+            self.passed += 1;
+        } else {
+            self.failures.push(format!("{what}: {}", evidence()));
         }
     }
-    eprintln!(
-        "xtask image-test: normal boot took {:.0} s",
-        t.elapsed().as_secs_f64()
-    );
+}
 
+/// Whether a console line belongs to the boot report (printed live).
+pub fn is_report(l: &str) -> bool {
+    l.starts_with("STATION-BOOT-TIME") || l.starts_with("STATION-BOOT-SELFTEST")
+}
+
+/// Checks the boot report of a normal boot: root on dm-verity, read-only, verified; stationd
+/// active (Type=notify: after READY=1); the data partition mounted; the self-test passed
+/// under the unit's sandbox. Prints the boot-to-Ready times.
+pub fn check_report(boot: &qemu::Watched, t: &mut Tally) {
+    let Some((line, at)) = boot.find("STATION-BOOT-REPORT") else {
+        t.failures.push(format!(
+            "normal boot: no STATION-BOOT-REPORT line; last console lines:\n{}",
+            vm::tail(&boot.console, 30)
+        ));
+        return;
+    };
+    println!("{line}");
+    for (key, want) in [
+        ("root", "/dev/mapper/root"),
+        ("ro", "yes"),
+        ("verity", "verified"),
+        ("stationd", "active"),
+    ] {
+        let got = field(line, key);
+        t.check(
+            got == want,
+            format!("image boot: {key}={got} (want {want})"),
+            || line.to_string(),
+        );
+    }
+    let data = field(line, "data");
+    t.check(
+        data.starts_with("/dev/"),
+        format!("image boot: data partition on {data}"),
+        || "not mounted".into(),
+    );
+    let selftest: Vec<&String> = boot
+        .console
+        .iter()
+        .filter(|l| l.starts_with("STATION-BOOT-SELFTEST"))
+        .collect();
+    let ok = !selftest.is_empty() && selftest.iter().all(|l| l.contains("passed=true"));
+    t.check(
+        ok,
+        format!(
+            "image boot: stationd self-test, {} device(s), all passed: {ok}",
+            selftest.len()
+        ),
+        || "stationd's self-test did not pass on every device".into(),
+    );
+    println!(
+        "image boot: boot-to-Ready {} s from kernel start (guest clock), {:.0} s from QEMU start to the report (host clock); failed units: {}",
+        field(line, "ready_s"),
+        at.as_secs_f64(),
+        field(line, "failed")
+    );
+}
+
+/// Boots a copy of `img` with one byte flipped in the root partition: dm-verity must report
+/// the corruption and the boot must stop (kernel panic, QEMU exits) before any report.
+pub fn check_corrupt_boot(img: &Path, dir: &Path, t: &mut Tally) -> Result<(), String> {
     let bad = dir.join("corrupt.img");
-    disk_copy(&built.img, &bad, 512 << 20)?;
+    disk_copy(img, &bad, 512 << 20)?;
     // erofs superblock (block 0 of the root partition): read at mount, so verity must object.
-    let offset = partition_offset(&built.img, "root")? + 1024 + 16;
+    let offset = partition_offset(img, "root")? + 1024 + 16;
     flip_byte(&bad, offset)?;
     eprintln!(
         "xtask image-test: booting a copy with byte {offset} flipped (in the root partition)"
     );
-    let t = Instant::now();
-    let boot = qemu::watch(qemu_cmd(&dir, &bad, true)?, TIMEOUT, |l| {
-        l.contains("corrupted")
+    let started = Instant::now();
+    let cmd = qemu::image_cmd(&qemu::ImageBoot {
+        dir,
+        disk: &bad,
+        cpus: 1,
+        credentials: &["station.boot-report=1"],
+        share: None,
+        monitor: None,
+        spare: None,
+        exam_host: false,
     })?;
+    let boot = qemu::watch(cmd, TIMEOUT, |l| l.contains("corrupted"))?;
     let _ = std::fs::write(dir.join("corrupt.log"), boot.console.join("\n"));
+    let _ = std::fs::remove_file(&bad);
     let detected = boot
         .console
         .iter()
         .any(|l| l.contains("verity") && l.contains("corrupted"));
     let reported = boot.find("STATION-BOOT-REPORT").is_some();
     let exited = boot.status.is_some();
-    let ok = detected && !reported && exited;
-    passed += usize::from(ok);
-    println!(
-        "{} image verity: flipped byte {} by dm-verity, boot {} ({:.0} s)",
-        if ok { "PASS" } else { "FAIL" },
-        if detected { "detected" } else { "NOT detected" },
-        if reported {
-            "reached the report"
-        } else if exited {
-            "stopped, QEMU exited"
-        } else {
-            "hung (QEMU killed)"
-        },
-        t.elapsed().as_secs_f64()
+    t.check(
+        detected && !reported && exited,
+        format!(
+            "image verity: flipped byte {} by dm-verity, boot {} ({:.0} s)",
+            if detected { "detected" } else { "NOT detected" },
+            if reported {
+                "reached the report"
+            } else if exited {
+                "stopped, QEMU exited"
+            } else {
+                "hung (QEMU killed)"
+            },
+            started.elapsed().as_secs_f64()
+        ),
+        || format!("last console lines:\n{}", vm::tail(&boot.console, 30)),
     );
-    if !ok {
-        failures.push(format!(
-            "corrupted root: verity detection {detected}, QEMU exited {}; last console lines:\n{}",
-            exited,
-            vm::tail(&boot.console, 30)
-        ));
-    }
-    let _ = std::fs::remove_file(&bad);
-    let _ = std::fs::remove_file(&good);
-    // A boot without a report line counts as one failure.
-    let failed = failures.len();
+    Ok(())
+}
+
+/// The closing line; an error listing the failures if any.
+pub fn finish(what: &str, t: Tally, logs: &Path) -> Result<(), String> {
     println!(
-        "image-test: {passed} passed, {failed} failed (logs in {})",
-        dir.display()
+        "{what}: {} passed, {} failed (logs in {})",
+        t.passed,
+        t.failures.len(),
+        logs.display()
     );
-    if failures.is_empty() {
+    if t.failures.is_empty() {
         Ok(())
     } else {
-        Err(failures.join("\n"))
+        Err(t.failures.join("\n"))
     }
+}
+
+/// A fresh folder for a test's files.
+pub fn fresh_dir(dir: &Path) -> Result<(), String> {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))
+}
+
+/// `cargo xtask image-test`: boots the image once normally and once corrupted.
+pub fn run(_args: &[String]) -> Result<(), String> {
+    vm::ensure_host()?;
+    let built = image::build("x86_64-uefi", false)?;
+    let dir = run::root().join("target/images/x86_64-uefi/test");
+    fresh_dir(&dir)?;
+    let mut t = Tally::default();
+    let good = dir.join("boot.img");
+    disk_copy(&built.img, &good, 512 << 20)?;
+    eprintln!("xtask image-test: booting the image under OVMF (QEMU TCG, a minute or two)");
+    let started = Instant::now();
+    let cmd = qemu::image_cmd(&qemu::ImageBoot {
+        dir: &dir,
+        disk: &good,
+        cpus: 1,
+        credentials: &["station.boot-report=1"],
+        share: None,
+        monitor: None,
+        spare: None,
+        exam_host: false,
+    })?;
+    let boot = qemu::watch(cmd, TIMEOUT, is_report)?;
+    let _ = std::fs::write(dir.join("boot.log"), boot.console.join("\n"));
+    let _ = std::fs::remove_file(&good);
+    check_report(&boot, &mut t);
+    eprintln!(
+        "xtask image-test: normal boot took {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    check_corrupt_boot(&built.img, &dir, &mut t)?;
+    finish("image-test", t, &dir)
+}
+
+/// The corrupted-root boot alone (`cargo xtask test` runs it after the hw-test, whose boot
+/// already made the normal-boot checks).
+pub fn run_corrupt(built: &image::Built) -> Result<(), String> {
+    let dir = run::root().join("target/images/x86_64-uefi/test");
+    fresh_dir(&dir)?;
+    let mut t = Tally::default();
+    check_corrupt_boot(&built.img, &dir, &mut t)?;
+    finish("image-test (corrupted root)", t, &dir)
 }

@@ -3,8 +3,8 @@
 //! - `demo`: the main job on embedded defaults (a simulated exam, sealed, opened).
 //! - `test`: every test of the workspace.
 //! - `bench`: benchmarks that print ratios against a baseline measured in the same run.
-//! - `hw-test`: device tests on real kernel drivers in a QEMU guest (see [`hwtest`]);
-//!   `hw-guest` only builds (or finds) that guest.
+//! - `hw-test`: boots the USB image in QEMU with virtual devices: device tests on real kernel
+//!   drivers, a whole exam uploaded to the host's S3 server and opened there (see [`hwtest`]).
 //! - `image --board BOARD`: the bootable USB image (see [`image`]); `units`: the exposure of
 //!   the station's systemd services (see [`units`]); `image-test`: boots that image under
 //!   OVMF and checks verity and stationd (see [`imagetest`]).
@@ -27,7 +27,7 @@ mod units;
 mod vm;
 
 fn usage() -> ! {
-    eprintln!("usage: cargo xtask <demo|test|bench|hw-test|hw-guest|image|image-test|units>");
+    eprintln!("usage: cargo xtask <demo|test|bench|hw-test|image|image-test|units>");
     std::process::exit(2)
 }
 
@@ -40,10 +40,11 @@ fn main() {
         "test" => test::run(rest),
         "bench" => bench::run(rest),
         "hw-test" => hwtest::run(rest),
-        "hw-guest" => vm::run_build(rest),
         "image" => image::run(rest),
         "units" => units::run(rest),
         "image-test" => imagetest::run(rest),
+        // Run by QEMU (guestfwd) during the hw-test, one HTTP exchange on stdin/stdout.
+        "exam-page" => qemu::exam_page(),
         _ => usage(),
     };
     if let Err(e) = result {

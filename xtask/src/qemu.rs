@@ -1,8 +1,10 @@
-//! Running QEMU with the serial console on stdout: every console line is collected (with the
-//! time it arrived) and QEMU is killed if it outlives its timeout. Used by the hw-tests guest
-//! ([`crate::vm`]) and the image test ([`crate::imagetest`]).
+//! Booting the USB image under QEMU with UEFI firmware (OVMF) and the serial console on stdout:
+//! every console line is collected (with the time it arrived) and QEMU is killed if it
+//! outlives its timeout; the monitor takes hot-plug commands. Used by the image's boot test
+//! ([`crate::imagetest`]) and the hw-tests ([`crate::hwtest`]).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -28,12 +30,126 @@ impl Watched {
     }
 }
 
-/// Starts `cmd` (stdout is taken over), collects its console lines, printing those `show`
-/// accepts as they come, and kills it after `timeout`.
+/// OVMF firmware code (read-only) and the variables template (copied per boot).
+const OVMF_CODE: &str = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+const OVMF_VARS: &str = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+
+/// One boot of the image.
+pub struct ImageBoot<'a> {
+    /// Folder for the firmware variables copy.
+    pub dir: &'a Path,
+    /// The disk (a grown copy of the image), attached as a USB stick on xHCI.
+    pub disk: &'a Path,
+    /// Virtual CPUs.
+    pub cpus: u32,
+    /// System credentials (`name=value`), passed as SMBIOS OEM strings.
+    pub credentials: &'a [&'a str],
+    /// Folder shared over 9p with mount tag `hwtests`.
+    pub share: Option<&'a Path>,
+    /// Unix socket for the QEMU monitor.
+    pub monitor: Option<&'a Path>,
+    /// A raw file attached as drive `spare`, not plugged in: [`plug_spare_stick`] adds it.
+    pub spare: Option<&'a Path>,
+    /// Serve the exam page at 10.0.2.100:80 (QEMU guestfwd to `xtask exam-page`).
+    pub exam_host: bool,
+}
+
+/// The QEMU command booting `b.disk` under OVMF with a fresh copy of the variables, the
+/// virtio GPU and user networking (the host is 10.0.2.2). `HW_ACCEL=kvm` uses KVM where it
+/// works (TCG otherwise).
+pub fn image_cmd(b: &ImageBoot) -> Result<Command, String> {
+    let name = b.disk.file_name().unwrap_or_default().to_string_lossy();
+    let vars = b.dir.join(format!("{name}.vars"));
+    std::fs::copy(OVMF_VARS, &vars).map_err(|e| format!("{OVMF_VARS}: {e}"))?;
+    let accel = std::env::var("HW_ACCEL").unwrap_or_else(|_| "tcg".into());
+    let cpu = if accel == "kvm" { "host" } else { "max" };
+    let mut cmd = Command::new("qemu-system-x86_64");
+    cmd.args([
+        "-accel", &accel, "-cpu", cpu, "-m", "2048", "-machine", "q35",
+    ])
+    .args(["-smp", &b.cpus.to_string()])
+    .arg("-drive")
+    .arg(format!("if=pflash,format=raw,readonly=on,file={OVMF_CODE}"))
+    .arg("-drive")
+    .arg(format!("if=pflash,format=raw,file={}", vars.display()))
+    .arg("-drive")
+    .arg(format!(
+        "if=none,id=stick,format=raw,file={}",
+        b.disk.display()
+    ));
+    // The image boots from what it is made for, a USB stick (xHCI mass storage);
+    // IMAGE_TEST_DISK=virtio uses a virtio disk instead (faster, but skips the USB path).
+    cmd.args(["-device", "qemu-xhci,id=xhci"]);
+    if std::env::var("IMAGE_TEST_DISK").as_deref() == Ok("virtio") {
+        cmd.args(["-device", "virtio-blk-pci,drive=stick"]);
+    } else {
+        cmd.args(["-device", "usb-storage,bus=xhci.0,drive=stick,removable=on"]);
+    }
+    let mut nic = String::from("user,model=virtio-net-pci");
+    if b.exam_host {
+        let me = std::env::current_exe().map_err(|e| format!("xtask's own path: {e}"))?;
+        nic += &format!(",guestfwd=tcp:10.0.2.100:80-cmd:{} exam-page", me.display());
+    }
+    cmd.args(["-device", "virtio-gpu-pci"])
+        .args(["-nic", &nic])
+        .args(["-nographic", "-nodefaults", "-no-reboot"])
+        .args(["-serial", "stdio"])
+        .stdin(Stdio::null());
+    for c in b.credentials {
+        cmd.arg("-smbios")
+            .arg(format!("type=11,value=io.systemd.credential:{c}"));
+    }
+    if let Some(share) = b.share {
+        cmd.arg("-fsdev")
+            .arg(format!(
+                "local,id=share,path={},security_model=none",
+                share.display()
+            ))
+            .args(["-device", "virtio-9p-pci,fsdev=share,mount_tag=hwtests"]);
+    }
+    match b.monitor {
+        Some(sock) => cmd
+            .arg("-monitor")
+            .arg(format!("unix:{},server=on,wait=off", sock.display())),
+        None => cmd.args(["-monitor", "none"]),
+    };
+    if let Some(spare) = b.spare {
+        cmd.arg("-drive").arg(format!(
+            "if=none,id=spare,format=raw,file={}",
+            spare.display()
+        ));
+    }
+    Ok(cmd)
+}
+
+/// Plugs drive `spare` in as a USB mass-storage device through the monitor at `sock`.
+pub fn plug_spare_stick(sock: &Path) -> Result<String, String> {
+    use std::os::unix::net::UnixStream;
+    let mut s = UnixStream::connect(sock).map_err(|e| format!("{}: {e}", sock.display()))?;
+    s.set_read_timeout(Some(Duration::from_secs(2)))
+        .map_err(|e| e.to_string())?;
+    s.write_all(b"device_add usb-storage,bus=xhci.0,drive=spare,id=spare-stick\n")
+        .map_err(|e| format!("monitor: {e}"))?;
+    std::thread::sleep(Duration::from_millis(500));
+    let mut said = vec![0u8; 4096];
+    let n = s.read(&mut said).unwrap_or(0);
+    Ok(String::from_utf8_lossy(&said[..n]).into_owned())
+}
+
+/// A file of `bytes` zero bytes (a blank stick).
+pub fn blank_file(path: &Path, bytes: u64) -> Result<PathBuf, String> {
+    std::fs::File::create(path)
+        .and_then(|f| f.set_len(bytes))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path.to_owned())
+}
+
+/// Starts `cmd` (stdout is taken over), collects its console lines, calling `on_line` with
+/// each (it says whether to print the line) as they come, and kills it after `timeout`.
 pub fn watch(
     mut cmd: Command,
     timeout: Duration,
-    show: impl Fn(&str) -> bool,
+    mut on_line: impl FnMut(&str) -> bool,
 ) -> Result<Watched, String> {
     let started = Instant::now();
     let mut child = cmd
@@ -60,7 +176,7 @@ pub fn watch(
     loop {
         match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(line) => {
-                if show(&line) {
+                if on_line(&line) {
                     println!("{line}");
                     let _ = std::io::stdout().flush();
                 }
@@ -78,4 +194,27 @@ pub fn watch(
     }
     w.status = Some(child.wait().map_err(|e| format!("qemu: {e}"))?);
     Ok(w)
+}
+
+/// `xtask exam-page`: one HTTP exchange on stdin/stdout (QEMU's guestfwd runs it for each
+/// connection to 10.0.2.100:80): reads the request head, answers 200 with a small page.
+pub fn exam_page() -> Result<(), String> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    let mut stdin = std::io::stdin().lock();
+    while !head.ends_with(b"\r\n\r\n") && head.len() < 8192 {
+        match stdin.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => break,
+        }
+    }
+    let body = "<html><body>exam page</body></html>";
+    let mut out = std::io::stdout().lock();
+    write!(
+        out,
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .and_then(|_| out.flush())
+    .map_err(|e| e.to_string())
 }

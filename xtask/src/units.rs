@@ -12,7 +12,12 @@ use crate::run;
 pub const MAX_EXPOSURE: f64 = 2.5;
 
 /// The services that are scored (files of `systemd/usr/lib/systemd/system/`).
-const SERVICES: &[&str] = &["stationd.service", "uplinkd.service"];
+const SERVICES: &[&str] = &[
+    "stationd.service",
+    "uplinkd.service",
+    "exam-proxy.service",
+    "exam-network.service",
+];
 
 /// Scores one unit file; returns its overall exposure.
 fn exposure(file: &Path) -> Result<f64, String> {

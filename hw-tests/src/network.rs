@@ -1,0 +1,84 @@
+//! The exam's network lockdown in the booted image, mid-exam: the ruleset is up, and from the
+//! browser's user (`exam-browser`) the allowlisted exam host answers through the forward proxy,
+//! another host is refused by the proxy, and going around the proxy gets nowhere. The host
+//! serves the exam page on 10.0.2.100:80 (QEMU guestfwd); the test site allowlists that host.
+
+use std::process::Command;
+
+use crate::ctx::{ensure, wait_for, Ctx};
+use crate::Test;
+
+/// The network tests (between the exam's start and its end).
+pub const TESTS: &[(&str, Test)] = &[(
+    "exam_browser_user_reaches_only_allowlisted_hosts",
+    browser_user,
+)];
+
+/// The exam page the host serves (`cargo xtask hw-test`).
+const EXAM_HOST: &str = "10.0.2.100";
+/// The forward proxy.
+const PROXY: &str = "127.0.0.1:3128";
+
+/// Whether the exam's nftables table is loaded.
+pub fn ruleset_loaded() -> bool {
+    Command::new("nft")
+        .args(["list", "table", "inet", "exam_station"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// A command's output, for error messages.
+fn output(cmd: &mut Command) -> String {
+    cmd.output().map_or_else(
+        |e| e.to_string(),
+        |o| {
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
+        },
+    )
+}
+
+/// `hw-tests --http-get ...` as user exam-browser: its one output line.
+fn as_browser(args: &[&str]) -> Result<String, String> {
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = Command::new("setpriv")
+        .args([
+            "--reuid=exam-browser",
+            "--regid=exam-browser",
+            "--clear-groups",
+            "--",
+        ])
+        .arg(me)
+        .arg("--http-get")
+        .args(args)
+        .output()
+        .map_err(|e| format!("setpriv: {e}"))?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn browser_user(_ctx: &Ctx) -> Result<String, String> {
+    wait_for(15, || Ok(ruleset_loaded().then_some(())))?
+        .ok_or("the exam's nftables table inet exam_station is not loaded mid-exam")?;
+    let page = format!("http://{EXAM_HOST}/exam");
+    let around = as_browser(&[&page])?;
+    ensure(around.starts_with("error"), || {
+        format!(
+            "{page} without the proxy answered: {around}\nid: {}\nruleset:\n{}",
+            output(Command::new("id").arg("exam-browser")),
+            output(Command::new("nft").args(["list", "ruleset"]))
+        )
+    })?;
+    let allowed = as_browser(&["--proxy", PROXY, &page])?;
+    ensure(
+        allowed.starts_with("HTTP/1.1 200") && allowed.contains("exam page"),
+        || format!("allowlisted {page} through the proxy: {allowed}"),
+    )?;
+    let other = as_browser(&["--proxy", PROXY, "http://chat.example.com/"])?;
+    ensure(other.contains(" 403"), || {
+        format!("chat.example.com through the proxy: {other}, want 403")
+    })?;
+    Ok(format!(
+        "ruleset up; via proxy {EXAM_HOST}: {}; chat.example.com: {}; around the proxy: {around}",
+        allowed.split(" | ").next().unwrap_or(""),
+        other.split(" | ").next().unwrap_or("")
+    ))
+}

@@ -1,0 +1,107 @@
+//! The image as a system: the uplink unit sends the exam's bundle to the host's store (QEMU user
+//! network, https with the site's CA), and nothing listens on the network.
+
+use std::process::Command;
+
+use crate::ctx::{ensure, wait_for, Ctx};
+use crate::exam::{share, DATA};
+use crate::Test;
+
+/// The system tests (the uplink one after the exam tests).
+pub const TESTS: &[(&str, Test)] = &[
+    ("uplink_unit_sends_the_bundle", uplink),
+    ("no_socket_listens_on_the_network", sockets),
+];
+
+fn run(cmd: &mut Command) -> Result<String, String> {
+    let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    ensure(out.status.success(), || {
+        format!("{cmd:?}: {}: {text}", out.status)
+    })?;
+    Ok(text)
+}
+
+fn uplink(_ctx: &Ctx) -> Result<String, String> {
+    let exam = std::fs::read_to_string(share().join("exam-id"))
+        .map_err(|e| format!("no exam id from exam_sealed_and_verified: {e}"))?;
+    // The unit reads /etc/station/station.toml, where image-run.sh put the test site.
+    run(Command::new("systemctl").args(["restart", "uplinkd.service"]))?;
+    let local = std::path::Path::new(DATA).join("spool").join(&exam);
+    let log_path = std::path::Path::new(DATA).join("uplink/log");
+    let mine = || -> Vec<String> {
+        std::fs::read_to_string(&log_path)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains(exam.as_str()))
+            .map(str::to_string)
+            .collect()
+    };
+    let t0 = std::time::Instant::now();
+    // Done when the log says `deleted` (written after the local copy is gone).
+    let done = wait_for(300, || {
+        Ok(mine()
+            .iter()
+            .any(|l| l.contains("\"event\":\"deleted\""))
+            .then_some(()))
+    })?;
+    ensure(done.is_some() && !local.exists(), || {
+        let journal = run(Command::new("journalctl").args([
+            "-u",
+            "uplinkd.service",
+            "-n",
+            "20",
+            "--no-pager",
+        ]))
+        .unwrap_or_default();
+        format!(
+            "no `deleted` for {exam} after 300 s (local copy present: {}); uplink log:\n{}\n{journal}",
+            local.exists(),
+            mine().join("\n")
+        )
+    })?;
+    Ok(format!(
+        "uplinkd.service sent {exam}, verified it centrally and deleted it locally in {:.0} s",
+        t0.elapsed().as_secs_f64()
+    ))
+}
+
+/// Whether `ss`'s local address column is a loopback address.
+fn loopback(local: &str) -> bool {
+    let host = local.rsplit_once(':').map_or(local, |(h, _)| h);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let host = host.split('%').next().unwrap_or(host);
+    host.starts_with("127.") || host == "::1" || local.contains("%lo:")
+}
+
+/// systemd-networkd's DHCP client socket (UDP port 68): it takes only the DHCP server's
+/// answers to the station's own requests, and is the one socket the network may reach.
+fn dhcp_client(line: &str) -> bool {
+    let mut cols = line.split_whitespace();
+    cols.next() == Some("udp")
+        && cols.nth(3).is_some_and(|local| local.ends_with(":68"))
+        && line.contains("\"systemd-network\"")
+}
+
+fn sockets(_ctx: &Ctx) -> Result<String, String> {
+    let out = run(Command::new("ss").args(["-ltnupH"]))?;
+    let (dhcp, open): (Vec<&str>, Vec<&str>) = out
+        .lines()
+        .filter(|l| {
+            let local = l.split_whitespace().nth(4).unwrap_or("");
+            !local.is_empty() && !loopback(local)
+        })
+        .partition(|l| dhcp_client(l));
+    ensure(open.is_empty(), || {
+        format!("listening beyond loopback:\n{}", open.join("\n"))
+    })?;
+    Ok(format!(
+        "ss -ltnu: {} socket(s); beyond loopback only {} DHCP client socket(s) of systemd-networkd",
+        out.lines().count(),
+        dhcp.len()
+    ))
+}
