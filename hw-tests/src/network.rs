@@ -31,9 +31,7 @@ pub fn ruleset_loaded() -> bool {
 fn output(cmd: &mut Command) -> String {
     cmd.output().map_or_else(
         |e| e.to_string(),
-        |o| {
-            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
-        },
+        |o| String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
     )
 }
 
@@ -59,14 +57,19 @@ fn browser_user(_ctx: &Ctx) -> Result<String, String> {
     wait_for(15, || Ok(ruleset_loaded().then_some(())))?
         .ok_or("the exam's nftables table inet exam_station is not loaded mid-exam")?;
     let page = format!("http://{EXAM_HOST}/exam");
-    let around = as_browser(&[&page])?;
-    ensure(around.starts_with("error"), || {
-        format!(
-            "{page} without the proxy answered: {around}\nid: {}\nruleset:\n{}",
-            output(Command::new("id").arg("exam-browser")),
-            output(Command::new("nft").args(["list", "ruleset"]))
-        )
-    })?;
+    // Around the proxy, before and after the proxy has talked to the same host.
+    let around = |when: &str| -> Result<String, String> {
+        let got = as_browser(&[&page])?;
+        ensure(got.starts_with("error"), || {
+            format!(
+                "{page} without the proxy answered ({when}): {got}\nid: {}\nruleset:\n{}",
+                output(Command::new("id").arg("exam-browser")),
+                output(Command::new("nft").args(["list", "ruleset"]))
+            )
+        })?;
+        Ok(got)
+    };
+    around("first")?;
     let allowed = as_browser(&["--proxy", PROXY, &page])?;
     ensure(
         allowed.starts_with("HTTP/1.1 200") && allowed.contains("exam page"),
@@ -76,6 +79,7 @@ fn browser_user(_ctx: &Ctx) -> Result<String, String> {
     ensure(other.contains(" 403"), || {
         format!("chat.example.com through the proxy: {other}, want 403")
     })?;
+    let around = around("after the proxy's visit")?;
     Ok(format!(
         "ruleset up; via proxy {EXAM_HOST}: {}; chat.example.com: {}; around the proxy: {around}",
         allowed.split(" | ").next().unwrap_or(""),

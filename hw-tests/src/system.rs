@@ -11,6 +11,7 @@ use crate::Test;
 pub const TESTS: &[(&str, Test)] = &[
     ("uplink_unit_sends_the_bundle", uplink),
     ("no_socket_listens_on_the_network", sockets),
+    ("names_resolve_with_the_dhcp_servers", resolver),
 ];
 
 fn run(cmd: &mut Command) -> Result<String, String> {
@@ -104,4 +105,18 @@ fn sockets(_ctx: &Ctx) -> Result<String, String> {
         out.lines().count(),
         dhcp.len()
     ))
+}
+
+/// /etc/resolv.conf (resolved's list) names the DNS server QEMU's DHCP gave: 10.0.2.3.
+fn resolver(_ctx: &Ctx) -> Result<String, String> {
+    let text = std::fs::read_to_string("/etc/resolv.conf")
+        .map_err(|e| format!("/etc/resolv.conf: {e}"))?;
+    let servers: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("nameserver "))
+        .collect();
+    ensure(servers == ["10.0.2.3"], || {
+        format!("/etc/resolv.conf names {servers:?}, want [\"10.0.2.3\"] (from DHCP)")
+    })?;
+    Ok("/etc/resolv.conf: nameserver 10.0.2.3 (from DHCP, through resolved)".into())
 }

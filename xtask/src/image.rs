@@ -158,6 +158,12 @@ fn install_product(board: &str, staging: &Path, profile: &str) -> Result<(), Str
         )
         .map_err(|e| format!("images/{board}/units: `{op}`: {e}"))?;
     }
+    // The resolver: what DHCP gave, through resolved's file (not the build host's resolv.conf,
+    // which mmdebstrap leaves behind).
+    let resolv = staging.join("etc/resolv.conf");
+    let _ = std::fs::remove_file(&resolv);
+    std::os::unix::fs::symlink("../run/systemd/resolve/resolv.conf", &resolv)
+        .map_err(|e| format!("{}: {e}", resolv.display()))?;
     // An empty machine-id: systemd makes a transient one on the read-only root at each boot.
     std::fs::write(staging.join("etc/machine-id"), b"").map_err(|e| e.to_string())
 }
