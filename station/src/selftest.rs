@@ -95,7 +95,10 @@ pub fn run(devices: &mut Devices, encoders: &Encoders, grant: &Capture<'_>) -> V
                 encoders.video
             ))
         } else {
-            Err(format!("missing GStreamer elements: {}", missing.join(", ")))
+            Err(format!(
+                "missing GStreamer elements: {}",
+                missing.join(", ")
+            ))
         },
     );
     check(

@@ -133,8 +133,8 @@ fn blocked_keys_and_attached_devices_are_in_the_timeline() {
 /// the forward proxy's reports reach the timeline; other events and garbage are refused.
 #[test]
 fn proxy_reports_reach_the_timeline_and_the_marker_lives_with_the_exam() {
-    use std::io::Write;
     use station::lockdown::net::{MARKER, SOCKET};
+    use std::io::Write;
     let f = Fixture::new();
     let run = tempfile::tempdir().unwrap();
     let mut station = Station::load(&f.board, &f.site, &f.data).unwrap();
@@ -146,7 +146,10 @@ fn proxy_reports_reach_the_timeline_and_the_marker_lives_with_the_exam() {
     let session = session.start_exam(60).unwrap();
     assert!(!run.path().join(MARKER).exists());
     let lockdown = Lockdown::start(&session, &mut devices).unwrap();
-    assert!(run.path().join(MARKER).exists(), "no marker during the exam");
+    assert!(
+        run.path().join(MARKER).exists(),
+        "no marker during the exam"
+    );
     let mut s = std::os::unix::net::UnixStream::connect(run.path().join(SOCKET)).unwrap();
     s.write_all(
         concat!(
@@ -164,11 +167,22 @@ fn proxy_reports_reach_the_timeline_and_the_marker_lives_with_the_exam() {
     drop(s);
     std::thread::sleep(Duration::from_millis(300));
     lockdown.stop(&mut devices).unwrap();
-    assert!(!run.path().join(MARKER).exists(), "marker left after the exam");
-    assert!(!run.path().join(SOCKET).exists(), "socket left after the exam");
+    assert!(
+        !run.path().join(MARKER).exists(),
+        "marker left after the exam"
+    );
+    assert!(
+        !run.path().join(SOCKET).exists(),
+        "socket left after the exam"
+    );
     let (_ready, dir) = session.end(EndReason::TimeUp).unwrap().seal().unwrap();
     let (o, _) = f.open(&dir);
-    let kinds: Vec<String> = o.timeline.events.iter().map(|e| e.kind.to_string()).collect();
+    let kinds: Vec<String> = o
+        .timeline
+        .events
+        .iter()
+        .map(|e| e.kind.to_string())
+        .collect();
     let host = |kind: &str| {
         o.timeline
             .events

@@ -85,7 +85,11 @@ impl Lockdown {
             }
         });
         net::NetLock::start(dir, sink).map(Some).map_err(|e| {
-            ExamError::Device(DeviceError::new("network lockdown", ErrorKind::Other, e.to_string()))
+            ExamError::Device(DeviceError::new(
+                "network lockdown",
+                ErrorKind::Other,
+                e.to_string(),
+            ))
         })
     }
 
@@ -94,7 +98,11 @@ impl Lockdown {
     pub fn stop(self, devices: &mut Devices) -> Result<(), ExamError> {
         if let Some(n) = self.1 {
             n.stop().map_err(|e| {
-                ExamError::Device(DeviceError::new("network lockdown", ErrorKind::Other, e.to_string()))
+                ExamError::Device(DeviceError::new(
+                    "network lockdown",
+                    ErrorKind::Other,
+                    e.to_string(),
+                ))
             })?;
         }
         let Some(filter) = self.0 else {

@@ -184,7 +184,11 @@ fn read_reports(s: UnixStream, sink: &(dyn Fn(Event) + Send + Sync)) {
     let mut line = Vec::new();
     loop {
         line.clear();
-        match r.by_ref().take(LINE_MAX as u64 + 1).read_until(b'\n', &mut line) {
+        match r
+            .by_ref()
+            .take(LINE_MAX as u64 + 1)
+            .read_until(b'\n', &mut line)
+        {
             Ok(0) | Err(_) => return,
             Ok(_) => {}
         }
