@@ -59,7 +59,10 @@ pub fn delete_bundle(data_dir: &Path, dir: &Path, exam: &str) -> Result<(), Upli
     std::fs::rename(dir, &to).map_err(|e| UplinkError::io(dir, e))?;
     bundle::fsutil::sync_dir(dir)?;
     bundle::fsutil::sync_dir(&to)?;
-    std::fs::remove_dir_all(&to).map_err(|e| UplinkError::io(&to, e))
+    std::fs::remove_dir_all(&to).map_err(|e| UplinkError::io(&to, e))?;
+    // The trash folder goes too once empty (another deletion may still be using it).
+    let _ = std::fs::remove_dir(&trash);
+    Ok(())
 }
 
 /// Finishes deletions cut short by a crash.

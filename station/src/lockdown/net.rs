@@ -105,7 +105,9 @@ impl NetLock {
         listener.set_nonblocking(true)?;
         let marker = dir.join(MARKER);
         std::fs::write(&marker, b"").map_err(|e| named(&marker, e))?;
-        let allowed: Vec<u32> = [user_uid("exam-proxy"), Some(unsafe { libc::geteuid() })]
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        let allowed: Vec<u32> = [user_uid("exam-proxy"), Some(me)]
             .into_iter()
             .flatten()
             .collect();
