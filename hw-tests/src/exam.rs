@@ -10,10 +10,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use evdev::{EventType, KeyCode};
+use evdev::KeyCode;
 use station::devices::linux::input::VIRTUAL_NAME;
 
 use crate::ctx::{ensure, open_named, wait_for, Ctx};
+use crate::input::keys;
 use crate::lockdown::{active_vt, chord, full_keyboard};
 use crate::Test;
 
@@ -87,17 +88,6 @@ fn starts(ctx: &Ctx) -> Result<String, String> {
         "exam running as user station, lockdown active after {:.1} s",
         t0.elapsed().as_secs_f64()
     ))
-}
-
-/// Key events waiting on a non-blocking device.
-fn keys(dev: &mut evdev::Device) -> Vec<(u16, i32)> {
-    match dev.fetch_events() {
-        Ok(evs) => evs
-            .filter(|e| e.event_type() == EventType::KEY)
-            .map(|e| (e.code(), e.value()))
-            .collect(),
-        Err(_) => Vec::new(),
-    }
 }
 
 fn keyboard(_ctx: &Ctx) -> Result<String, String> {

@@ -40,7 +40,8 @@ fn keyboard(name: &str) -> Result<VirtualDevice, String> {
         .map_err(|e| format!("uinput keyboard `{name}`: {e}"))
 }
 
-fn keys(dev: &mut Device) -> Vec<(u16, i32)> {
+/// Key events waiting on a non-blocking device: (code, value).
+pub(crate) fn keys(dev: &mut Device) -> Vec<(u16, i32)> {
     match dev.fetch_events() {
         Ok(evs) => evs
             .filter(|e| e.event_type() == EventType::KEY)

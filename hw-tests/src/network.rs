@@ -27,6 +27,15 @@ pub fn ruleset_loaded() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// Whether exam-network.service is up: its ruleset loaded (Type=simple: active once the
+/// `nft -f` of ExecStartPre has finished).
+fn service_active() -> bool {
+    Command::new("systemctl")
+        .args(["is-active", "--quiet", "exam-network.service"])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 /// A command's output, for error messages.
 fn output(cmd: &mut Command) -> String {
     cmd.output().map_or_else(
@@ -54,17 +63,30 @@ fn as_browser(args: &[&str]) -> Result<String, String> {
 }
 
 fn browser_user(_ctx: &Ctx) -> Result<String, String> {
-    wait_for(15, || Ok(ruleset_loaded().then_some(())))?
-        .ok_or("the exam's nftables table inet exam_station is not loaded mid-exam")?;
+    let t0 = std::time::Instant::now();
+    wait_for(30, || {
+        Ok((service_active() && ruleset_loaded()).then_some(()))
+    })?
+    .ok_or("exam-network.service and its table inet exam_station are not up mid-exam")?;
+    let up = t0.elapsed().as_secs_f64();
     let page = format!("http://{EXAM_HOST}/exam");
     // Around the proxy, before and after the proxy has talked to the same host.
     let around = |when: &str| -> Result<String, String> {
         let got = as_browser(&[&page])?;
         ensure(got.starts_with("error"), || {
             format!(
-                "{page} without the proxy answered ({when}): {got}\nid: {}\nruleset:\n{}",
+                "{page} without the proxy answered ({when}): {got}\nid: {}\nruleset:\n{}\n{}",
                 output(Command::new("id").arg("exam-browser")),
-                output(Command::new("nft").args(["list", "ruleset"]))
+                output(Command::new("nft").args(["list", "ruleset"])),
+                output(Command::new("journalctl").args([
+                    "--no-pager",
+                    "-n",
+                    "40",
+                    "-u",
+                    "exam-network.service",
+                    "-u",
+                    "exam-network.path",
+                ]))
             )
         })?;
         Ok(got)
@@ -81,7 +103,7 @@ fn browser_user(_ctx: &Ctx) -> Result<String, String> {
     })?;
     let around = around("after the proxy's visit")?;
     Ok(format!(
-        "ruleset up; via proxy {EXAM_HOST}: {}; chat.example.com: {}; around the proxy: {around}",
+        "ruleset up (waited {up:.1} s); via proxy {EXAM_HOST}: {}; chat.example.com: {}; around the proxy: {around}",
         allowed.split(" | ").next().unwrap_or(""),
         other.split(" | ").next().unwrap_or("")
     ))

@@ -184,11 +184,13 @@ pub fn run_with(
     imagetest::check_report(&boot, &mut t);
     guest_results(&share, &boot, &mut t);
     let exam = std::fs::read_to_string(share.join("exam-id")).unwrap_or_default();
-    if !exam.trim().is_empty() {
+    let uploaded = std::fs::read_to_string(share.join("results.txt"))
+        .is_ok_and(|r| r.contains("PASS uplink_unit_sends_the_bundle"));
+    if uploaded && !exam.trim().is_empty() {
         open_on_host(&dir, exam.trim(), &host_site, &creds, &key, &mut t);
     } else if filters.is_empty() {
         t.failures
-            .push("the image reported no exam id (see the exam tests above)".into());
+            .push("the image uploaded no exam (see the exam and uplink tests above)".into());
     }
     eprintln!(
         "xtask hw-test: image and binaries ready in {:.0} s, QEMU ran {:.0} s",
