@@ -13,7 +13,7 @@ use evdev::uinput::VirtualDevice;
 use evdev::{AttributeSet, BusType, Device, EventType, InputId, KeyCode};
 use station::devices::linux::input::{LinuxInput, VIRTUAL_NAME};
 use station::devices::Input;
-use station::lockdown::combo::Combos;
+use station::lockdown::combo::{Combos, FUNCTION_KEYS};
 use station::lockdown::{Filter, Sink};
 
 use crate::ctx::{ensure, open_named, wait_for, Ctx};
@@ -64,21 +64,8 @@ pub(crate) fn chord(kb: &mut VirtualDevice, keys: &[KeyCode]) -> Result<(), Stri
     Ok(())
 }
 
-/// F1..F12, in order.
-const FKEYS: [KeyCode; 12] = [
-    KeyCode::KEY_F1,
-    KeyCode::KEY_F2,
-    KeyCode::KEY_F3,
-    KeyCode::KEY_F4,
-    KeyCode::KEY_F5,
-    KeyCode::KEY_F6,
-    KeyCode::KEY_F7,
-    KeyCode::KEY_F8,
-    KeyCode::KEY_F9,
-    KeyCode::KEY_F10,
-    KeyCode::KEY_F11,
-    KeyCode::KEY_F12,
-];
+/// F1..F12, in order (the filter's own table).
+const FKEYS: &[KeyCode] = FUNCTION_KEYS.split_at(12).0;
 
 /// A key event read back: code, value, the kernel's timestamp and when it was read.
 type KeyOut = (u16, i32, SystemTime, SystemTime);
@@ -208,8 +195,7 @@ fn control_vt_switch(kb: &mut VirtualDevice) -> Result<Option<(String, String)>,
         .and_then(|n| n.parse::<usize>().ok())
         .filter(|n| (1..=12).contains(n));
     if let (Some(_), Some(n)) = (&switched, back) {
-        let fkeys = FKEYS;
-        chord(kb, &[K::KEY_LEFTCTRL, K::KEY_LEFTALT, fkeys[n - 1]])?;
+        chord(kb, &[K::KEY_LEFTCTRL, K::KEY_LEFTALT, FKEYS[n - 1]])?;
         wait_for(2, || Ok(active_vt().filter(|v| *v == before)))?
             .ok_or_else(|| format!("could not switch back to {before}"))?;
     }
@@ -226,8 +212,7 @@ fn blocked(ctx: &Ctx) -> Result<String, String> {
     let control = control_vt_switch(&mut kb)?;
     let mut run = start(ctx, name)?;
     let vt_before = active_vt();
-    let fkeys = FKEYS;
-    let mut cases: Vec<(Vec<KeyCode>, String)> = fkeys
+    let mut cases: Vec<(Vec<KeyCode>, String)> = FKEYS
         .iter()
         .enumerate()
         .map(|(i, f)| {

@@ -172,16 +172,7 @@ pub fn check_corrupt_boot(img: &Path, dir: &Path, t: &mut Tally) -> Result<(), S
         "xtask image-test: booting a copy with byte {offset} flipped (in the root partition)"
     );
     let started = Instant::now();
-    let cmd = qemu::image_cmd(&qemu::ImageBoot {
-        dir,
-        disk: &bad,
-        cpus: 1,
-        credentials: &["station.boot-report=1"],
-        share: None,
-        monitor: None,
-        spare: None,
-        exam_host: false,
-    })?;
+    let cmd = qemu::image_cmd(&qemu::ImageBoot::report_only(dir, &bad))?;
     let boot = qemu::watch(cmd, TIMEOUT, |l| l.contains("corrupted"))?;
     let _ = std::fs::write(dir.join("corrupt.log"), boot.console.join("\n"));
     let _ = std::fs::remove_file(&bad);
@@ -242,16 +233,7 @@ pub fn run(_args: &[String]) -> Result<(), String> {
     disk_copy(&built.img, &good, 512 << 20)?;
     eprintln!("xtask image-test: booting the image under OVMF (QEMU TCG, a minute or two)");
     let started = Instant::now();
-    let cmd = qemu::image_cmd(&qemu::ImageBoot {
-        dir: &dir,
-        disk: &good,
-        cpus: 1,
-        credentials: &["station.boot-report=1"],
-        share: None,
-        monitor: None,
-        spare: None,
-        exam_host: false,
-    })?;
+    let cmd = qemu::image_cmd(&qemu::ImageBoot::report_only(&dir, &good))?;
     let boot = qemu::watch(cmd, TIMEOUT, is_report)?;
     let _ = std::fs::write(dir.join("boot.log"), boot.console.join("\n"));
     let _ = std::fs::remove_file(&good);

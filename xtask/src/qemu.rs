@@ -54,6 +54,22 @@ pub struct ImageBoot<'a> {
     pub exam_host: bool,
 }
 
+impl<'a> ImageBoot<'a> {
+    /// A boot for the boot report only: one vCPU, no share, monitor, spare stick or exam host.
+    pub fn report_only(dir: &'a Path, disk: &'a Path) -> ImageBoot<'a> {
+        ImageBoot {
+            dir,
+            disk,
+            cpus: 1,
+            credentials: &["station.boot-report=1"],
+            share: None,
+            monitor: None,
+            spare: None,
+            exam_host: false,
+        }
+    }
+}
+
 /// The QEMU command booting `b.disk` under OVMF with a fresh copy of the variables, the
 /// virtio GPU and user networking (the host is 10.0.2.2). `HW_ACCEL=kvm` uses KVM where it
 /// works (TCG otherwise).

@@ -107,7 +107,7 @@ const DIGITS: [KeyCode; 10] = [
 ];
 
 /// F1-F24 in order.
-const FUNCTION_KEYS: [KeyCode; 24] = [
+pub const FUNCTION_KEYS: [KeyCode; 24] = [
     KeyCode::KEY_F1,
     KeyCode::KEY_F2,
     KeyCode::KEY_F3,
