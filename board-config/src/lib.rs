@@ -32,6 +32,7 @@
 
 #![warn(missing_docs)]
 
+mod allow;
 mod board;
 mod decode;
 mod error;
@@ -48,6 +49,7 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
+pub use allow::Allowlist;
 pub use board::{
     Arch, Backend, Board, BoardInfo, Camera, CameraMatch, Display, Encoders, Gpio, Input, InputBus,
     InputMatch, Microphone, VideoEncoder,

@@ -266,6 +266,12 @@ pub(crate) const FIELDS: &[FieldDoc] = &[
         REQ,
     ),
     f(
+        "exam.start_url",
+        r#"start_url = "https://exam.example.ca/""#,
+        "an http(s) URL on an allowlisted host",
+        OPT,
+    ),
+    f(
         "exam.blocked_combinations",
         r#"blocked_combinations = ["Ctrl+Shift+I"]"#,
         "an array of Mod+Key combinations",

@@ -65,6 +65,7 @@ pub struct Institution {
 /// ```toml
 /// [exam]
 /// allowlist = ["exam.example.ca", "*.lms.example.ca"]
+/// start_url = "https://exam.example.ca/login"
 /// blocked_combinations = ["Ctrl+Shift+I", "Alt+F4"]
 /// segment_seconds = 60
 /// sync_seconds = 2
@@ -75,6 +76,10 @@ pub struct ExamPolicy {
     /// Hosts the exam shell may load, non-empty: `"exam.example.ca"` (that host) or
     /// `"*.example.ca"` (any subdomain). No scheme, port or path.
     pub allowlist: Vec<String>,
+    /// The page the kiosk browser opens at exam start, `http(s)://` on an allowlisted host.
+    /// Default `https://` + the first exact host of the allowlist + `/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_url: Option<String>,
     /// Key combinations swallowed during the exam, `Mod+...+Key` with modifiers `Ctrl`, `Alt`,
     /// `Shift`, `Super`, e.g. `"Ctrl+Shift+I"`, `"Alt+F4"`. Default none.
     #[serde(default)]
@@ -85,6 +90,27 @@ pub struct ExamPolicy {
     /// How often recordings are flushed and fsync'd, in seconds, 1 to 10. Default `2`.
     #[serde(default = "default_sync_seconds")]
     pub sync_seconds: u32,
+}
+
+impl ExamPolicy {
+    /// The page the kiosk opens: `start_url`, else `https://<first exact allowlisted host>/`;
+    /// `None` when neither exists (validation refuses such a site).
+    ///
+    /// ```
+    /// let mut p: board_config::ExamPolicy =
+    ///     toml::from_str("allowlist = [\"*.lms.example.ca\", \"exam.example.ca\"]").unwrap();
+    /// assert_eq!(p.start_url().as_deref(), Some("https://exam.example.ca/"));
+    /// p.start_url = Some("https://a.lms.example.ca/quiz".into());
+    /// assert_eq!(p.start_url().as_deref(), Some("https://a.lms.example.ca/quiz"));
+    /// ```
+    pub fn start_url(&self) -> Option<String> {
+        self.start_url.clone().or_else(|| {
+            self.allowlist
+                .iter()
+                .find(|h| !h.starts_with("*."))
+                .map(|h| format!("https://{h}/"))
+        })
+    }
 }
 
 /// `[uplink]`: where sealed bundles are uploaded, with the residency declaration.

@@ -211,6 +211,26 @@ fn recipient_typo_is_caught() {
 }
 
 #[test]
+fn start_url_on_an_allowlisted_host() {
+    let allow = "[\"exam.example.ca\", \"*.lms.example.ca\"]";
+    let with = |url: &str| edit(SITE, allow, &format!("{allow}\nstart_url = \"{url}\""));
+    let site = board_config::parse_site(&with("https://a.lms.example.ca/quiz"), "s.toml".as_ref())
+        .expect("allowlisted start_url");
+    assert_eq!(
+        site.exam.start_url().as_deref(),
+        Some("https://a.lms.example.ca/quiz")
+    );
+    let err = site_err(&with("https://chat.example.com/"));
+    assert_error(&err, ErrorKind::InvalidValue, 11, Some("exam.start_url"));
+    assert!(err.message().contains("\"chat.example.com\""), "{err}");
+    let err = site_err(&with("file:///etc/passwd"));
+    assert_error(&err, ErrorKind::InvalidValue, 11, Some("exam.start_url"));
+    // Without start_url, only wildcards: nothing to open.
+    let err = site_err(&edit(SITE, allow, "[\"*.lms.example.ca\"]"));
+    assert_error(&err, ErrorKind::InvalidValue, 9, Some("exam.start_url"));
+}
+
+#[test]
 fn allowlist_and_key_combinations() {
     let err = site_err(&edit(
         SITE,

@@ -8,6 +8,9 @@
 //! It is its own crate because the `station` crate has no network code (promise P5) and
 //! `stationd` runs without network.
 
-pub mod allow;
+/// The site's host allowlist (shared with the station's kiosk policy and site validation).
+pub mod allow {
+    pub use board_config::Allowlist;
+}
 pub mod proxy;
 pub mod report;

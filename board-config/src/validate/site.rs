@@ -162,6 +162,7 @@ fn exam(e: &ExamPolicy) -> Check {
             ));
         }
     }
+    start_url(e)?;
     for (i, combo) in e.blocked_combinations.iter().enumerate() {
         if let Err((message, hint)) = combination(combo) {
             return Err(invalid(
@@ -179,6 +180,37 @@ fn exam(e: &ExamPolicy) -> Check {
         "seconds",
     )?;
     in_range("exam.sync_seconds", e.sync_seconds, 1, 10, "seconds")
+}
+
+/// The kiosk's first page must be web content the allowlist lets through.
+fn start_url(e: &ExamPolicy) -> Check {
+    let field = FieldPath::of("exam.start_url");
+    let Some(url) = e.start_url() else {
+        return Err(invalid(
+            field,
+            "`exam.start_url` is missing and the allowlist has only `*.` patterns: the kiosk has no page to open",
+            "set start_url = \"https://exam.example.ca/\" on an allowlisted host",
+        ));
+    };
+    let parts = crate::net::url_parts(&url);
+    let host = match parts {
+        Some(p) if p.scheme == "https" || p.scheme == "http" => p.host,
+        _ => {
+            return Err(invalid(
+                field,
+                format!("{} is not an http:// or https:// URL", shown(&url)),
+                "e.g. start_url = \"https://exam.example.ca/login\"",
+            ))
+        }
+    };
+    if !crate::Allowlist::new(&e.allowlist).allows(host) {
+        return Err(invalid(
+            field,
+            format!("{} is on host {}, which `exam.allowlist` does not allow", shown(&url), shown(host)),
+            "use a page of an allowlisted host, or add its host to exam.allowlist",
+        ));
+    }
+    Ok(())
 }
 
 fn absolute_path(path: &str, value: &str, example: &str) -> Check {
