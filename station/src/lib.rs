@@ -8,6 +8,7 @@ pub mod cli;
 pub mod devices;
 pub mod exam;
 pub mod identity;
+pub mod kiosk;
 pub mod level;
 pub mod lockdown;
 pub mod record;

@@ -76,6 +76,10 @@ pub fn run(
     ];
     show(devices, &ui::status(w, h, &theme, &lines, true));
     let mut recorder = crate::record::Recorder::start(session.capture(), devices)?;
+    // The kiosk (started with the exam's ruleset) takes the screen; the recording follows it.
+    if let Err(e) = devices.display.hand_over() {
+        tracing::warn!("display: the kiosk cannot take the screen: {e}");
+    }
     let lockdown = crate::lockdown::Lockdown::start(&session, devices)?;
     let until = Instant::now() + plan.duration;
     while Instant::now() < until {
@@ -93,6 +97,9 @@ pub fn run(
     lockdown.stop(devices)?;
     recorder.stop()?;
     devices.indicator.set_recording(false)?;
+    if let Err(e) = devices.display.take_back() {
+        tracing::warn!("display: {e}");
+    }
     show(
         devices,
         &ui::status(

@@ -206,7 +206,11 @@ fn start_url(e: &ExamPolicy) -> Check {
     if !crate::Allowlist::new(&e.allowlist).allows(host) {
         return Err(invalid(
             field,
-            format!("{} is on host {}, which `exam.allowlist` does not allow", shown(&url), shown(host)),
+            format!(
+                "{} is on host {}, which `exam.allowlist` does not allow",
+                shown(&url),
+                shown(host)
+            ),
             "use a page of an allowlisted host, or add its host to exam.allowlist",
         ));
     }

@@ -42,6 +42,20 @@ enum Cmd {
     /// Bundles.
     #[command(subcommand)]
     Bundle(BundleCmd),
+    /// The exam shell's kiosk browser.
+    #[command(subcommand)]
+    Kiosk(KioskCmd),
+}
+
+#[derive(Subcommand)]
+enum KioskCmd {
+    /// Write the browser's managed policy (`OUT/policy/exam-station.json`) and start page
+    /// (`OUT/kiosk.env`) from the site file; exam-kiosk.service runs this as root at start.
+    Prepare {
+        /// Output folder, e.g. /run/exam-kiosk.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -163,6 +177,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             Ok(ExitCode::from(v.exit_code() as u8))
+        }
+        Cmd::Kiosk(KioskCmd::Prepare { out }) => {
+            let site = board_config::load_site(&cli.paths.site)?;
+            let written = station::kiosk::policy::prepare(&site.exam, &out)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
+            println!("{}\n{}", written.policy.display(), written.env.display());
+            Ok(ExitCode::SUCCESS)
         }
         Cmd::Bundle(BundleCmd::Verify { dir }) => match bundle::manifest::verify_bundle(&dir) {
             Ok(m) => {

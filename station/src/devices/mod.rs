@@ -184,6 +184,17 @@ pub trait Display: Send {
     fn show(&mut self, frame: &Frame) -> Result<()>;
     /// Reads back what is on the screen (for screen recording).
     fn grab(&mut self, grant: &Capture<'_>) -> Result<Frame>;
+    /// Lets the exam shell's kiosk compositor take the screen for the exam. Until
+    /// [`take_back`](Self::take_back), [`grab`](Self::grab) reads the kiosk's screen. Displays
+    /// without a kiosk (simulated, absent) keep showing the station's screens.
+    fn hand_over(&mut self) -> Result<()> {
+        Ok(())
+    }
+    /// Takes the screen back after the exam, once the kiosk has let go of it, and shows the
+    /// station's last screen again.
+    fn take_back(&mut self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Indicator inputs.

@@ -23,6 +23,40 @@ pub fn yuyv_to_rgb(data: &[u8], width: u32, height: u32, stride: u32) -> Option<
     Some(Frame { width, height, rgb })
 }
 
+/// Converts 32-bit little-endian XRGB/ARGB (bytes B, G, R, X: DRM and Wayland shm buffers)
+/// to RGB. `stride` is bytes per row.
+pub fn xrgb_to_rgb(data: &[u8], width: u32, height: u32, stride: u32) -> Option<Frame> {
+    let (w, h, stride) = (width as usize, height as usize, stride as usize);
+    if stride < w * 4 || data.len() < stride * h.saturating_sub(1) + w * 4 {
+        return None;
+    }
+    let mut rgb = Vec::with_capacity(w * h * 3);
+    for row in data.chunks(stride).take(h) {
+        for px in row[..w * 4].chunks_exact(4) {
+            rgb.extend_from_slice(&[px[2], px[1], px[0]]);
+        }
+    }
+    Some(Frame { width, height, rgb })
+}
+
+/// `frame` resized to `width` x `height` (nearest neighbour), so a stream keeps its size when
+/// the screen's owner changes.
+pub fn fit(frame: Frame, width: u32, height: u32) -> Frame {
+    if frame.width == width && frame.height == height {
+        return frame;
+    }
+    let (sw, sh) = (frame.width.max(1) as usize, frame.height.max(1) as usize);
+    let mut rgb = Vec::with_capacity(width as usize * height as usize * 3);
+    for y in 0..height as usize {
+        let row = (y * sh / height.max(1) as usize).min(sh - 1) * sw;
+        for x in 0..width as usize {
+            let i = (row + (x * sw / width.max(1) as usize).min(sw - 1)) * 3;
+            rgb.extend_from_slice(frame.rgb.get(i..i + 3).unwrap_or(&[0, 0, 0]));
+        }
+    }
+    Frame { width, height, rgb }
+}
+
 /// Decodes a JPEG (MJPG camera frames) to RGB.
 pub fn jpeg_to_rgb(data: &[u8]) -> Result<Frame, String> {
     let mut d = jpeg_decoder::Decoder::new(data);
@@ -79,6 +113,33 @@ pub fn check_bars(frame: &Frame, bars: &[[u8; 3]], tolerance: u8) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xrgb_rows_with_padding() {
+        // 2x2, stride 12 (4 bytes of padding a row): B G R X.
+        let data = [
+            1, 2, 3, 0, 4, 5, 6, 0, 9, 9, 9, 9, //
+            7, 8, 9, 0, 10, 11, 12, 0,
+        ];
+        let f = xrgb_to_rgb(&data, 2, 2, 12).unwrap();
+        assert_eq!(f.rgb, [3, 2, 1, 6, 5, 4, 9, 8, 7, 12, 11, 10]);
+        assert!(xrgb_to_rgb(&data, 2, 3, 12).is_none(), "too short");
+        assert!(xrgb_to_rgb(&data, 4, 1, 12).is_none(), "stride under width");
+    }
+
+    #[test]
+    fn fit_scales_to_the_mode() {
+        let f = Frame {
+            width: 2,
+            height: 1,
+            rgb: vec![1, 1, 1, 2, 2, 2],
+        };
+        let g = fit(f.clone(), 4, 2);
+        assert_eq!((g.width, g.height), (4, 2));
+        assert_eq!(g.rgb, [[1u8; 6], [2; 6], [1; 6], [2; 6]].concat());
+        assert_eq!(fit(f.clone(), 2, 1), f);
+        assert_eq!(fit(g, 1, 1).rgb, [1, 1, 1]);
+    }
 
     /// BT.601 limited-range encoding of an RGB colour, the inverse of [`yuyv_to_rgb`].
     fn yuv(c: [u8; 3]) -> [u8; 3] {

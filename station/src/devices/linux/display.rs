@@ -2,10 +2,13 @@
 //! framebuffer read-back for screen recording.
 //!
 //! The station draws its own screens (check-in, identity, status) into a dumb buffer it scans
-//! out. For screen recording it reads back whatever framebuffer the CRTC scans out
-//! (`DRM_IOCTL_MODE_GETFB`): its own, or the kiosk compositor's while the exam shell runs
-//! (that needs CAP_SYS_ADMIN, which the device service has). GStreamer 1.22 has no DRM source,
-//! so the recorder pushes these frames through appsrc.
+//! out, as DRM master. For screen recording it reads back the framebuffer the CRTC scans out
+//! (`DRM_IOCTL_MODE_GETFB`). During the exam it drops DRM master for the kiosk compositor
+//! ([`Display::hand_over`]); the kernel then withholds the scanout buffer from it (only a master
+//! or CAP_SYS_ADMIN may map it), so the recording reads the kiosk's screen through
+//! wlr-screencopy ([`crate::kiosk::screencopy`]), scaled to the station's mode so the stream
+//! keeps its size. GStreamer 1.22 has no DRM source, so the recorder pushes these frames
+//! through appsrc.
 
 use std::fs::{File, OpenOptions};
 use std::os::fd::{AsFd, BorrowedFd};
@@ -14,7 +17,10 @@ use std::path::PathBuf;
 use drm::buffer::DrmFourcc;
 use drm::control::dumbbuffer::DumbBuffer;
 use drm::control::{connector, crtc, framebuffer, Device as _, Mode};
+use drm::Device as _;
 
+use crate::devices::linux::convert::{fit, xrgb_to_rgb};
+use crate::devices::linux::mapped;
 use crate::devices::{Capture, DeviceError, Display, ErrorKind, Frame, Result};
 
 /// Group that grants access to /dev/dri/card*.
@@ -50,6 +56,10 @@ pub struct LinuxDisplay {
     crtc: crtc::Handle,
     mode: Mode,
     scanout: Option<(DumbBuffer, framebuffer::Handle)>,
+    /// The station's last screen (shown again after the exam).
+    last: Option<Frame>,
+    /// The kiosk compositor's Wayland socket while the kiosk holds the screen.
+    kiosk: Option<PathBuf>,
 }
 
 impl LinuxDisplay {
@@ -138,6 +148,8 @@ impl LinuxDisplay {
             crtc,
             mode,
             scanout: None,
+            last: None,
+            kiosk: None,
         })
     }
 
@@ -189,6 +201,39 @@ impl LinuxDisplay {
         // virtio-gpu and other shadow-buffer drivers only show what is flushed.
         let _ = self.card.dirty_framebuffer(fb, &[]);
         Ok(())
+    }
+}
+
+/// How long [`Display::take_back`] waits for the kiosk to let go of the screen.
+const TAKE_BACK: std::time::Duration = std::time::Duration::from_secs(20);
+
+impl LinuxDisplay {
+    /// The kiosk's screen, scaled to the mode. Until the kiosk's compositor listens, the
+    /// station's last screen is still what the CRTC scans out.
+    fn grab_kiosk(&mut self, socket: &std::path::Path) -> Result<Frame> {
+        let (w, h) = mode_size(&self.mode);
+        match crate::kiosk::screencopy::grab(socket) {
+            Ok(frame) => Ok(fit(frame, w, h)),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+                ) =>
+            {
+                self.last.clone().ok_or_else(|| {
+                    DeviceError::new(
+                        self.name(),
+                        ErrorKind::Other,
+                        format!("kiosk {}: {e}", socket.display()),
+                    )
+                })
+            }
+            Err(e) => Err(DeviceError::new(
+                format!("{} (kiosk {})", self.name(), socket.display()),
+                ErrorKind::Other,
+                e.to_string(),
+            )),
+        }
     }
 }
 
@@ -255,13 +300,46 @@ impl Display for LinuxDisplay {
                 ),
             ));
         }
+        self.last = Some(frame.clone());
+        if self.kiosk.is_some() {
+            return Ok(());
+        }
         if self.scanout.is_none() {
             self.set_mode()?;
         }
         self.write(frame)
     }
 
+    fn hand_over(&mut self) -> Result<()> {
+        self.card.release_master_lock().map_err(|e| self.err(e))?;
+        self.kiosk = Some(crate::kiosk::screencopy::socket_path());
+        Ok(())
+    }
+
+    fn take_back(&mut self) -> Result<()> {
+        if self.kiosk.is_none() {
+            return Ok(());
+        }
+        // The kiosk stops with the exam's ruleset; wait until its compositor let go of master.
+        let deadline = std::time::Instant::now() + TAKE_BACK;
+        while let Err(e) = self.card.acquire_master_lock() {
+            if std::time::Instant::now() >= deadline {
+                return Err(self.err(e));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        self.kiosk = None;
+        self.set_mode()?;
+        if let Some(frame) = self.last.take() {
+            self.show(&frame)?;
+        }
+        Ok(())
+    }
+
     fn grab(&mut self, _grant: &Capture<'_>) -> Result<Frame> {
+        if let Some(socket) = self.kiosk.clone() {
+            return self.grab_kiosk(&socket);
+        }
         let crtc = self.card.get_crtc(self.crtc).map_err(|e| self.err(e))?;
         let fb = crtc.framebuffer().ok_or_else(|| {
             DeviceError::new(
@@ -294,34 +372,8 @@ fn read_buffer(card: &Card, handle: u32, info: &framebuffer::Info) -> std::io::R
     let pitch = info.pitch() as usize;
     let len = pitch * h as usize;
     let map = drm_ffi::mode::dumbbuffer::map(card.as_fd(), handle, 0, 0)?;
-    // SAFETY: mapping `len` bytes of the buffer read-only at the offset the kernel gave; the
-    // slice is dropped before munmap.
-    let rgb = unsafe {
-        use std::os::fd::AsRawFd;
-        let p = libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            libc::PROT_READ,
-            libc::MAP_SHARED,
-            card.as_fd().as_raw_fd(),
-            map.offset as libc::off_t,
-        );
-        if p == libc::MAP_FAILED {
-            return Err(std::io::Error::last_os_error());
-        }
-        let data = std::slice::from_raw_parts(p as *const u8, len);
-        let mut rgb = Vec::with_capacity(w as usize * h as usize * 3);
-        for row in data.chunks_exact(pitch) {
-            for px in row[..w as usize * 4].chunks_exact(4) {
-                rgb.extend_from_slice(&[px[2], px[1], px[0]]);
-            }
-        }
-        libc::munmap(p, len);
-        rgb
-    };
-    Ok(Frame {
-        width: w,
-        height: h,
-        rgb,
-    })
+    mapped::read(card.as_fd(), map.offset, len, |data| {
+        xrgb_to_rgb(data, w, h, pitch as u32)
+    })?
+    .ok_or_else(|| std::io::Error::from_raw_os_error(libc::EINVAL))
 }

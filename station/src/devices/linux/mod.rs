@@ -12,6 +12,7 @@ mod dirwatch;
 pub mod display;
 pub mod indicator;
 pub mod input;
+pub mod mapped;
 pub mod microphone;
 
 pub use absent::Absent;

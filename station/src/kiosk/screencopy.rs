@@ -1,0 +1,198 @@
+//! Reads the kiosk compositor's screen through the wlr-screencopy Wayland protocol (which cage
+//! offers), for the screen recording while the kiosk holds the display: the station is then no
+//! longer DRM master and the kernel no longer lets it read the scanout buffer.
+//!
+//! One short-lived connection per frame (the recording grabs about once a second): a kiosk
+//! restarted in between costs nothing, and a kiosk that does not answer costs at most
+//! [`TIMEOUT`].
+
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use wayland_client::globals::{registry_queue_init, GlobalListContents};
+use wayland_client::protocol::{wl_buffer, wl_output, wl_registry, wl_shm, wl_shm_pool};
+use wayland_client::{delegate_noop, Connection, Dispatch, EventQueue, Proxy, QueueHandle, WEnum};
+use wayland_protocols_wlr::screencopy::v1::client::{
+    zwlr_screencopy_frame_v1 as frame_v1, zwlr_screencopy_manager_v1 as manager_v1,
+};
+
+use crate::devices::linux::convert::xrgb_to_rgb;
+use crate::devices::linux::mapped;
+use crate::devices::Frame;
+
+/// How long one frame may take before the grab gives up.
+pub const TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Where exam-kiosk.service's compositor listens (its runtime directory, group-readable by the
+/// station); `STATION_KIOSK_WAYLAND` overrides it.
+pub fn socket_path() -> PathBuf {
+    std::env::var_os("STATION_KIOSK_WAYLAND")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "/run/exam-browser/wayland-0".into())
+}
+
+/// The shm buffer layout the compositor asked for.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    format: wl_shm::Format,
+    width: u32,
+    height: u32,
+    stride: u32,
+}
+
+#[derive(Default)]
+struct State {
+    layout: Option<Layout>,
+    /// Protocol version 3 announces the end of the buffer offers with `buffer_done`.
+    offers_done: bool,
+    ready: bool,
+    failed: bool,
+}
+
+impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for State {
+    fn event(
+        _: &mut Self,
+        _: &wl_registry::WlRegistry,
+        _: wl_registry::Event,
+        _: &GlobalListContents,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+    }
+}
+
+impl Dispatch<frame_v1::ZwlrScreencopyFrameV1, ()> for State {
+    fn event(
+        state: &mut Self,
+        _: &frame_v1::ZwlrScreencopyFrameV1,
+        event: frame_v1::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        match event {
+            frame_v1::Event::Buffer {
+                format: WEnum::Value(format),
+                width,
+                height,
+                stride,
+            } if matches!(format, wl_shm::Format::Xrgb8888 | wl_shm::Format::Argb8888) => {
+                state.layout = Some(Layout {
+                    format,
+                    width,
+                    height,
+                    stride,
+                });
+            }
+            frame_v1::Event::BufferDone => state.offers_done = true,
+            frame_v1::Event::Ready { .. } => state.ready = true,
+            frame_v1::Event::Failed => state.failed = true,
+            _ => {}
+        }
+    }
+}
+
+delegate_noop!(State: ignore wl_shm::WlShm);
+delegate_noop!(State: ignore wl_output::WlOutput);
+delegate_noop!(State: ignore wl_shm_pool::WlShmPool);
+delegate_noop!(State: ignore wl_buffer::WlBuffer);
+delegate_noop!(State: ignore manager_v1::ZwlrScreencopyManagerV1);
+
+/// Why a frame could not be read.
+fn fail(what: impl std::fmt::Display) -> std::io::Error {
+    std::io::Error::other(what.to_string())
+}
+
+/// Reads events until `done(state)` or the deadline.
+fn dispatch_until(
+    queue: &mut EventQueue<State>,
+    state: &mut State,
+    deadline: Instant,
+    done: impl Fn(&State) -> bool,
+) -> std::io::Result<()> {
+    while !done(state) {
+        queue.flush().map_err(fail)?;
+        if let Some(guard) = queue.prepare_read() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "the kiosk compositor did not answer",
+                ));
+            }
+            let mut pfd = libc::pollfd {
+                fd: guard.connection_fd().as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd for the duration of the call.
+            let n =
+                unsafe { libc::poll(&mut pfd, 1, left.as_millis().min(i32::MAX as u128) as i32) };
+            if n < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if n > 0 {
+                guard.read().map_err(fail)?;
+            }
+        }
+        queue.dispatch_pending(state).map_err(fail)?;
+    }
+    Ok(())
+}
+
+/// Maps `fd` read-only and converts the frame to RGB.
+fn read_frame(fd: &OwnedFd, l: Layout) -> std::io::Result<Frame> {
+    let len = l.stride as usize * l.height as usize;
+    mapped::read(fd.as_fd(), 0, len, |data| {
+        xrgb_to_rgb(data, l.width, l.height, l.stride)
+    })?
+    .ok_or_else(|| fail("the kiosk's frame is smaller than it said"))
+}
+
+/// Grabs one frame of the kiosk compositor's first output at `socket`.
+pub fn grab(socket: &Path) -> std::io::Result<Frame> {
+    let deadline = Instant::now() + TIMEOUT;
+    let stream = UnixStream::connect(socket)?;
+    let conn = Connection::from_socket(stream).map_err(fail)?;
+    let (globals, mut queue) = registry_queue_init::<State>(&conn).map_err(fail)?;
+    let qh = queue.handle();
+    let shm: wl_shm::WlShm = globals.bind(&qh, 1..=1, ()).map_err(fail)?;
+    let output: wl_output::WlOutput = globals.bind(&qh, 1..=1, ()).map_err(fail)?;
+    let manager: manager_v1::ZwlrScreencopyManagerV1 = globals
+        .bind(&qh, 1..=3, ())
+        .map_err(|e| fail(format!("no wlr-screencopy: {e}")))?;
+    let version = manager.version();
+    let frame = manager.capture_output(0, &output, &qh, ());
+    let mut state = State::default();
+    dispatch_until(&mut queue, &mut state, deadline, |s| {
+        s.failed || (s.layout.is_some() && (version < 3 || s.offers_done))
+    })?;
+    let Some(layout) = state.layout.filter(|_| !state.failed) else {
+        return Err(fail("the kiosk compositor offered no XRGB/ARGB shm buffer"));
+    };
+    let len = layout.stride as usize * layout.height as usize;
+    let fd = mapped::memfd(c"station-screencopy", len)?;
+    let pool = shm.create_pool(fd.as_fd(), len as i32, &qh, ());
+    let buffer = pool.create_buffer(
+        0,
+        layout.width as i32,
+        layout.height as i32,
+        layout.stride as i32,
+        layout.format,
+        &qh,
+        (),
+    );
+    frame.copy(&buffer);
+    dispatch_until(&mut queue, &mut state, deadline, |s| s.ready || s.failed)?;
+    frame.destroy();
+    buffer.destroy();
+    pool.destroy();
+    manager.destroy();
+    let _ = conn.flush();
+    if state.failed {
+        return Err(fail("the kiosk compositor could not copy its screen"));
+    }
+    read_frame(&fd, layout)
+}
