@@ -27,6 +27,7 @@ pub const TESTS: &[(&str, Test)] = &[
     ),
     ("exam_usb_storage_attached_mid_exam_unusable", usb_storage),
     crate::network::TESTS[0],
+    crate::kiosk::IN_EXAM,
     ("exam_sealed_and_verified", sealed),
 ];
 
@@ -37,7 +38,7 @@ pub const ATTACH: &str = "HW-TESTS-ATTACH usb-storage";
 pub const DATA: &str = "/var/lib/station";
 
 /// Exam length: long enough for the mid-exam tests under TCG.
-const EXAM: &str = "60s";
+const EXAM: &str = "90s";
 
 /// The running exam, between the tests.
 static RUNNING: Mutex<Option<Child>> = Mutex::new(None);
@@ -245,6 +246,10 @@ fn sealed(_ctx: &Ctx) -> Result<String, String> {
     ensure(status.success(), || {
         format!("exam simulate: {status}:\n{err}")
     })?;
+    // The kiosk had the screen and gave it back (stationd logs `display: ...` otherwise).
+    ensure(!err.contains("display: "), || {
+        format!("the station and the kiosk did not hand the screen over cleanly:\n{err}")
+    })?;
     let bundle = PathBuf::from(out.lines().last().unwrap_or_default().trim());
     let verify = Command::new(crate::station::stationctl())
         .args(["bundle", "verify"])
@@ -253,8 +258,9 @@ fn sealed(_ctx: &Ctx) -> Result<String, String> {
         .map_err(|e| e.to_string())?;
     ensure(verify.status.success(), || {
         format!(
-            "bundle verify {}: {}",
+            "bundle verify {}: {}{}",
             bundle.display(),
+            String::from_utf8_lossy(&verify.stdout),
             String::from_utf8_lossy(&verify.stderr)
         )
     })?;
@@ -264,10 +270,11 @@ fn sealed(_ctx: &Ctx) -> Result<String, String> {
         .unwrap_or_default();
     std::fs::write(share().join("exam-id"), &exam).map_err(|e| e.to_string())?;
     let files = std::fs::read_dir(&bundle).map(|d| d.count()).unwrap_or(0);
-    // The exam's network ruleset goes with the exam.
+    // The exam's network ruleset and the kiosk go with the exam.
     wait_for(10, || Ok((!crate::network::ruleset_loaded()).then_some(())))?
         .ok_or("the exam's nftables table is still loaded after the exam")?;
+    crate::kiosk::gone()?;
     Ok(format!(
-        "bundle {exam} sealed and verified ({files} entries); exam ruleset gone"
+        "bundle {exam} sealed and verified ({files} entries); exam ruleset and kiosk gone"
     ))
 }

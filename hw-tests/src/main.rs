@@ -16,6 +16,7 @@ mod display;
 mod exam;
 mod http;
 mod input;
+mod kiosk;
 mod lockdown;
 mod network;
 mod removal;
@@ -38,6 +39,8 @@ fn tests() -> Vec<(&'static str, Test)> {
     t.extend(station::TESTS);
     // A whole exam as the image runs it, its upload, and the system's sockets.
     t.extend(exam::TESTS);
+    // The kiosk again, without the recording's load: the exam page must come on screen.
+    t.extend(kiosk::TESTS);
     t.extend(system::TESTS);
     // Last: the camera is unplugged (and its driver reloaded).
     t.extend(removal::TESTS);

@@ -37,11 +37,16 @@ fn service_active() -> bool {
 }
 
 /// A command's output, for error messages.
-fn output(cmd: &mut Command) -> String {
+pub fn output(cmd: &mut Command) -> String {
     cmd.output().map_or_else(
         |e| e.to_string(),
         |o| String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
     )
+}
+
+/// The last 40 journal lines of a unit.
+pub fn journal(unit: &str) -> String {
+    output(Command::new("journalctl").args(["--no-pager", "-n", "60", "-u", unit]))
 }
 
 /// `hw-tests --http-get ...` as user exam-browser: its one output line.

@@ -60,6 +60,7 @@ recipient = "{recipient}"
 
 [exam]
 allowlist = ["10.0.2.100"]
+start_url = "http://10.0.2.100/"
 blocked_combinations = ["Ctrl+Shift+I"]
 
 [uplink]

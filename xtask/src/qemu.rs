@@ -224,7 +224,9 @@ pub fn exam_page() -> Result<(), String> {
             _ => break,
         }
     }
-    let body = "<html><body>exam page</body></html>";
+    // A page the kiosk test recognises on screen: one solid colour, EXAM_PAGE_RGB of hw-tests.
+    let body =
+        "<html><body style=\"margin:0;background:#2e8b57;height:100vh\">exam page</body></html>";
     let mut out = std::io::stdout().lock();
     write!(
         out,

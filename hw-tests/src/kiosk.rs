@@ -1,0 +1,211 @@
+//! The exam shell. In the running exam: exam-kiosk.service comes up with the exam's ruleset,
+//! cage and Chromium run as `exam-browser` with the site's managed policy, and the station can
+//! read the kiosk's screen for the recording. Then, without the recording's load (TCG is slow
+//! enough for a browser), the kiosk is started the way the exam starts it (the marker) and the
+//! exam page (served by the host at 10.0.2.100, one solid colour) must come on screen, read back
+//! through the wlr-screencopy path the recording uses. After each, the kiosk is gone.
+
+use std::time::{Duration, Instant};
+
+use station::kiosk::screencopy;
+
+use crate::ctx::{ensure, wait_for, Ctx};
+
+/// The exam page's background (`cargo xtask exam-page` serves `#2e8b57`).
+pub const EXAM_PAGE_RGB: [u8; 3] = [0x2e, 0x8b, 0x57];
+
+/// The policy file exam-kiosk.service mounts for Chromium.
+const POLICY: &str = "/run/exam-kiosk/policy/exam-station.json";
+
+/// The uid owning `/proc/<pid>`, and the process's name.
+fn processes() -> Vec<(u32, String)> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter_map(|e| {
+            let uid = e.metadata().ok()?.uid();
+            let comm = std::fs::read_to_string(e.path().join("comm")).ok()?;
+            Some((uid, comm.trim().to_string()))
+        })
+        .collect()
+}
+
+/// The uid of a user from /etc/passwd.
+fn uid_of(user: &str) -> Option<u32> {
+    std::fs::read_to_string("/etc/passwd")
+        .ok()?
+        .lines()
+        .find_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            (f.first() == Some(&user)).then(|| f.get(2)?.parse().ok())?
+        })
+}
+
+fn unit_active(unit: &str) -> bool {
+    std::process::Command::new("systemctl")
+        .args(["is-active", "--quiet", unit])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Share of the frame's pixels within 12 of `rgb` on every channel.
+fn share_of(frame: &station::devices::Frame, rgb: [u8; 3]) -> f64 {
+    let n = frame.rgb.len() / 3;
+    let hits = frame
+        .rgb
+        .chunks_exact(3)
+        .filter(|p| p.iter().zip(rgb).all(|(a, b)| a.abs_diff(b) <= 12))
+        .count();
+    hits as f64 / n.max(1) as f64
+}
+
+/// Runs while the exam of [`crate::exam`] runs.
+pub const IN_EXAM: (&str, crate::Test) = ("exam_kiosk_takes_the_screen", takes_screen);
+
+/// Runs after the exam.
+pub const TESTS: &[(&str, crate::Test)] = &[("kiosk_shows_the_exam_page", shows_page)];
+
+/// The marker with which stationd starts the exam's ruleset, and with it the kiosk.
+const MARKER: &str = "/run/station/exam-running";
+
+/// Waits for cage and Chromium of `exam-browser`, with the site's policy; returns seconds.
+fn kiosk_up(secs: u64) -> Result<f64, String> {
+    let t0 = Instant::now();
+    let browser = uid_of("exam-browser").ok_or("no user exam-browser")?;
+    wait_for(secs, || {
+        let p = processes();
+        let ok = unit_active("exam-kiosk.service")
+            && p.iter().any(|(u, c)| *u == browser && c == "cage")
+            && p.iter()
+                .any(|(u, c)| *u == browser && c.starts_with("chromium"));
+        Ok(ok.then_some(()))
+    })?
+    .ok_or_else(|| {
+        format!(
+            "no cage + chromium of exam-browser after {secs} s; exam-kiosk.service:\n{}",
+            crate::network::journal("exam-kiosk.service")
+        )
+    })?;
+    let started = t0.elapsed().as_secs_f64();
+    let strays: Vec<String> = processes()
+        .into_iter()
+        .filter(|(_, c)| c == "cage" || c.starts_with("chromium"))
+        .filter(|(u, _)| *u != browser)
+        .map(|(u, c)| format!("{c} (uid {u})"))
+        .collect();
+    ensure(strays.is_empty(), || {
+        format!("kiosk processes of another user: {strays:?}")
+    })?;
+    let policy: serde_json::Value = std::fs::read_to_string(POLICY)
+        .map_err(|e| format!("{POLICY}: {e}"))
+        .and_then(|t| serde_json::from_str(&t).map_err(|e| format!("{POLICY}: {e}")))?;
+    ensure(
+        policy["URLBlocklist"] == serde_json::json!(["*"])
+            && policy["URLAllowlist"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|h| h == "10.0.2.100"))
+            && policy["DeveloperToolsAvailability"] == 2,
+        || format!("{POLICY} is not the site's policy: {policy}"),
+    )?;
+    Ok(started)
+}
+
+fn takes_screen(_ctx: &Ctx) -> Result<String, String> {
+    let started = kiosk_up(90)?;
+    // The station reads the kiosk's screen (what it records) through the compositor.
+    let frame = wait_for(30, || {
+        std::thread::sleep(Duration::from_secs(1));
+        Ok(screencopy::grab(&screencopy::socket_path()).ok())
+    })?
+    .ok_or("the kiosk's compositor gave no frame through wlr-screencopy in 30 s")?;
+    Ok(format!(
+        "cage + chromium as exam-browser {started:.1} s into the exam, site policy mounted; kiosk screen {}x{} readable for the recording",
+        frame.width, frame.height
+    ))
+}
+
+fn shows_page(_ctx: &Ctx) -> Result<String, String> {
+    let t0 = Instant::now();
+    std::fs::write(MARKER, b"").map_err(|e| format!("{MARKER}: {e}"))?;
+    let result = page_on_screen();
+    let _ = std::fs::remove_file(MARKER);
+    gone()?;
+    let (size, best) = result?;
+    Ok(format!(
+        "exam page on the kiosk's screen ({}x{}, {:.0} % page colour) {:.1} s after the kiosk was started",
+        size.0,
+        size.1,
+        best * 100.0,
+        t0.elapsed().as_secs_f64()
+    ))
+}
+
+/// Saves `frame` to the share for a look, and describes it.
+fn describe(frame: &station::devices::Frame) -> String {
+    let ppm = crate::exam::share().join("kiosk-screen.ppm");
+    let mut data = format!("P6\n{} {}\n255\n", frame.width, frame.height).into_bytes();
+    data.extend_from_slice(&frame.rgb);
+    let saved =
+        std::fs::write(&ppm, data).map_or_else(|e| e.to_string(), |_| ppm.display().to_string());
+    let mid = ((frame.height / 2 * frame.width + frame.width / 2) * 3) as usize;
+    format!(
+        "last screen {}x{}, centre {:?}, saved as {saved}",
+        frame.width,
+        frame.height,
+        frame.rgb.get(mid..mid + 3)
+    )
+}
+
+/// Waits for the exam page to cover most of the kiosk's screen: (screen size, share).
+fn page_on_screen() -> Result<((u32, u32), f64), String> {
+    kiosk_up(90)?;
+    let socket = screencopy::socket_path();
+    let mut best = 0.0f64;
+    let mut last_err = String::new();
+    let mut last: Option<station::devices::Frame> = None;
+    let size = wait_for(PAGE_SECS, || {
+        // Once a second, as the recording does: a tighter loop would starve the guest's CPUs.
+        std::thread::sleep(Duration::from_secs(1));
+        match screencopy::grab(&socket) {
+            Ok(frame) => {
+                best = best.max(share_of(&frame, EXAM_PAGE_RGB));
+                let size = (frame.width, frame.height);
+                last = Some(frame);
+                return Ok((best > 0.5).then_some(size));
+            }
+            Err(e) => last_err = e.to_string(),
+        }
+        Ok(None)
+    })?
+    .ok_or_else(|| {
+        format!(
+            "the exam page never covered half the kiosk's screen in {PAGE_SECS} s (best {:.0} %; {}; last error from {}: {last_err}); exam-kiosk.service:\n{}",
+            best * 100.0,
+            last.as_ref().map_or("no screen read".into(), describe),
+            socket.display(),
+            crate::network::journal("exam-kiosk.service")
+        )
+    })?;
+    Ok((size, best))
+}
+
+/// How long the page may take to show under TCG.
+const PAGE_SECS: u64 = 240;
+
+/// The kiosk stopped with the ruleset.
+pub fn gone() -> Result<(), String> {
+    wait_for(
+        30,
+        || Ok((!unit_active("exam-kiosk.service")).then_some(())),
+    )?
+    .ok_or("exam-kiosk.service still active 30 s after the exam's marker went")?;
+    Ok(())
+}
