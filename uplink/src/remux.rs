@@ -16,17 +16,34 @@ fn quote(p: &Path) -> String {
     )
 }
 
-/// Runs `desc` to its end: `Ok` at EOS, the error message otherwise.
-fn run_to_end(desc: &str) -> Result<(), String> {
+/// How far [`run`] takes a pipeline.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Until {
+    /// Playing, to end of stream.
+    End,
+    /// Paused, until every sink has its first buffer (a demuxer has read up to its first frame).
+    Preroll,
+}
+
+/// Runs `desc` as far as `until` says: `Ok` when it got there, the error message otherwise.
+fn run(desc: &str, until: Until) -> Result<(), String> {
     let pipeline = gst::parse::launch(desc).map_err(|e| format!("cannot build pipeline: {e}"))?;
+    let state = match until {
+        Until::End => gst::State::Playing,
+        Until::Preroll => gst::State::Paused,
+    };
     pipeline
-        .set_state(gst::State::Playing)
+        .set_state(state)
         .map_err(|e| format!("remux: {e}"))?;
     let bus = pipeline.bus().ok_or("no bus")?;
     let mut result = Err("remux timed out".to_string());
     for msg in bus.iter_timed(gst::ClockTime::from_seconds(600)) {
         match msg.view() {
-            gst::MessageView::Eos(_) => {
+            gst::MessageView::Eos(_) if until == Until::End => {
+                result = Ok(());
+                break;
+            }
+            gst::MessageView::AsyncDone(_) if until == Until::Preroll => {
                 result = Ok(());
                 break;
             }
@@ -43,12 +60,15 @@ fn run_to_end(desc: &str) -> Result<(), String> {
 
 /// Whether a run holds a stream: a run cut right after it began (a device back just before
 /// the exam ended) can end before its first frame, with a header and no track.
-/// Any other error keeps the run, so that remuxing reports it.
-fn has_stream(run: &Path) -> bool {
-    match run_to_end(&format!(
-        "filesrc location={} ! matroskademux ! fakesink",
-        quote(run)
-    )) {
+/// Any other error keeps the run, so that remuxing reports it. Only the run's head is read.
+fn has_stream(path: &Path) -> bool {
+    match run(
+        &format!(
+            "filesrc location={} ! matroskademux ! fakesink",
+            quote(path)
+        ),
+        Until::Preroll,
+    ) {
         // matroskademux: "got eos but no streams (yet)" or, header only, "No pads created".
         Err(e) => !(e.contains("no streams") || e.contains("No pads created")),
         Ok(()) => true,
@@ -78,7 +98,7 @@ pub fn remux(runs: &[PathBuf], dest: &Path) -> Result<(), String> {
             quote(r)
         ));
     }
-    run_to_end(&desc)
+    run(&desc, Until::End)
 }
 
 #[cfg(test)]
@@ -86,10 +106,13 @@ mod tests {
     use super::*;
 
     fn record(dest: &Path, buffers: u32) {
-        run_to_end(&format!(
-            "audiotestsrc num-buffers={buffers} ! opusenc ! matroskamux streamable=true ! filesink location={}",
-            quote(dest)
-        ))
+        run(
+            &format!(
+                "audiotestsrc num-buffers={buffers} ! opusenc ! matroskamux streamable=true ! filesink location={}",
+                quote(dest)
+            ),
+            Until::End,
+        )
         .unwrap();
     }
 
