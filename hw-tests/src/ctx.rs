@@ -47,6 +47,14 @@ impl Ctx {
     }
 }
 
+/// Whether a systemd unit is active.
+pub fn unit_active(unit: &str) -> bool {
+    std::process::Command::new("systemctl")
+        .args(["is-active", "--quiet", unit])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 /// Fails with `msg` unless `cond`.
 pub fn ensure(cond: bool, msg: impl FnOnce() -> String) -> Result<(), String> {
     if cond {

@@ -7,9 +7,13 @@
 
 use std::time::{Duration, Instant};
 
-use station::kiosk::screencopy;
+use std::path::Path;
 
-use crate::ctx::{ensure, wait_for, Ctx};
+use station::kiosk::screencopy;
+use station::lockdown::net::{user_uid, MARKER};
+use station::station::DEFAULT_RUNTIME_DIR;
+
+use crate::ctx::{ensure, unit_active, wait_for, Ctx};
 
 /// The exam page's background (`cargo xtask exam-page` serves `#2e8b57`).
 pub const EXAM_PAGE_RGB: [u8; 3] = [0x2e, 0x8b, 0x57];
@@ -38,24 +42,6 @@ fn processes() -> Vec<(u32, String)> {
         .collect()
 }
 
-/// The uid of a user from /etc/passwd.
-fn uid_of(user: &str) -> Option<u32> {
-    std::fs::read_to_string("/etc/passwd")
-        .ok()?
-        .lines()
-        .find_map(|l| {
-            let f: Vec<&str> = l.split(':').collect();
-            (f.first() == Some(&user)).then(|| f.get(2)?.parse().ok())?
-        })
-}
-
-fn unit_active(unit: &str) -> bool {
-    std::process::Command::new("systemctl")
-        .args(["is-active", "--quiet", unit])
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// Share of the frame's pixels within 12 of `rgb` on every channel.
 fn share_of(frame: &station::devices::Frame, rgb: [u8; 3]) -> f64 {
     let n = frame.rgb.len() / 3;
@@ -73,13 +59,10 @@ pub const IN_EXAM: (&str, crate::Test) = ("exam_kiosk_takes_the_screen", takes_s
 /// Runs after the exam.
 pub const TESTS: &[(&str, crate::Test)] = &[("kiosk_shows_the_exam_page", shows_page)];
 
-/// The marker with which stationd starts the exam's ruleset, and with it the kiosk.
-const MARKER: &str = "/run/station/exam-running";
-
 /// Waits for cage and Chromium of `exam-browser`, with the site's policy; returns seconds.
 fn kiosk_up(secs: u64) -> Result<f64, String> {
     let t0 = Instant::now();
-    let browser = uid_of("exam-browser").ok_or("no user exam-browser")?;
+    let browser = user_uid("exam-browser").ok_or("no user exam-browser")?;
     wait_for(secs, || {
         let p = processes();
         let ok = unit_active("exam-kiosk.service")
@@ -134,9 +117,11 @@ fn takes_screen(_ctx: &Ctx) -> Result<String, String> {
 
 fn shows_page(_ctx: &Ctx) -> Result<String, String> {
     let t0 = Instant::now();
-    std::fs::write(MARKER, b"").map_err(|e| format!("{MARKER}: {e}"))?;
+    // The marker with which stationd starts the exam's ruleset, and with it the kiosk.
+    let marker = Path::new(DEFAULT_RUNTIME_DIR).join(MARKER);
+    std::fs::write(&marker, b"").map_err(|e| format!("{}: {e}", marker.display()))?;
     let result = page_on_screen();
-    let _ = std::fs::remove_file(MARKER);
+    let _ = std::fs::remove_file(&marker);
     gone()?;
     let (size, best) = result?;
     Ok(format!(

@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use crate::ctx::{ensure, wait_for, Ctx};
+use crate::ctx::{ensure, unit_active, wait_for, Ctx};
 use crate::Test;
 
 /// The network tests (between the exam's start and its end).
@@ -25,15 +25,6 @@ pub fn ruleset_loaded() -> bool {
         .args(["list", "table", "inet", "exam_station"])
         .output()
         .is_ok_and(|o| o.status.success())
-}
-
-/// Whether exam-network.service is up: its ruleset loaded (Type=simple: active once the
-/// `nft -f` of ExecStartPre has finished).
-fn service_active() -> bool {
-    Command::new("systemctl")
-        .args(["is-active", "--quiet", "exam-network.service"])
-        .status()
-        .is_ok_and(|s| s.success())
 }
 
 /// A command's output, for error messages.
@@ -70,7 +61,8 @@ fn as_browser(args: &[&str]) -> Result<String, String> {
 fn browser_user(_ctx: &Ctx) -> Result<String, String> {
     let t0 = std::time::Instant::now();
     wait_for(30, || {
-        Ok((service_active() && ruleset_loaded()).then_some(()))
+        // exam-network.service is active once the `nft -f` of its ExecStartPre has finished.
+        Ok((unit_active("exam-network.service") && ruleset_loaded()).then_some(()))
     })?
     .ok_or("exam-network.service and its table inet exam_station are not up mid-exam")?;
     let up = t0.elapsed().as_secs_f64();

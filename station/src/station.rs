@@ -11,6 +11,8 @@ pub const DEFAULT_BOARD: &str = "/etc/station/board.toml";
 pub const DEFAULT_SITE: &str = "/etc/station/station.toml";
 /// Default data folder (the data partition).
 pub const DEFAULT_DATA_DIR: &str = "/var/lib/station";
+/// Default runtime folder (marker and proxy report socket of a running exam).
+pub const DEFAULT_RUNTIME_DIR: &str = "/run/station";
 
 /// Everything a session needs that does not change during it.
 pub struct Station {
@@ -68,7 +70,7 @@ impl Station {
             data_dir: data_dir.to_owned(),
             runtime_dir: std::env::var_os("STATION_RUNTIME_DIR")
                 .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from("/run/station")),
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_RUNTIME_DIR)),
             recipient,
             key,
         })

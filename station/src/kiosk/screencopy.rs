@@ -42,6 +42,13 @@ struct Layout {
     stride: u32,
 }
 
+impl Layout {
+    /// Bytes of the buffer.
+    fn len(&self) -> usize {
+        self.stride as usize * self.height as usize
+    }
+}
+
 #[derive(Default)]
 struct State {
     layout: Option<Layout>,
@@ -144,8 +151,7 @@ fn dispatch_until(
 
 /// Maps `fd` read-only and converts the frame to RGB.
 fn read_frame(fd: &OwnedFd, l: Layout) -> std::io::Result<Frame> {
-    let len = l.stride as usize * l.height as usize;
-    mapped::read(fd.as_fd(), 0, len, |data| {
+    mapped::read(fd.as_fd(), 0, l.len(), |data| {
         xrgb_to_rgb(data, l.width, l.height, l.stride)
     })?
     .ok_or_else(|| fail("the kiosk's frame is smaller than it said"))
@@ -172,9 +178,8 @@ pub fn grab(socket: &Path) -> std::io::Result<Frame> {
     let Some(layout) = state.layout.filter(|_| !state.failed) else {
         return Err(fail("the kiosk compositor offered no XRGB/ARGB shm buffer"));
     };
-    let len = layout.stride as usize * layout.height as usize;
-    let fd = mapped::memfd(c"station-screencopy", len)?;
-    let pool = shm.create_pool(fd.as_fd(), len as i32, &qh, ());
+    let fd = mapped::memfd(c"station-screencopy", layout.len())?;
+    let pool = shm.create_pool(fd.as_fd(), layout.len() as i32, &qh, ());
     let buffer = pool.create_buffer(
         0,
         layout.width as i32,

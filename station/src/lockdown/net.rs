@@ -72,7 +72,7 @@ fn peer_uid(s: &UnixStream) -> std::io::Result<u32> {
 }
 
 /// The uid of user `name` from /etc/passwd, if it exists.
-fn user_uid(name: &str) -> Option<u32> {
+pub fn user_uid(name: &str) -> Option<u32> {
     let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
     passwd.lines().find_map(|l| {
         let mut f = l.split(':');

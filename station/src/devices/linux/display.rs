@@ -210,7 +210,7 @@ const TAKE_BACK: std::time::Duration = std::time::Duration::from_secs(20);
 impl LinuxDisplay {
     /// The kiosk's screen, scaled to the mode. Until the kiosk's compositor listens, the
     /// station's last screen is still what the CRTC scans out.
-    fn grab_kiosk(&mut self, socket: &std::path::Path) -> Result<Frame> {
+    fn grab_kiosk(&self, socket: &std::path::Path) -> Result<Frame> {
         let (w, h) = mode_size(&self.mode);
         match crate::kiosk::screencopy::grab(socket) {
             Ok(frame) => Ok(fit(frame, w, h)),
@@ -337,8 +337,8 @@ impl Display for LinuxDisplay {
     }
 
     fn grab(&mut self, _grant: &Capture<'_>) -> Result<Frame> {
-        if let Some(socket) = self.kiosk.clone() {
-            return self.grab_kiosk(&socket);
+        if let Some(socket) = &self.kiosk {
+            return self.grab_kiosk(socket);
         }
         let crtc = self.card.get_crtc(self.crtc).map_err(|e| self.err(e))?;
         let fb = crtc.framebuffer().ok_or_else(|| {
