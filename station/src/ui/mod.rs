@@ -6,7 +6,7 @@
 pub mod font;
 mod screens;
 
-pub use screens::{check_in, identity, status, Theme};
+pub use screens::{badge, check_in, identity, scale, status, Theme};
 
 use crate::devices::Frame;
 
@@ -41,6 +41,17 @@ impl Canvas {
                 let i = ((yy * fw + xx) * 3) as usize;
                 self.frame.rgb[i..i + 3].copy_from_slice(&c);
             }
+        }
+    }
+
+    /// Copies `src` with its top-left corner at (x, y) (clipped to the canvas).
+    pub fn blit(&mut self, src: &Frame, x: u32, y: u32) {
+        let fw = self.frame.width;
+        let w = src.width.min(fw.saturating_sub(x)) as usize;
+        for row in 0..src.height.min(self.frame.height.saturating_sub(y)) {
+            let from = (row * src.width) as usize * 3;
+            let to = ((y + row) * fw + x) as usize * 3;
+            self.frame.rgb[to..to + w * 3].copy_from_slice(&src.rgb[from..from + w * 3]);
         }
     }
 

@@ -27,29 +27,35 @@ impl Default for Theme {
     }
 }
 
+/// Scale of the station's drawing on a screen `h` pixels high: font pixels per screen pixel.
+pub fn scale(h: u32) -> u32 {
+    (h / 160).max(1)
+}
+
+/// Height of the title bar at `scale`.
+fn bar_height(scale: u32) -> u32 {
+    12 * scale
+}
+
+/// The "recording" badge at `scale`: "REC" on the badge colour. The station screens show it in
+/// their title bar, and the station keeps it over the kiosk's screen while the exam records
+/// ([`crate::kiosk::badge`]), so the student sees the same sign everywhere.
+pub fn badge(scale: u32, t: &Theme) -> Frame {
+    let label = "REC";
+    let w = Canvas::text_width(label, scale) + 4 * scale;
+    let mut c = Canvas::new(w, bar_height(scale) - 2 * scale, t.recording);
+    c.text(2 * scale, scale + scale / 2, label, scale, t.fg);
+    c.frame
+}
+
 fn frame_with_title(w: u32, h: u32, t: &Theme, title: &str, recording: bool) -> Canvas {
     let mut c = Canvas::new(w, h, t.bg);
-    let scale = (h / 160).max(1);
-    let bar = 12 * scale;
-    c.rect(0, 0, w, bar, t.bar);
+    let scale = scale(h);
+    c.rect(0, 0, w, bar_height(scale), t.bar);
     c.text(2 * scale, 2 * scale + scale / 2, title, scale, t.fg);
     if recording {
-        let label = "REC";
-        let lw = Canvas::text_width(label, scale) + 4 * scale;
-        c.rect(
-            w.saturating_sub(lw + 2 * scale),
-            scale,
-            lw,
-            bar - 2 * scale,
-            t.recording,
-        );
-        c.text(
-            w.saturating_sub(lw),
-            2 * scale + scale / 2,
-            label,
-            scale,
-            t.fg,
-        );
+        let b = badge(scale, t);
+        c.blit(&b, w.saturating_sub(b.width + 2 * scale), scale);
     }
     c
 }
@@ -77,7 +83,7 @@ pub fn identity(w: u32, h: u32, t: &Theme, instruction: &str) -> Frame {
 /// The status screen: one line per item (e.g. device checks), and whether recording is on.
 pub fn status(w: u32, h: u32, t: &Theme, lines: &[String], recording: bool) -> Frame {
     let mut c = frame_with_title(w, h, t, "STATION STATUS", recording);
-    let s = (h / 160).max(1);
+    let s = scale(h);
     for (i, l) in lines.iter().enumerate() {
         c.text(4 * s, 20 * s + i as u32 * 10 * s, l, s, t.fg);
     }
@@ -103,5 +109,24 @@ mod tests {
         assert!(rec.rgb.chunks(3).any(|p| p == t.recording));
         let idle = status(640, 480, &t, &[], false);
         assert!(!idle.rgb.chunks(3).any(|p| p == t.recording));
+    }
+
+    #[test]
+    fn the_badge_is_the_title_bars_badge() {
+        let t = Theme::default();
+        let b = badge(scale(480), &t);
+        assert_eq!((b.width, b.height), (66, 30));
+        assert!(b.rgb.chunks(3).any(|p| p == t.fg), "label drawn");
+        let rec = status(640, 480, &t, &[], true);
+        let (x0, y0) = (640 - b.width - 2 * 3, 3);
+        for y in 0..b.height {
+            let row = ((y0 + y) * 640 + x0) as usize * 3;
+            let want = (y * b.width) as usize * 3;
+            assert_eq!(
+                rec.rgb[row..row + b.width as usize * 3],
+                b.rgb[want..want + b.width as usize * 3],
+                "badge row {y}"
+            );
+        }
     }
 }
