@@ -1,9 +1,10 @@
 //! The exam shell. In the running exam: exam-kiosk.service comes up with the exam's ruleset,
-//! cage and Chromium run as `exam-browser` with the site's managed policy, and the station can
-//! read the kiosk's screen for the recording. Then, without the recording's load (TCG is slow
+//! sway and Chromium run as `exam-browser` with the site's managed policy, the station can read
+//! the kiosk's screen for the recording, and its recording badge is on that screen. Then, without the recording's load (TCG is slow
 //! enough for a browser), the kiosk is started the way the exam starts it (the marker) and the
 //! exam page (served by the host at 10.0.2.100, one solid colour) must come on screen, read back
-//! through the wlr-screencopy path the recording uses. After each, the kiosk is gone.
+//! through the wlr-screencopy path the recording uses, with no recording badge (nothing records).
+//! After each, the kiosk is gone.
 
 use std::time::{Duration, Instant};
 
@@ -59,28 +60,31 @@ pub const IN_EXAM: (&str, crate::Test) = ("exam_kiosk_takes_the_screen", takes_s
 /// Runs after the exam.
 pub const TESTS: &[(&str, crate::Test)] = &[("kiosk_shows_the_exam_page", shows_page)];
 
-/// Waits for cage and Chromium of `exam-browser`, with the site's policy; returns seconds.
+/// The kiosk's compositor (process name).
+const COMPOSITOR: &str = "sway";
+
+/// Waits for the compositor and Chromium of `exam-browser`, with the site's policy; returns seconds.
 fn kiosk_up(secs: u64) -> Result<f64, String> {
     let t0 = Instant::now();
     let browser = user_uid("exam-browser").ok_or("no user exam-browser")?;
     wait_for(secs, || {
         let p = processes();
         let ok = unit_active("exam-kiosk.service")
-            && p.iter().any(|(u, c)| *u == browser && c == "cage")
+            && p.iter().any(|(u, c)| *u == browser && c == COMPOSITOR)
             && p.iter()
                 .any(|(u, c)| *u == browser && c.starts_with("chromium"));
         Ok(ok.then_some(()))
     })?
     .ok_or_else(|| {
         format!(
-            "no cage + chromium of exam-browser after {secs} s; exam-kiosk.service:\n{}",
+            "no {COMPOSITOR} + chromium of exam-browser after {secs} s; exam-kiosk.service:\n{}",
             crate::network::journal("exam-kiosk.service")
         )
     })?;
     let started = t0.elapsed().as_secs_f64();
     let strays: Vec<String> = processes()
         .into_iter()
-        .filter(|(_, c)| c == "cage" || c.starts_with("chromium"))
+        .filter(|(_, c)| c == COMPOSITOR || c.starts_with("chromium"))
         .filter(|(u, _)| *u != browser)
         .map(|(u, c)| format!("{c} (uid {u})"))
         .collect();
@@ -101,17 +105,47 @@ fn kiosk_up(secs: u64) -> Result<f64, String> {
     Ok(started)
 }
 
+/// Where the recording badge's pixels are on `frame`: (count, all in the top right corner).
+fn badge_pixels(frame: &station::devices::Frame) -> (usize, bool) {
+    let red = station::ui::Theme::default().recording;
+    let (w, h) = (frame.width as usize, frame.height as usize);
+    let mut count = 0;
+    let mut cornered = true;
+    for (i, p) in frame.rgb.chunks_exact(3).enumerate() {
+        if p == red {
+            count += 1;
+            cornered &= i % w >= w * 3 / 4 && i / w < h / 6;
+        }
+    }
+    (count, cornered)
+}
+
 fn takes_screen(_ctx: &Ctx) -> Result<String, String> {
     let started = kiosk_up(90)?;
-    // The station reads the kiosk's screen (what it records) through the compositor.
+    // The station reads the kiosk's screen (what it records) through the compositor, and its
+    // recording badge is on it, in the top right corner.
+    let socket = screencopy::socket_path();
+    // At least as many as the smallest badge the station draws (scale 1) has.
+    let least = badge_pixels(&station::ui::badge(1, &station::ui::Theme::default())).0;
+    let mut seen = String::from("no frame");
     let frame = wait_for(30, || {
         std::thread::sleep(Duration::from_secs(1));
-        Ok(screencopy::grab(&screencopy::socket_path()).ok())
+        Ok(match screencopy::grab(&socket) {
+            Ok(f) => {
+                let (n, cornered) = badge_pixels(&f);
+                seen = format!("{n} badge pixels, all in the top right corner: {cornered}");
+                (n >= least && cornered).then_some(f)
+            }
+            Err(e) => {
+                seen = e.to_string();
+                None
+            }
+        })
     })?
-    .ok_or("the kiosk's compositor gave no frame through wlr-screencopy in 30 s")?;
+    .ok_or_else(|| format!("no recording badge on the kiosk's screen in 30 s ({seen})"))?;
     Ok(format!(
-        "cage + chromium as exam-browser {started:.1} s into the exam, site policy mounted; kiosk screen {}x{} readable for the recording",
-        frame.width, frame.height
+        "{COMPOSITOR} + chromium as exam-browser {started:.1} s into the exam, site policy mounted; kiosk screen {}x{} readable for the recording, with the recording badge ({})",
+        frame.width, frame.height, seen
     ))
 }
 
@@ -163,8 +197,9 @@ fn page_on_screen() -> Result<((u32, u32), f64), String> {
             Ok(frame) => {
                 best = best.max(share_of(&frame, EXAM_PAGE_RGB));
                 let size = (frame.width, frame.height);
+                let done = best > 0.5;
                 last = Some(frame);
-                return Ok((best > 0.5).then_some(size));
+                return Ok(done.then_some(size));
             }
             Err(e) => last_err = e.to_string(),
         }
@@ -178,6 +213,11 @@ fn page_on_screen() -> Result<((u32, u32), f64), String> {
             socket.display(),
             crate::network::journal("exam-kiosk.service")
         )
+    })?;
+    // Nothing records now: the page must show without the recording badge.
+    let (badge, _) = last.as_ref().map_or((0, true), badge_pixels);
+    ensure(badge == 0, || {
+        format!("{badge} recording badge pixels on the kiosk's screen while nothing records")
     })?;
     Ok((size, best))
 }

@@ -24,10 +24,9 @@ pub const BUILD: &[&str] = &[
     "gstreamer1.0-alsa",
     // Throw-away CA and certificate for the test store's TLS port.
     "openssl",
-    // The kiosk compositor, headless: the screen recording's screencopy test reads it
-    // (station/tests/screencopy.rs); cage 0.1.4 will not start without the Xwayland binary.
-    "cage",
-    "xwayland",
+    // The kiosk compositor, headless with the image's configuration: the screen recording's
+    // screencopy and the recording badge are tested against it (station/tests/kiosk.rs).
+    "sway",
 ];
 
 /// Whether a Debian package is installed (dpkg says "install ok installed").

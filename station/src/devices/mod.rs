@@ -184,9 +184,10 @@ pub trait Display: Send {
     fn show(&mut self, frame: &Frame) -> Result<()>;
     /// Reads back what is on the screen (for screen recording).
     fn grab(&mut self, grant: &Capture<'_>) -> Result<Frame>;
-    /// Lets the exam shell's kiosk compositor take the screen for the exam. Until
-    /// [`take_back`](Self::take_back), [`grab`](Self::grab) reads the kiosk's screen. Displays
-    /// without a kiosk (simulated, absent) keep showing the station's screens.
+    /// Lets the exam shell's kiosk compositor take the screen for the exam, which records. Until
+    /// [`take_back`](Self::take_back), [`grab`](Self::grab) reads the kiosk's screen and the
+    /// station's recording badge stays over it. Displays without a kiosk (simulated, absent)
+    /// keep showing the station's screens, whose title bar carries the badge.
     fn hand_over(&mut self) -> Result<()> {
         Ok(())
     }

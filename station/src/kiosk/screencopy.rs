@@ -1,4 +1,4 @@
-//! Reads the kiosk compositor's screen through the wlr-screencopy Wayland protocol (which cage
+//! Reads the kiosk compositor's screen through the wlr-screencopy Wayland protocol (which sway
 //! offers), for the screen recording while the kiosk holds the display: the station is then no
 //! longer DRM master and the kernel no longer lets it read the scanout buffer.
 //!
@@ -6,14 +6,16 @@
 //! restarted in between costs nothing, and a kiosk that does not answer costs at most
 //! [`TIMEOUT`].
 
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use wayland_client::globals::{registry_queue_init, GlobalListContents};
 use wayland_client::protocol::{wl_buffer, wl_output, wl_registry, wl_shm, wl_shm_pool};
-use wayland_client::{delegate_noop, Connection, Dispatch, EventQueue, Proxy, QueueHandle, WEnum};
+use wayland_client::{
+    delegate_dispatch, delegate_noop, Connection, Dispatch, Proxy, QueueHandle, WEnum,
+};
 use wayland_protocols_wlr::screencopy::v1::client::{
     zwlr_screencopy_frame_v1 as frame_v1, zwlr_screencopy_manager_v1 as manager_v1,
 };
@@ -21,16 +23,18 @@ use wayland_protocols_wlr::screencopy::v1::client::{
 use crate::devices::linux::convert::xrgb_to_rgb;
 use crate::devices::linux::mapped;
 use crate::devices::Frame;
+use crate::kiosk::wire::{dispatch_until, fail};
 
 /// How long one frame may take before the grab gives up.
 pub const TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Where exam-kiosk.service's compositor listens (its runtime directory, group-readable by the
-/// station); `STATION_KIOSK_WAYLAND` overrides it.
+/// station; sway leaves `wayland-0` to default clients and takes `wayland-1`);
+/// `STATION_KIOSK_WAYLAND` overrides it.
 pub fn socket_path() -> PathBuf {
     std::env::var_os("STATION_KIOSK_WAYLAND")
         .map(PathBuf::from)
-        .unwrap_or_else(|| "/run/exam-browser/wayland-0".into())
+        .unwrap_or_else(|| "/run/exam-browser/wayland-1".into())
 }
 
 /// The shm buffer layout the compositor asked for.
@@ -58,17 +62,7 @@ struct State {
     failed: bool,
 }
 
-impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for State {
-    fn event(
-        _: &mut Self,
-        _: &wl_registry::WlRegistry,
-        _: wl_registry::Event,
-        _: &GlobalListContents,
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
+delegate_dispatch!(State: [wl_registry::WlRegistry: GlobalListContents] => crate::kiosk::wire::Registry);
 
 impl Dispatch<frame_v1::ZwlrScreencopyFrameV1, ()> for State {
     fn event(
@@ -106,48 +100,6 @@ delegate_noop!(State: ignore wl_output::WlOutput);
 delegate_noop!(State: ignore wl_shm_pool::WlShmPool);
 delegate_noop!(State: ignore wl_buffer::WlBuffer);
 delegate_noop!(State: ignore manager_v1::ZwlrScreencopyManagerV1);
-
-/// Why a frame could not be read.
-fn fail(what: impl std::fmt::Display) -> std::io::Error {
-    std::io::Error::other(what.to_string())
-}
-
-/// Reads events until `done(state)` or the deadline.
-fn dispatch_until(
-    queue: &mut EventQueue<State>,
-    state: &mut State,
-    deadline: Instant,
-    done: impl Fn(&State) -> bool,
-) -> std::io::Result<()> {
-    while !done(state) {
-        queue.flush().map_err(fail)?;
-        if let Some(guard) = queue.prepare_read() {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    "the kiosk compositor did not answer",
-                ));
-            }
-            let mut pfd = libc::pollfd {
-                fd: guard.connection_fd().as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            // SAFETY: one valid pollfd for the duration of the call.
-            let n =
-                unsafe { libc::poll(&mut pfd, 1, left.as_millis().min(i32::MAX as u128) as i32) };
-            if n < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            if n > 0 {
-                guard.read().map_err(fail)?;
-            }
-        }
-        queue.dispatch_pending(state).map_err(fail)?;
-    }
-    Ok(())
-}
 
 /// Maps `fd` read-only and converts the frame to RGB.
 fn read_frame(fd: &OwnedFd, l: Layout) -> std::io::Result<Frame> {

@@ -1,4 +1,4 @@
-//! A minimal xdg-shell client: one toplevel of one colour, at the size the compositor asks.
+//! A minimal xdg-shell client: one toplevel of one colour, at the sizes the compositor asks.
 
 use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
@@ -8,7 +8,7 @@ use wayland_client::globals::{registry_queue_init, GlobalListContents};
 use wayland_client::protocol::{
     wl_buffer, wl_compositor, wl_registry, wl_shm, wl_shm_pool, wl_surface,
 };
-use wayland_client::{delegate_noop, Connection, Dispatch, EventQueue, QueueHandle};
+use wayland_client::{delegate_dispatch, delegate_noop, Connection, Dispatch, QueueHandle};
 use wayland_protocols::xdg::shell::client::{xdg_surface, xdg_toplevel, xdg_wm_base};
 
 #[derive(Default)]
@@ -17,17 +17,7 @@ struct State {
     configured: Option<u32>,
 }
 
-impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for State {
-    fn event(
-        _: &mut Self,
-        _: &wl_registry::WlRegistry,
-        _: wl_registry::Event,
-        _: &GlobalListContents,
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
+delegate_dispatch!(State: [wl_registry::WlRegistry: GlobalListContents] => station::kiosk::wire::Registry);
 
 impl Dispatch<xdg_wm_base::XdgWmBase, ()> for State {
     fn event(
@@ -80,21 +70,62 @@ delegate_noop!(State: ignore wl_shm::WlShm);
 delegate_noop!(State: ignore wl_shm_pool::WlShmPool);
 delegate_noop!(State: ignore wl_buffer::WlBuffer);
 
-/// A shown window; it stays on screen while this lives.
+/// What draws the window: the connection's objects and the window's colour.
+struct Painter {
+    shm: wl_shm::WlShm,
+    surface: wl_surface::WlSurface,
+    xdg: xdg_surface::XdgSurface,
+    pixel: [u8; 4],
+}
+
+impl Painter {
+    /// Acknowledges `serial` and fills the window at `state.size` (640x480 if the compositor
+    /// leaves the size to the client).
+    fn paint(&self, state: &State, serial: u32, qh: &QueueHandle<State>) -> std::io::Result<()> {
+        let (w, h) = match state.size {
+            (w, h) if w > 0 && h > 0 => (w, h),
+            _ => (640, 480),
+        };
+        self.xdg.ack_configure(serial);
+        let stride = w * 4;
+        let len = (stride * h) as usize;
+        let fd = station::devices::linux::mapped::memfd(c"kiosk-test", len)?;
+        let data: Vec<u8> = self.pixel.iter().copied().cycle().take(len).collect();
+        std::io::Write::write_all(&mut std::fs::File::from(fd.try_clone()?), &data)?;
+        let pool = self.shm.create_pool(fd.as_fd(), len as i32, qh, ());
+        let buffer = pool.create_buffer(0, w, h, stride, wl_shm::Format::Xrgb8888, qh, ());
+        pool.destroy();
+        self.surface.attach(Some(&buffer), 0, 0);
+        self.surface.damage(0, 0, w, h);
+        self.surface.commit();
+        Ok(())
+    }
+}
+
+/// A shown window, redrawn at every size the compositor asks for (as the browser does); it
+/// stays on screen while this lives.
 pub struct Window {
-    /// Size in pixels (what the compositor asked for, else 640x480).
-    pub size: (u32, u32),
-    _conn: Connection,
-    _queue: EventQueue<State>,
-    _surface: wl_surface::WlSurface,
+    /// The connection's socket, shut down to end the window's thread.
+    socket: UnixStream,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Window {
+    fn drop(&mut self) {
+        let _ = self.socket.shutdown(std::net::Shutdown::Both);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl Window {
     /// Connects to the compositor at `socket` and shows a toplevel filled with `rgb`.
     pub fn show(socket: &Path, rgb: [u8; 3]) -> Result<Window, String> {
         let e = |e: &dyn std::fmt::Display| e.to_string();
-        let conn = Connection::from_socket(UnixStream::connect(socket).map_err(|x| e(&x))?)
-            .map_err(|x| e(&x))?;
+        let stream = UnixStream::connect(socket).map_err(|x| e(&x))?;
+        let socket = stream.try_clone().map_err(|x| e(&x))?;
+        let conn = Connection::from_socket(stream).map_err(|x| e(&x))?;
         let (globals, mut queue) = registry_queue_init::<State>(&conn).map_err(|x| e(&x))?;
         let qh = queue.handle();
         let compositor: wl_compositor::WlCompositor =
@@ -104,39 +135,36 @@ impl Window {
         let surface = compositor.create_surface(&qh, ());
         let xdg = base.get_xdg_surface(&surface, &qh, ());
         let top = xdg.get_toplevel(&qh, ());
-        top.set_title("screencopy test".into());
+        top.set_title("kiosk test".into());
+        top.set_app_id("kiosk-test".into());
         surface.commit();
-        let mut state = State::default();
-        while state.configured.is_none() {
-            queue.blocking_dispatch(&mut state).map_err(|x| e(&x))?;
-        }
-        let (w, h) = match state.size {
-            (w, h) if w > 0 && h > 0 => (w, h),
-            _ => (640, 480),
+        let painter = Painter {
+            shm,
+            surface,
+            xdg,
+            pixel: [rgb[2], rgb[1], rgb[0], 0xff],
         };
-        xdg.ack_configure(state.configured.unwrap_or_default());
-        let stride = w * 4;
-        let len = (stride * h) as usize;
-        let fd =
-            station::devices::linux::mapped::memfd(c"screencopy-test", len).map_err(|x| e(&x))?;
-        let pixel = [rgb[2], rgb[1], rgb[0], 0xff];
-        let data: Vec<u8> = pixel.iter().copied().cycle().take(len).collect();
-        std::io::Write::write_all(
-            &mut std::fs::File::from(fd.try_clone().map_err(|x| e(&x))?),
-            &data,
-        )
-        .map_err(|x| e(&x))?;
-        let pool = shm.create_pool(fd.as_fd(), len as i32, &qh, ());
-        let buffer = pool.create_buffer(0, w, h, stride, wl_shm::Format::Xrgb8888, &qh, ());
-        surface.attach(Some(&buffer), 0, 0);
-        surface.damage(0, 0, w, h);
-        surface.commit();
-        queue.roundtrip(&mut state).map_err(|x| e(&x))?;
+        let mut state = State::default();
+        let serial = loop {
+            queue.blocking_dispatch(&mut state).map_err(|x| e(&x))?;
+            if let Some(s) = state.configured.take() {
+                break s;
+            }
+        };
+        painter.paint(&state, serial, &qh).map_err(|x| e(&x))?;
+        let thread = std::thread::spawn(move || {
+            let _keep = (conn, top);
+            while queue.blocking_dispatch(&mut state).is_ok() {
+                if let Some(serial) = state.configured.take() {
+                    if painter.paint(&state, serial, &qh).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
         Ok(Window {
-            size: (w as u32, h as u32),
-            _conn: conn,
-            _queue: queue,
-            _surface: surface,
+            socket,
+            thread: Some(thread),
         })
     }
 }

@@ -7,7 +7,8 @@
 //! ([`Display::hand_over`]); the kernel then withholds the scanout buffer from it (only a master
 //! or CAP_SYS_ADMIN may map it), so the recording reads the kiosk's screen through
 //! wlr-screencopy ([`crate::kiosk::screencopy`]), scaled to the station's mode so the stream
-//! keeps its size. GStreamer 1.22 has no DRM source, so the recorder pushes these frames
+//! keeps its size, and keeps the station's recording badge over the kiosk's screen
+//! ([`crate::kiosk::badge`]) until it takes the screen back. GStreamer 1.22 has no DRM source, so the recorder pushes these frames
 //! through appsrc.
 
 use std::fs::{File, OpenOptions};
@@ -22,6 +23,8 @@ use drm::Device as _;
 use crate::devices::linux::convert::{fit, xrgb_to_rgb};
 use crate::devices::linux::mapped;
 use crate::devices::{Capture, DeviceError, Display, ErrorKind, Frame, Result};
+use crate::kiosk::badge::Badge;
+use crate::ui;
 
 /// Group that grants access to /dev/dri/card*.
 const GROUP: &str = "video";
@@ -60,6 +63,8 @@ pub struct LinuxDisplay {
     last: Option<Frame>,
     /// The kiosk compositor's Wayland socket while the kiosk holds the screen.
     kiosk: Option<PathBuf>,
+    /// The recording badge kept over the kiosk's screen meanwhile.
+    badge: Option<Badge>,
 }
 
 impl LinuxDisplay {
@@ -150,6 +155,7 @@ impl LinuxDisplay {
             scanout: None,
             last: None,
             kiosk: None,
+            badge: None,
         })
     }
 
@@ -312,7 +318,14 @@ impl Display for LinuxDisplay {
 
     fn hand_over(&mut self) -> Result<()> {
         self.card.release_master_lock().map_err(|e| self.err(e))?;
-        self.kiosk = Some(crate::kiosk::screencopy::socket_path());
+        let socket = crate::kiosk::screencopy::socket_path();
+        let scale = ui::scale(mode_size(&self.mode).1);
+        let image = ui::badge(scale, &ui::Theme::default());
+        self.badge = Some(
+            Badge::show(socket.clone(), &image, 2 * scale)
+                .map_err(|e| DeviceError::from_io(&self.name(), &e, GROUP))?,
+        );
+        self.kiosk = Some(socket);
         Ok(())
     }
 
@@ -320,6 +333,7 @@ impl Display for LinuxDisplay {
         if self.kiosk.is_none() {
             return Ok(());
         }
+        self.badge = None;
         // The kiosk stops with the exam's ruleset; wait until its compositor let go of master.
         let deadline = std::time::Instant::now() + TAKE_BACK;
         while let Err(e) = self.card.acquire_master_lock() {

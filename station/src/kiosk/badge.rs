@@ -1,0 +1,235 @@
+//! The recording badge over the kiosk: while the exam records, the station keeps its "REC"
+//! badge ([`crate::ui::badge`]) in the top right corner of the kiosk compositor's screen, as a
+//! wlr-layer-shell surface on the overlay layer, above the browser's fullscreen window.
+//!
+//! The badge belongs to the station, not to the kiosk: stationd holds the surface through its
+//! own connection for as long as the [`Badge`] lives (from the screen hand-over to the take
+//! back), so the sign cannot outlive the recording process, and a kiosk restarted mid-exam gets
+//! it back within [`RETRY`]. The surface takes no input (an empty input region, no keyboard
+//! focus): clicks on the corner still reach the exam.
+
+use std::io::Write;
+use std::os::fd::AsFd;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use wayland_client::globals::{registry_queue_init, GlobalListContents};
+use wayland_client::protocol::{
+    wl_buffer, wl_compositor, wl_region, wl_registry, wl_shm, wl_shm_pool, wl_surface,
+};
+use wayland_client::{delegate_dispatch, delegate_noop, Connection, Dispatch, QueueHandle};
+use wayland_protocols_wlr::layer_shell::v1::client::{
+    zwlr_layer_shell_v1 as shell_v1, zwlr_layer_surface_v1 as surface_v1,
+};
+
+use crate::devices::linux::mapped;
+use crate::devices::Frame;
+use crate::kiosk::wire::{dispatch_for, fail};
+
+/// How soon the badge comes back after the kiosk compositor (re)starts.
+pub const RETRY: Duration = Duration::from_millis(200);
+
+/// The layer surface's namespace, as compositors show it in their debug output.
+const NAMESPACE: &str = "exam-station-recording";
+
+/// The badge kept over a kiosk compositor's screen until dropped.
+pub struct Badge {
+    stop: Arc<AtomicBool>,
+    shown: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Badge {
+    /// Keeps `image` in the top right corner of the compositor at `socket`, `margin` pixels
+    /// from the edges, from as soon as the compositor listens until the badge is dropped.
+    pub fn show(socket: PathBuf, image: &Frame, margin: u32) -> std::io::Result<Badge> {
+        let pixels = Pixels::from_frame(image);
+        let stop = Arc::new(AtomicBool::new(false));
+        let shown = Arc::new(AtomicBool::new(false));
+        let (s, sh) = (stop.clone(), shown.clone());
+        let thread = std::thread::Builder::new()
+            .name("kiosk-badge".into())
+            .spawn(move || keep(&socket, &pixels, margin, &s, &sh))?;
+        Ok(Badge {
+            stop,
+            shown,
+            thread: Some(thread),
+        })
+    }
+
+    /// Whether the compositor shows the badge now (it has placed the surface and has its
+    /// pixels).
+    pub fn is_shown(&self) -> bool {
+        self.shown.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Badge {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The badge as little-endian ARGB8888, opaque.
+struct Pixels {
+    width: u32,
+    height: u32,
+    argb: Vec<u8>,
+}
+
+impl Pixels {
+    fn from_frame(f: &Frame) -> Pixels {
+        let argb = f
+            .rgb
+            .chunks_exact(3)
+            .flat_map(|p| [p[2], p[1], p[0], 0xff])
+            .collect();
+        Pixels {
+            width: f.width,
+            height: f.height,
+            argb,
+        }
+    }
+}
+
+/// Shows the badge whenever the compositor is there, until `stop`.
+fn keep(socket: &Path, px: &Pixels, margin: u32, stop: &AtomicBool, shown: &AtomicBool) {
+    let mut last = String::new();
+    while !stop.load(Ordering::Acquire) {
+        let result = hold(socket, px, margin, stop, shown);
+        shown.store(false, Ordering::Release);
+        let Err(e) = result else { return };
+        let msg = e.to_string();
+        if msg != last {
+            // The kiosk starts after the hand-over and stops before the take back: its absence
+            // is the ordinary case, a compositor without the overlay layer is not.
+            if e.kind() == std::io::ErrorKind::Unsupported {
+                tracing::warn!("display: no recording badge over the kiosk: {msg}");
+            } else {
+                tracing::debug!("recording badge waits for the kiosk: {msg}");
+            }
+            last = msg;
+        }
+        std::thread::sleep(RETRY);
+    }
+}
+
+#[derive(Default)]
+struct State {
+    /// A configure to acknowledge.
+    configure: Option<u32>,
+    closed: bool,
+}
+
+delegate_dispatch!(State: [wl_registry::WlRegistry: GlobalListContents] => crate::kiosk::wire::Registry);
+
+impl Dispatch<surface_v1::ZwlrLayerSurfaceV1, ()> for State {
+    fn event(
+        state: &mut Self,
+        _: &surface_v1::ZwlrLayerSurfaceV1,
+        event: surface_v1::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        match event {
+            surface_v1::Event::Configure { serial, .. } => state.configure = Some(serial),
+            surface_v1::Event::Closed => state.closed = true,
+            _ => {}
+        }
+    }
+}
+
+delegate_noop!(State: ignore wl_compositor::WlCompositor);
+delegate_noop!(State: ignore wl_surface::WlSurface);
+delegate_noop!(State: ignore wl_region::WlRegion);
+delegate_noop!(State: ignore wl_shm::WlShm);
+delegate_noop!(State: ignore wl_shm_pool::WlShmPool);
+delegate_noop!(State: ignore wl_buffer::WlBuffer);
+delegate_noop!(State: ignore shell_v1::ZwlrLayerShellV1);
+
+/// One connection: places the badge and keeps it until `stop` (Ok) or until the compositor
+/// goes away or closes the surface (Err).
+fn hold(
+    socket: &Path,
+    px: &Pixels,
+    margin: u32,
+    stop: &AtomicBool,
+    shown: &AtomicBool,
+) -> std::io::Result<()> {
+    let conn = Connection::from_socket(UnixStream::connect(socket)?).map_err(fail)?;
+    let (globals, mut queue) = registry_queue_init::<State>(&conn).map_err(fail)?;
+    let qh = queue.handle();
+    let compositor: wl_compositor::WlCompositor = globals.bind(&qh, 1..=4, ()).map_err(fail)?;
+    let shm: wl_shm::WlShm = globals.bind(&qh, 1..=1, ()).map_err(fail)?;
+    let shell: shell_v1::ZwlrLayerShellV1 = globals.bind(&qh, 1..=4, ()).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            format!("the kiosk compositor has no wlr-layer-shell: {e}"),
+        )
+    })?;
+
+    let len = px.argb.len();
+    let fd = mapped::memfd(c"station-badge", len)?;
+    std::fs::File::from(fd.try_clone()?).write_all(&px.argb)?;
+    let pool = shm.create_pool(fd.as_fd(), len as i32, &qh, ());
+    let buffer = pool.create_buffer(
+        0,
+        px.width as i32,
+        px.height as i32,
+        px.width as i32 * 4,
+        wl_shm::Format::Argb8888,
+        &qh,
+        (),
+    );
+
+    let surface = compositor.create_surface(&qh, ());
+    let no_input = compositor.create_region(&qh, ());
+    surface.set_input_region(Some(&no_input));
+    no_input.destroy();
+    let layer = shell.get_layer_surface(
+        &surface,
+        None,
+        shell_v1::Layer::Overlay,
+        NAMESPACE.into(),
+        &qh,
+        (),
+    );
+    layer.set_size(px.width, px.height);
+    layer.set_anchor(surface_v1::Anchor::Top | surface_v1::Anchor::Right);
+    layer.set_margin(margin as i32, margin as i32, 0, 0);
+    surface.commit();
+
+    let mut state = State::default();
+    let result = loop {
+        if stop.load(Ordering::Acquire) {
+            break Ok(());
+        }
+        if let Err(e) = dispatch_for(&mut queue, &mut state, RETRY) {
+            break Err(e);
+        }
+        if state.closed {
+            break Err(fail("the kiosk compositor closed the badge"));
+        }
+        if let Some(serial) = state.configure.take() {
+            layer.ack_configure(serial);
+            surface.attach(Some(&buffer), 0, 0);
+            surface.damage(0, 0, px.width as i32, px.height as i32);
+            surface.commit();
+            shown.store(true, Ordering::Release);
+        }
+    };
+    layer.destroy();
+    surface.destroy();
+    buffer.destroy();
+    pool.destroy();
+    let _ = conn.flush();
+    result
+}
