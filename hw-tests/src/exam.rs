@@ -10,6 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use evdev::uinput::VirtualDevice;
 use evdev::KeyCode;
 use station::devices::linux::input::VIRTUAL_NAME;
 
@@ -28,6 +29,7 @@ pub const TESTS: &[(&str, Test)] = &[
     ("exam_usb_storage_attached_mid_exam_unusable", usb_storage),
     crate::network::TESTS[0],
     crate::kiosk::IN_EXAM,
+    crate::vt::IN_EXAM,
     ("exam_sealed_and_verified", sealed),
 ];
 
@@ -91,11 +93,11 @@ fn starts(ctx: &Ctx) -> Result<String, String> {
     ))
 }
 
-fn keyboard(_ctx: &Ctx) -> Result<String, String> {
-    let name = "hw-test mid-exam keyboard";
+/// Plugs in a uinput keyboard `name` mid-exam and waits until the filter has grabbed it (our
+/// own grab is then refused, EBUSY); returns it and the milliseconds that took.
+pub(crate) fn plug_grabbed_keyboard(name: &str) -> Result<(VirtualDevice, f64), String> {
     let t0 = Instant::now();
-    let mut kb = full_keyboard(name)?;
-    // Grabbed by the filter: our own grab is refused (EBUSY).
+    let kb = full_keyboard(name)?;
     wait_for(10, || {
         let Some((_, mut dev)) = open_named(name)? else {
             return Ok(None);
@@ -103,7 +105,11 @@ fn keyboard(_ctx: &Ctx) -> Result<String, String> {
         Ok(dev.grab().is_err().then_some(()))
     })?
     .ok_or_else(|| format!("`{name}` not grabbed 10 s after it was plugged in"))?;
-    let grabbed = t0.elapsed().as_secs_f64() * 1000.0;
+    Ok((kb, t0.elapsed().as_secs_f64() * 1000.0))
+}
+
+fn keyboard(_ctx: &Ctx) -> Result<String, String> {
+    let (mut kb, grabbed) = plug_grabbed_keyboard("hw-test mid-exam keyboard")?;
     let (_, mut out) = open_named(VIRTUAL_NAME)?.ok_or("the virtual device vanished")?;
     let _ = keys(&mut out);
     let vt = active_vt();

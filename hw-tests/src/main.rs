@@ -22,6 +22,7 @@ mod network;
 mod removal;
 mod station;
 mod system;
+mod vt;
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -39,6 +40,7 @@ fn tests() -> Vec<(&'static str, Test)> {
     t.extend(station::TESTS);
     // A whole exam as the image runs it, its upload, and the system's sockets.
     t.extend(exam::TESTS);
+    t.extend(vt::TESTS);
     // The kiosk again, without the recording's load: the exam page must come on screen.
     t.extend(kiosk::TESTS);
     t.extend(system::TESTS);

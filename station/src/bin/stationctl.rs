@@ -45,6 +45,25 @@ enum Cmd {
     /// The exam shell's kiosk browser.
     #[command(subcommand)]
     Kiosk(KioskCmd),
+    /// Virtual terminal switching (exam-vt-lock.service runs these as root).
+    #[command(subcommand)]
+    Vt(VtCmd),
+}
+
+#[derive(Subcommand)]
+enum VtCmd {
+    /// Make the kernel refuse every VT switch, by key or by request (VT_LOCKSWITCH).
+    Lock {
+        /// The console device.
+        #[arg(long, default_value = station::lockdown::vt::CONSOLE)]
+        console: PathBuf,
+    },
+    /// Allow VT switching again (VT_UNLOCKSWITCH).
+    Unlock {
+        /// The console device.
+        #[arg(long, default_value = station::lockdown::vt::CONSOLE)]
+        console: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -183,6 +202,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let written = station::kiosk::policy::prepare(&site.exam, &out)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
             println!("{}\n{}", written.policy.display(), written.env.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Vt(cmd) => {
+            let (console, locked) = match cmd {
+                VtCmd::Lock { console } => (console, true),
+                VtCmd::Unlock { console } => (console, false),
+            };
+            let active = station::lockdown::vt::set_locked(&console, locked)?;
+            let state = if locked { "locked" } else { "unlocked" };
+            println!(
+                "VT switching {state} on {} (active: tty{active})",
+                console.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Bundle(BundleCmd::Verify { dir }) => match bundle::manifest::verify_bundle(&dir) {

@@ -4,11 +4,13 @@
 //! [`Lockdown::start`] takes the board's input from [`Devices`] for the running exam and
 //! journals what the filter blocks; [`Lockdown::stop`] releases the devices and puts the input
 //! back. Outside `ExamRunning` nothing is grabbed. The network side ([`net`]) raises the
-//! exam's nftables ruleset through a marker file and journals the forward proxy's reports.
+//! exam's nftables ruleset through a marker file and journals the forward proxy's reports; with
+//! that ruleset, root's `exam-vt-lock.service` locks VT switching ([`vt`]).
 
 pub mod combo;
 pub mod filter;
 pub mod net;
+pub mod vt;
 
 pub use filter::{Filter, Sink};
 
