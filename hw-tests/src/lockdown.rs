@@ -68,7 +68,7 @@ pub(crate) fn chord(kb: &mut VirtualDevice, keys: &[KeyCode]) -> Result<(), Stri
 const FKEYS: &[KeyCode] = FUNCTION_KEYS.split_at(12).0;
 
 /// A key event read back: code, value, the kernel's timestamp and when it was read.
-type KeyOut = (u16, i32, SystemTime, SystemTime);
+pub(crate) type KeyOut = (u16, i32, SystemTime, SystemTime);
 
 /// Key events of a device node, read as they come.
 struct Reader {
@@ -125,7 +125,7 @@ impl Reader {
 }
 
 /// A running filter on the board's real input, its reports and the virtual device.
-struct Running {
+pub(crate) struct Running {
     filter: Filter,
     reports: Receiver<Event>,
     virt: Reader,
@@ -134,7 +134,7 @@ struct Running {
 
 /// Waits until the backend sees `name`, then starts the filter with the built-in list and
 /// [`SITE`].
-fn start(ctx: &Ctx, name: &str) -> Result<Running, String> {
+pub(crate) fn start(ctx: &Ctx, name: &str) -> Result<Running, String> {
     let mut input = LinuxInput::open(&ctx.board.input).map_err(|e| e.to_string())?;
     wait_for(5, || {
         let d = input.devices().map_err(|e| e.to_string())?;
@@ -161,7 +161,12 @@ fn start(ctx: &Ctx, name: &str) -> Result<Running, String> {
 }
 
 impl Running {
-    fn stop(self) -> Result<Vec<Event>, String> {
+    /// The next key event on the keys' virtual device within `timeout`.
+    pub(crate) fn virt_next(&mut self, timeout: Duration) -> Result<Option<KeyOut>, String> {
+        self.virt.next(timeout)
+    }
+
+    pub(crate) fn stop(self) -> Result<Vec<Event>, String> {
         let (_, released) = self.filter.stop();
         released.map_err(|e| e.to_string())?;
         Ok(self.reports.try_iter().collect())

@@ -22,6 +22,7 @@ mod network;
 mod removal;
 mod station;
 mod system;
+mod touch;
 mod vt;
 
 use std::process::ExitCode;
@@ -36,6 +37,7 @@ fn tests() -> Vec<(&'static str, Test)> {
     t.extend(audio::TESTS);
     t.extend(input::TESTS);
     t.extend(lockdown::TESTS);
+    t.extend(touch::TESTS);
     t.extend(display::TESTS);
     t.extend(station::TESTS);
     // A whole exam as the image runs it, its upload, and the system's sockets.

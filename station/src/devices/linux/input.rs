@@ -1,6 +1,8 @@
 //! Keyboards and pointers through evdev (crate evdev): enumerate, hotplug, exclusive grab, and
-//! re-emission through one virtual uinput device, so the exam shell only ever sees the station's
-//! device and the station sees (and journals) every event first.
+//! re-emission through the station's virtual uinput devices (one for keys and relative
+//! pointers, one for absolute pointers: [`super::absolute`]), so the exam shell only ever sees
+//! the station's devices and the station sees (and journals) every event first. Frames
+//! (`SYN_REPORT`) are re-emitted as the source made them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::fd::AsRawFd;
@@ -9,6 +11,7 @@ use std::path::{Path, PathBuf};
 use evdev::uinput::VirtualDevice;
 use evdev::{AttributeSet, BusType, Device, EventType, KeyCode, RelativeAxisCode};
 
+use super::absolute;
 use super::dirwatch::DirWatch;
 use crate::devices::{DeviceError, ErrorKind, Hotplug, Input, InputDevice, InputEvent, Result};
 
@@ -38,7 +41,8 @@ pub fn matches(rule: &board_config::InputMatch, name: &str, phys: &str, bus: u16
             .is_none_or(|p| phys.contains(p.as_str()))
 }
 
-/// A keyboard has letter keys and Enter; a pointer has relative X/Y or a left button.
+/// A keyboard has letter keys and Enter; a pointer has relative X/Y, a left button, or is an
+/// absolute pointer (touchscreen, tablet).
 pub fn classify(dev: &Device) -> (bool, bool) {
     let keys = dev.supported_keys();
     let has = |k: KeyCode| keys.is_some_and(|s| s.contains(k));
@@ -46,14 +50,50 @@ pub fn classify(dev: &Device) -> (bool, bool) {
     let rel = dev
         .supported_relative_axes()
         .is_some_and(|r| r.contains(RelativeAxisCode::REL_X));
-    (keyboard, rel || has(KeyCode::BTN_LEFT))
+    (
+        keyboard,
+        rel || has(KeyCode::BTN_LEFT) || absolute::is_pointer(dev),
+    )
 }
 
 struct Open {
     info: InputDevice,
     dev: Device,
-    /// Keys read as pressed and not yet released.
+    /// An absolute pointer's ranges: its events go to the absolute virtual device.
+    abs: Option<absolute::Source>,
+    /// Keys read as pressed and not yet released (as re-emitted).
     down: BTreeSet<u16>,
+}
+
+/// The station's virtual devices while grabbed.
+struct Outputs {
+    /// Keys, buttons and relative motion.
+    keys: VirtualDevice,
+    /// Absolute pointers.
+    abs: VirtualDevice,
+}
+
+impl Outputs {
+    fn new() -> Result<Outputs> {
+        let err = |e: std::io::Error| DeviceError::from_io("/dev/uinput", &e, GROUP);
+        Ok(Outputs {
+            keys: virtual_device()?,
+            abs: absolute::virtual_device().map_err(err)?,
+        })
+    }
+
+    /// Emits `events` on the absolute device or the other one, frame by frame (each
+    /// `SYN_REPORT` ends one; the last gets its own).
+    fn emit(&mut self, abs: bool, events: &[evdev::InputEvent]) -> Result<()> {
+        let dev = if abs { &mut self.abs } else { &mut self.keys };
+        for frame in events.split(|e| e.event_type() == EventType::SYNCHRONIZATION) {
+            if !frame.is_empty() {
+                dev.emit(frame)
+                    .map_err(|e| DeviceError::from_io("/dev/uinput", &e, GROUP))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The board's keyboards and pointers.
@@ -62,9 +102,10 @@ pub struct LinuxInput {
     dir: PathBuf,
     known: BTreeMap<String, InputDevice>,
     pending: Vec<Hotplug>,
-    /// Keys that were down on grabbed devices that went away: released at the next pump.
-    released: Vec<(String, u16)>,
-    grabbed: Option<(VirtualDevice, Vec<Open>)>,
+    /// Keys that were down on grabbed devices that went away (node, code, absolute device):
+    /// released at the next pump.
+    released: Vec<(String, u16, bool)>,
+    grabbed: Option<(Outputs, Vec<Open>)>,
     /// Notices new nodes (`None` if inotify is unavailable: every `changes` rescans).
     watch: Option<DirWatch>,
     /// A new device could not be grabbed: the next `changes` rescans even without a notice.
@@ -137,7 +178,7 @@ impl LinuxInput {
                 }
             };
             let name = dev.name().unwrap_or("").to_string();
-            if name == VIRTUAL_NAME {
+            if name == VIRTUAL_NAME || name == absolute::VIRTUAL_NAME {
                 continue;
             }
             let (keyboard, pointer) = classify(&dev);
@@ -166,9 +207,13 @@ impl LinuxInput {
         let mut dev = Device::open(&info.node).map_err(err)?;
         dev.grab().map_err(err)?;
         dev.set_nonblocking(true).map_err(err)?;
+        let abs = absolute::is_pointer(&dev)
+            .then(|| absolute::Source::of(&dev))
+            .flatten();
         Ok(Open {
             info: info.clone(),
             dev,
+            abs,
             down: BTreeSet::new(),
         })
     }
@@ -200,8 +245,9 @@ impl LinuxInput {
                 self.pending.push(Hotplug::Removed(info.clone()));
                 if let Some((_, open)) = self.grabbed.as_mut() {
                     for o in open.iter().filter(|o| o.info.node == *node) {
+                        let abs = o.abs.is_some();
                         self.released
-                            .extend(o.down.iter().map(|c| (node.clone(), *c)));
+                            .extend(o.down.iter().map(|c| (node.clone(), *c, abs)));
                     }
                     open.retain(|o| o.info.node != *node);
                 }
@@ -257,7 +303,7 @@ impl Input for LinuxInput {
         if self.grabbed.is_some() {
             return Ok(());
         }
-        let vdev = virtual_device()?;
+        let outputs = Outputs::new()?;
         let mut open = Vec::new();
         for info in self.known.values() {
             match Self::open_grabbed(info) {
@@ -273,7 +319,7 @@ impl Input for LinuxInput {
         let grabbed: std::collections::BTreeSet<String> =
             open.iter().map(|o| o.info.node.clone()).collect();
         self.known.retain(|node, _| grabbed.contains(node));
-        self.grabbed = Some((vdev, open));
+        self.grabbed = Some((outputs, open));
         Ok(())
     }
 
@@ -282,13 +328,12 @@ impl Input for LinuxInput {
         timeout_ms: u32,
         keep: &mut dyn FnMut(&InputEvent) -> bool,
     ) -> Result<Vec<InputEvent>> {
-        let Some((vdev, open)) = self.grabbed.as_mut() else {
+        let Some((outputs, open)) = self.grabbed.as_mut() else {
             return Err(DeviceError::new("input", ErrorKind::Other, "not grabbed"));
         };
         // Keys left down by an unplugged device: released, so nothing sticks downstream.
         let mut out = Vec::new();
-        let mut forward = Vec::new();
-        for (node, code) in std::mem::take(&mut self.released) {
+        for (node, code, abs) in std::mem::take(&mut self.released) {
             let ev = InputEvent {
                 node,
                 kind: EventType::KEY.0,
@@ -296,13 +341,9 @@ impl Input for LinuxInput {
                 value: 0,
             };
             if keep(&ev) {
-                forward.push(evdev::InputEvent::new(EventType::KEY.0, code, 0));
+                outputs.emit(abs, &[evdev::InputEvent::new(EventType::KEY.0, code, 0)])?;
                 out.push(ev);
             }
-        }
-        if !forward.is_empty() {
-            vdev.emit(&forward)
-                .map_err(|e| DeviceError::from_io("/dev/uinput", &e, GROUP))?;
         }
         let mut fds: Vec<libc::pollfd> = open
             .iter()
@@ -324,7 +365,7 @@ impl Input for LinuxInput {
         };
         let mut gone = Vec::new();
         if n > 0 {
-            let (vdev, open) = self.grabbed.as_mut().expect("grabbed above");
+            let (outputs, open) = self.grabbed.as_mut().expect("grabbed above");
             for (o, p) in open.iter_mut().zip(&fds) {
                 if p.revents == 0 {
                     continue;
@@ -338,10 +379,20 @@ impl Input for LinuxInput {
                     }
                 };
                 let mut forward = Vec::new();
-                for e in events
-                    .into_iter()
-                    .filter(|e| matches!(e.event_type(), EventType::KEY | EventType::RELATIVE))
-                {
+                for e in events {
+                    let e = match &o.abs {
+                        Some(source) => match source.translate(&e) {
+                            Some(t) => t,
+                            None => continue,
+                        },
+                        None if matches!(e.event_type(), EventType::KEY | EventType::RELATIVE) => e,
+                        None if e.event_type() == EventType::SYNCHRONIZATION && e.code() == 0 => e,
+                        None => continue,
+                    };
+                    if e.event_type() == EventType::SYNCHRONIZATION {
+                        forward.push(e);
+                        continue;
+                    }
                     let ev = InputEvent {
                         node: o.info.node.clone(),
                         kind: e.event_type().0,
@@ -360,11 +411,7 @@ impl Input for LinuxInput {
                         out.push(ev);
                     }
                 }
-                if forward.is_empty() {
-                    continue;
-                }
-                vdev.emit(&forward)
-                    .map_err(|e| DeviceError::from_io("/dev/uinput", &e, GROUP))?;
+                outputs.emit(o.abs.is_some(), &forward)?;
             }
         }
         let plugged = self.watch.as_ref().is_some_and(|w| {

@@ -6,6 +6,7 @@
 //! `stationctl devices` can say what is missing while everything else keeps working.
 
 mod absent;
+pub mod absolute;
 pub mod camera;
 pub mod convert;
 mod dirwatch;
