@@ -40,6 +40,7 @@ mod locate;
 mod net;
 mod path;
 mod recipient;
+pub mod retention;
 mod schema;
 mod site;
 mod suggest;

@@ -1,5 +1,5 @@
-//! An unattended exam on the configured board: check-in, identity stills, the exam for a given
-//! duration, end, seal. Used by `stationctl exam simulate`, the demo and the tests.
+//! An unattended exam on the configured board: check-in, the privacy notice, identity stills,
+//! the exam for a given duration, end, seal. Used by `stationctl exam simulate`, the demo and the tests.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -49,6 +49,9 @@ pub fn run(
     let theme = ui::Theme::default();
     show(devices, &ui::check_in(w, h, &theme, &station_id));
     let session = session.check_in(&plan.student).map_err(|r| *r.error)?;
+    // Before anything is captured: what is recorded, where it goes, when it is deleted.
+    let notice = ui::Notice::of(&session.station().site);
+    show(devices, &ui::privacy_notice(w, h, &theme, &notice));
     let session = session.identity()?;
     show(
         devices,

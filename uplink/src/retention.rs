@@ -10,10 +10,9 @@ use crate::error::UplinkError;
 use crate::store::s3::{answer_error, S3Store};
 use crate::xml;
 
-/// Days before recordings expire.
-pub const RECORDINGS_DAYS: u32 = 180;
-/// Days before profile data expires.
-pub const PROFILES_DAYS: u32 = 365;
+/// Days before recordings and profile data expire: the numbers the station's privacy notice
+/// states.
+pub use board_config::retention::{PROFILES_DAYS, RECORDINGS_DAYS};
 /// Days before an incomplete multipart upload is aborted.
 pub const ABORT_DAYS: u32 = 7;
 

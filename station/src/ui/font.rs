@@ -1,5 +1,7 @@
-//! A 5x7 bitmap font for station screens: digits, letters (lower case drawn as upper case) and
-//! common punctuation. Each glyph is 7 rows of 5 bits, most significant bit on the left.
+//! A 5x7 bitmap font for station screens: digits, letters (lower case drawn as upper case; the
+//! accented letters of French drawn without their accent, so `Université de Montréal` reads
+//! right) and common punctuation. Each glyph is 7 rows of 5 bits, most significant bit on the
+//! left.
 
 /// Glyph width in pixels (without spacing).
 pub const WIDTH: u32 = 5;
@@ -8,7 +10,7 @@ pub const HEIGHT: u32 = 7;
 
 /// The rows of `c`, or `None` if the font has no such glyph (drawn as a box).
 pub fn glyph(c: char) -> Option<[u8; 7]> {
-    Some(match c.to_ascii_uppercase() {
+    Some(match base(c).to_ascii_uppercase() {
         ' ' => [0, 0, 0, 0, 0, 0, 0],
         '0' => [0x0E, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0E],
         '1' => [0x04, 0x0C, 0x04, 0x04, 0x04, 0x04, 0x0E],
@@ -57,8 +59,24 @@ pub fn glyph(c: char) -> Option<[u8; 7]> {
         ')' => [0x08, 0x04, 0x02, 0x02, 0x02, 0x04, 0x08],
         '%' => [0x18, 0x19, 0x02, 0x04, 0x08, 0x13, 0x03],
         '@' => [0x0E, 0x11, 0x17, 0x15, 0x17, 0x10, 0x0E],
+        '\'' | '\u{2019}' => [0x04, 0x04, 0x08, 0, 0, 0, 0],
+        '&' => [0x0C, 0x12, 0x14, 0x08, 0x15, 0x12, 0x0D],
         _ => return None,
     })
+}
+
+/// The letter under an accent (French, and the German umlauts), or `c` itself.
+fn base(c: char) -> char {
+    match c {
+        'à' | 'â' | 'ä' | 'À' | 'Â' | 'Ä' => 'A',
+        'ç' | 'Ç' => 'C',
+        'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => 'E',
+        'î' | 'ï' | 'Î' | 'Ï' => 'I',
+        'ô' | 'ö' | 'Ô' | 'Ö' => 'O',
+        'ù' | 'û' | 'ü' | 'Ù' | 'Û' | 'Ü' => 'U',
+        'ÿ' | 'Ÿ' => 'Y',
+        _ => c,
+    }
 }
 
 /// A box for characters the font lacks.

@@ -4,8 +4,10 @@
 //! DRM dumb buffer, in the simulated display and in tests, with no toolkit.
 
 pub mod font;
+mod notice;
 mod screens;
 
+pub use notice::{privacy_notice, Notice};
 pub use screens::{badge, check_in, identity, scale, status, Theme};
 
 use crate::devices::Frame;
@@ -79,6 +81,40 @@ impl Canvas {
         text.chars().count() as u32 * (font::WIDTH + 1) * scale
     }
 
+    /// Draws `text` from (x, y), broken at spaces into lines at most `max_w` wide (a word
+    /// longer than that is cut by the edge), `line` pixels apart. Returns the row after it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn wrapped(
+        &mut self,
+        x: u32,
+        mut y: u32,
+        text: &str,
+        scale: u32,
+        max_w: u32,
+        c: Rgb,
+        line: u32,
+    ) -> u32 {
+        let fits = (max_w / ((font::WIDTH + 1) * scale)).max(1) as usize;
+        let mut current = String::new();
+        for word in text.split_whitespace() {
+            let len = current.chars().count();
+            if len > 0 && len + 1 + word.chars().count() > fits {
+                self.text(x, y, &current, scale, c);
+                y += line;
+                current.clear();
+            }
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        if !current.is_empty() {
+            self.text(x, y, &current, scale, c);
+            y += line;
+        }
+        y
+    }
+
     /// Draws `text` centred horizontally at row `y`.
     pub fn centered(&mut self, y: u32, text: &str, scale: u32, c: Rgb) {
         let w = Self::text_width(text, scale);
@@ -128,6 +164,21 @@ mod tests {
     }
 
     #[test]
+    fn wrapped_text_breaks_at_spaces_within_the_width() {
+        let mut c = Canvas::new(60, 40, [0, 0, 0]);
+        // 60 px at scale 1 holds 10 glyphs: "AAAA BBBB" (9), then "CCCCCC".
+        let end = c.wrapped(0, 0, "AAAA BBBB  CCCCCC", 1, 60, [255, 255, 255], 10);
+        assert_eq!(end, 20);
+        let lit_in = |y0: u32, y1: u32, x0: u32| {
+            (y0..y1).any(|y| (x0..60).any(|x| px(&c.frame, x, y) == [255, 255, 255]))
+        };
+        assert!(lit_in(0, 7, 30), "BBBB on the first line");
+        assert!(lit_in(10, 17, 0), "CCCCCC on the second");
+        assert!(!lit_in(10, 17, 36), "nothing past CCCCCC");
+        assert!(!lit_in(20, 40, 0), "no third line");
+    }
+
+    #[test]
     fn every_printable_glyph_fits_five_columns() {
         for c in ' '..='~' {
             if let Some(g) = font::glyph(c) {
@@ -135,5 +186,12 @@ mod tests {
             }
         }
         assert!(font::glyph('a').is_some() && font::glyph('~').is_none());
+        // French names read right: accents dropped, apostrophes drawn.
+        for (accented, plain) in [('é', 'E'), ('È', 'E'), ('ç', 'C'), ('ô', 'O'), ('à', 'A')] {
+            assert_eq!(font::glyph(accented), font::glyph(plain), "{accented}");
+        }
+        assert!("Université de l'Île"
+            .chars()
+            .all(|c| font::glyph(c).is_some()));
     }
 }

@@ -12,6 +12,8 @@ pub struct Theme {
     pub fg: Rgb,
     /// Title bar.
     pub bar: Rgb,
+    /// Headings in the text.
+    pub heading: Rgb,
     /// The "recording" badge.
     pub recording: Rgb,
 }
@@ -22,6 +24,7 @@ impl Default for Theme {
             bg: [16, 24, 40],
             fg: [235, 235, 235],
             bar: [32, 80, 160],
+            heading: [110, 160, 240],
             recording: [200, 30, 30],
         }
     }
@@ -48,7 +51,8 @@ pub fn badge(scale: u32, t: &Theme) -> Frame {
     c.frame
 }
 
-fn frame_with_title(w: u32, h: u32, t: &Theme, title: &str, recording: bool) -> Canvas {
+/// A screen: background, the title bar with `title` and, if `recording`, the badge.
+pub(super) fn frame_with_title(w: u32, h: u32, t: &Theme, title: &str, recording: bool) -> Canvas {
     let mut c = Canvas::new(w, h, t.bg);
     let scale = scale(h);
     c.rect(0, 0, w, bar_height(scale), t.bar);

@@ -1,0 +1,101 @@
+//! The privacy notice comes before anything is captured: a simulated exam shows, in this order,
+//! the check-in screen, the notice for the station's own site, and only then the identity
+//! screen under which the photo ID is taken.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::*;
+use station::devices::{Display, Frame, Result};
+use station::session::Capture;
+use station::simulate::{self, Plan};
+use station::ui;
+
+/// A display that keeps every frame shown, in order.
+struct Recording {
+    inner: Box<dyn Display>,
+    shown: Arc<Mutex<Vec<Frame>>>,
+}
+
+impl Display for Recording {
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+    fn modes(&mut self) -> Result<Vec<String>> {
+        self.inner.modes()
+    }
+    fn set_mode(&mut self) -> Result<(u32, u32)> {
+        self.inner.set_mode()
+    }
+    fn show(&mut self, frame: &Frame) -> Result<()> {
+        self.shown.lock().unwrap().push(frame.clone());
+        self.inner.show(frame)
+    }
+    fn grab(&mut self, grant: &Capture<'_>) -> Result<Frame> {
+        self.inner.grab(grant)
+    }
+}
+
+#[test]
+fn the_notice_is_shown_after_check_in_and_before_the_identity_check() {
+    let f = Fixture::new();
+    let station = f.station();
+    let mut devices = station::devices::open(&station.board).unwrap();
+    let shown = Arc::new(Mutex::new(Vec::new()));
+    let inner = std::mem::replace(&mut devices.display, Box::new(NoDisplay));
+    devices.display = Box::new(Recording {
+        inner,
+        shown: shown.clone(),
+    });
+    let plan = Plan {
+        student: "x".into(),
+        duration: Duration::from_secs(1),
+        face_frames: 1,
+    };
+    let notice = ui::Notice::of(&station.site);
+    assert_eq!(notice.institution, "Test U");
+    simulate::run(station, &mut devices, &plan).unwrap();
+
+    let frames = shown.lock().unwrap();
+    let (w, h) = (frames[0].width, frames[0].height);
+    let t = ui::Theme::default();
+    let want = [
+        ui::check_in(w, h, &t, "test-station"),
+        ui::privacy_notice(w, h, &t, &notice),
+        ui::identity(w, h, &t, "HOLD YOUR PHOTO ID TO THE CAMERA"),
+    ];
+    let at = |f: &Frame| frames.iter().position(|s| s == f);
+    let order: Vec<Option<usize>> = want.iter().map(at).collect();
+    assert_eq!(
+        order,
+        vec![Some(0), Some(1), Some(2)],
+        "check-in, notice, identity"
+    );
+}
+
+/// Stands in while the real display is moved into the wrapper.
+struct NoDisplay;
+
+impl Display for NoDisplay {
+    fn name(&self) -> String {
+        "none".into()
+    }
+    fn modes(&mut self) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+    fn set_mode(&mut self) -> Result<(u32, u32)> {
+        Ok((0, 0))
+    }
+    fn show(&mut self, _: &Frame) -> Result<()> {
+        Ok(())
+    }
+    fn grab(&mut self, _: &Capture<'_>) -> Result<Frame> {
+        Ok(Frame {
+            width: 0,
+            height: 0,
+            rgb: Vec::new(),
+        })
+    }
+}
