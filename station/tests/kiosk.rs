@@ -190,6 +190,35 @@ fn the_recording_badge_stays_over_the_kiosk_until_dropped() {
 }
 
 #[test]
+fn a_hung_kiosk_costs_at_most_the_timeout() {
+    // A compositor that hangs still accepts connections (the kernel queues them) and never
+    // answers: here, a socket nobody reads.
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("wayland-1");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let t0 = Instant::now();
+    let err = screencopy::grab(&socket).unwrap_err();
+    let took = t0.elapsed();
+    assert_eq!(err.kind(), std::io::ErrorKind::TimedOut, "{err}");
+    assert!(
+        took < screencopy::TIMEOUT + Duration::from_secs(1),
+        "grab gave up after {took:?}"
+    );
+    // The badge waits for it on its own thread; the exam's end (dropping it) does not.
+    let theme = station::ui::Theme::default();
+    let badge = Badge::show(socket, &station::ui::badge(1, &theme), 0).expect("badge");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!badge.is_shown());
+    let t0 = Instant::now();
+    drop(badge);
+    let took = t0.elapsed();
+    assert!(
+        took < screencopy::TIMEOUT + Duration::from_secs(1),
+        "dropping the badge took {took:?}"
+    );
+}
+
+#[test]
 fn a_missing_kiosk_is_named_not_found() {
     let dir = tempfile::tempdir().unwrap();
     let err = screencopy::grab(&dir.path().join("wayland-1")).unwrap_err();

@@ -15,11 +15,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use wayland_client::globals::{registry_queue_init, GlobalListContents};
 use wayland_client::protocol::{
-    wl_buffer, wl_compositor, wl_region, wl_registry, wl_shm, wl_shm_pool, wl_surface,
+    wl_buffer, wl_callback, wl_compositor, wl_region, wl_registry, wl_shm, wl_shm_pool, wl_surface,
 };
 use wayland_client::{delegate_dispatch, delegate_noop, Connection, Dispatch, QueueHandle};
 use wayland_protocols_wlr::layer_shell::v1::client::{
@@ -28,7 +27,8 @@ use wayland_protocols_wlr::layer_shell::v1::client::{
 
 use crate::devices::linux::mapped;
 use crate::devices::Frame;
-use crate::kiosk::wire::{dispatch_for, fail};
+use crate::kiosk::screencopy::TIMEOUT;
+use crate::kiosk::wire::{dispatch_for, fail, globals, Announced, Done, Registry};
 
 /// How soon the badge comes back after the kiosk compositor (re)starts.
 pub const RETRY: Duration = Duration::from_millis(200);
@@ -128,7 +128,8 @@ struct State {
     closed: bool,
 }
 
-delegate_dispatch!(State: [wl_registry::WlRegistry: GlobalListContents] => crate::kiosk::wire::Registry);
+delegate_dispatch!(State: [wl_registry::WlRegistry: Announced] => Registry);
+delegate_dispatch!(State: [wl_callback::WlCallback: Done] => Registry);
 
 impl Dispatch<surface_v1::ZwlrLayerSurfaceV1, ()> for State {
     fn event(
@@ -165,16 +166,13 @@ fn hold(
     shown: &AtomicBool,
 ) -> std::io::Result<()> {
     let conn = Connection::from_socket(UnixStream::connect(socket)?).map_err(fail)?;
-    let (globals, mut queue) = registry_queue_init::<State>(&conn).map_err(fail)?;
+    let mut queue = conn.new_event_queue();
     let qh = queue.handle();
-    let compositor: wl_compositor::WlCompositor = globals.bind(&qh, 1..=4, ()).map_err(fail)?;
-    let shm: wl_shm::WlShm = globals.bind(&qh, 1..=1, ()).map_err(fail)?;
-    let shell: shell_v1::ZwlrLayerShellV1 = globals.bind(&qh, 1..=4, ()).map_err(|e| {
-        std::io::Error::new(
-            std::io::ErrorKind::Unsupported,
-            format!("the kiosk compositor has no wlr-layer-shell: {e}"),
-        )
-    })?;
+    let mut state = State::default();
+    let globals = globals(&conn, &mut queue, &mut state, Instant::now() + TIMEOUT)?;
+    let compositor: wl_compositor::WlCompositor = globals.bind(&qh, 1..=4)?;
+    let shm: wl_shm::WlShm = globals.bind(&qh, 1..=1)?;
+    let shell: shell_v1::ZwlrLayerShellV1 = globals.bind(&qh, 1..=4)?;
 
     let len = px.argb.len();
     let fd = mapped::memfd(c"station-badge", len)?;
@@ -207,7 +205,6 @@ fn hold(
     layer.set_margin(margin as i32, margin as i32, 0, 0);
     surface.commit();
 
-    let mut state = State::default();
     let result = loop {
         if stop.load(Ordering::Acquire) {
             break Ok(());

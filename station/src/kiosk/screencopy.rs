@@ -3,16 +3,17 @@
 //! longer DRM master and the kernel no longer lets it read the scanout buffer.
 //!
 //! One short-lived connection per frame (the recording grabs about once a second): a kiosk
-//! restarted in between costs nothing, and a kiosk that does not answer costs at most
-//! [`TIMEOUT`].
+//! restarted in between costs nothing, and a kiosk that does not answer (from the list of its
+//! globals on) costs at most [`TIMEOUT`].
 
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use wayland_client::globals::{registry_queue_init, GlobalListContents};
-use wayland_client::protocol::{wl_buffer, wl_output, wl_registry, wl_shm, wl_shm_pool};
+use wayland_client::protocol::{
+    wl_buffer, wl_callback, wl_output, wl_registry, wl_shm, wl_shm_pool,
+};
 use wayland_client::{
     delegate_dispatch, delegate_noop, Connection, Dispatch, Proxy, QueueHandle, WEnum,
 };
@@ -23,7 +24,7 @@ use wayland_protocols_wlr::screencopy::v1::client::{
 use crate::devices::linux::convert::xrgb_to_rgb;
 use crate::devices::linux::mapped;
 use crate::devices::Frame;
-use crate::kiosk::wire::{dispatch_until, fail};
+use crate::kiosk::wire::{dispatch_until, fail, globals, Announced, Done, Registry};
 
 /// How long one frame may take before the grab gives up.
 pub const TIMEOUT: Duration = Duration::from_secs(2);
@@ -62,7 +63,8 @@ struct State {
     failed: bool,
 }
 
-delegate_dispatch!(State: [wl_registry::WlRegistry: GlobalListContents] => crate::kiosk::wire::Registry);
+delegate_dispatch!(State: [wl_registry::WlRegistry: Announced] => Registry);
+delegate_dispatch!(State: [wl_callback::WlCallback: Done] => Registry);
 
 impl Dispatch<frame_v1::ZwlrScreencopyFrameV1, ()> for State {
     fn event(
@@ -114,16 +116,15 @@ pub fn grab(socket: &Path) -> std::io::Result<Frame> {
     let deadline = Instant::now() + TIMEOUT;
     let stream = UnixStream::connect(socket)?;
     let conn = Connection::from_socket(stream).map_err(fail)?;
-    let (globals, mut queue) = registry_queue_init::<State>(&conn).map_err(fail)?;
+    let mut queue = conn.new_event_queue();
     let qh = queue.handle();
-    let shm: wl_shm::WlShm = globals.bind(&qh, 1..=1, ()).map_err(fail)?;
-    let output: wl_output::WlOutput = globals.bind(&qh, 1..=1, ()).map_err(fail)?;
-    let manager: manager_v1::ZwlrScreencopyManagerV1 = globals
-        .bind(&qh, 1..=3, ())
-        .map_err(|e| fail(format!("no wlr-screencopy: {e}")))?;
+    let mut state = State::default();
+    let globals = globals(&conn, &mut queue, &mut state, deadline)?;
+    let shm: wl_shm::WlShm = globals.bind(&qh, 1..=1)?;
+    let output: wl_output::WlOutput = globals.bind(&qh, 1..=1)?;
+    let manager: manager_v1::ZwlrScreencopyManagerV1 = globals.bind(&qh, 1..=3)?;
     let version = manager.version();
     let frame = manager.capture_output(0, &output, &qh, ());
-    let mut state = State::default();
     dispatch_until(&mut queue, &mut state, deadline, |s| {
         s.failed || (s.layout.is_some() && (version < 3 || s.offers_done))
     })?;

@@ -4,9 +4,9 @@ use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 
-use wayland_client::globals::{registry_queue_init, GlobalListContents};
+use station::kiosk::wire::{globals, Announced, Done, Registry};
 use wayland_client::protocol::{
-    wl_buffer, wl_compositor, wl_registry, wl_shm, wl_shm_pool, wl_surface,
+    wl_buffer, wl_callback, wl_compositor, wl_registry, wl_shm, wl_shm_pool, wl_surface,
 };
 use wayland_client::{delegate_dispatch, delegate_noop, Connection, Dispatch, QueueHandle};
 use wayland_protocols::xdg::shell::client::{xdg_surface, xdg_toplevel, xdg_wm_base};
@@ -17,7 +17,8 @@ struct State {
     configured: Option<u32>,
 }
 
-delegate_dispatch!(State: [wl_registry::WlRegistry: GlobalListContents] => station::kiosk::wire::Registry);
+delegate_dispatch!(State: [wl_registry::WlRegistry: Announced] => Registry);
+delegate_dispatch!(State: [wl_callback::WlCallback: Done] => Registry);
 
 impl Dispatch<xdg_wm_base::XdgWmBase, ()> for State {
     fn event(
@@ -126,12 +127,15 @@ impl Window {
         let stream = UnixStream::connect(socket).map_err(|x| e(&x))?;
         let socket = stream.try_clone().map_err(|x| e(&x))?;
         let conn = Connection::from_socket(stream).map_err(|x| e(&x))?;
-        let (globals, mut queue) = registry_queue_init::<State>(&conn).map_err(|x| e(&x))?;
+        let mut queue = conn.new_event_queue();
         let qh = queue.handle();
+        let mut state = State::default();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let globals = globals(&conn, &mut queue, &mut state, deadline).map_err(|x| e(&x))?;
         let compositor: wl_compositor::WlCompositor =
-            globals.bind(&qh, 1..=4, ()).map_err(|x| e(&x))?;
-        let shm: wl_shm::WlShm = globals.bind(&qh, 1..=1, ()).map_err(|x| e(&x))?;
-        let base: xdg_wm_base::XdgWmBase = globals.bind(&qh, 1..=2, ()).map_err(|x| e(&x))?;
+            globals.bind(&qh, 1..=4).map_err(|x| e(&x))?;
+        let shm: wl_shm::WlShm = globals.bind(&qh, 1..=1).map_err(|x| e(&x))?;
+        let base: xdg_wm_base::XdgWmBase = globals.bind(&qh, 1..=2).map_err(|x| e(&x))?;
         let surface = compositor.create_surface(&qh, ());
         let xdg = base.get_xdg_surface(&surface, &qh, ());
         let top = xdg.get_toplevel(&qh, ());
@@ -144,7 +148,6 @@ impl Window {
             xdg,
             pixel: [rgb[2], rgb[1], rgb[0], 0xff],
         };
-        let mut state = State::default();
         let serial = loop {
             queue.blocking_dispatch(&mut state).map_err(|x| e(&x))?;
             if let Some(s) = state.configured.take() {
