@@ -1,16 +1,22 @@
-//! Absolute pointers (touchscreens, pen tablets, QEMU's USB tablet) under the exam's input
-//! filter: grabbed like every pointer, and re-emitted through a second virtual device, an
-//! absolute mouse, since one uinput device cannot carry both relative and absolute motion for
-//! the compositor.
+//! Pointers that report absolute positions, under the exam's input filter: grabbed like every
+//! pointer and re-emitted as the compositor can take them from the station's virtual devices.
 //!
-//! Each source's X and Y are rescaled from its own range to [`RANGE`] (the compositor maps that
-//! onto the screen), a touch (`BTN_TOUCH`) becomes a left click, and what a single pointer cannot
-//! carry (multi-touch slots, pressure, tilt, tool changes) is dropped: one finger or pen
-//! works as a mouse, gestures do not.
+//! - Screens and tablets ([`Kind::Direct`]: touchscreens, pen tablets, QEMU's USB tablet) go to
+//!   a second virtual device, an absolute mouse (one uinput device cannot carry both relative
+//!   and absolute motion for the compositor). X and Y are rescaled from the source's range to
+//!   [`RANGE`], which the compositor maps onto the screen, and a touch (`BTN_TOUCH`) becomes a
+//!   left click.
+//! - Touchpads ([`Kind::Touchpad`]: a laptop's) move the finger, not the pointer to a place:
+//!   while touched, their motion becomes relative motion on the station's main virtual device,
+//!   [`TOUCHPAD_COUNTS`] across the pad's width; a touch is not a click (the pad's buttons are).
+//!
+//! What a single pointer cannot carry (multi-touch slots, pressure, tilt, tool changes) is
+//! dropped: one finger or pen works as a mouse, gestures and tap-to-click do not.
 
 use evdev::uinput::VirtualDevice;
 use evdev::{
-    AbsInfo, AbsoluteAxisCode, AttributeSet, Device, EventType, InputEvent, KeyCode, UinputAbsSetup,
+    AbsInfo, AbsoluteAxisCode, AttributeSet, Device, EventType, InputEvent, KeyCode, PropType,
+    RelativeAxisCode, UinputAbsSetup,
 };
 
 /// Name of the station's absolute virtual device (never grabbed, never listed).
@@ -18,6 +24,9 @@ pub const VIRTUAL_NAME: &str = "exam-station virtual input (absolute)";
 
 /// The virtual device's X and Y range: 0 to this.
 pub const RANGE: i32 = 32767;
+
+/// Relative motion for a finger moved across a touchpad's whole width.
+pub const TOUCHPAD_COUNTS: i32 = 1600;
 
 /// Buttons the absolute virtual device has.
 const BUTTONS: [KeyCode; 3] = [KeyCode::BTN_LEFT, KeyCode::BTN_RIGHT, KeyCode::BTN_MIDDLE];
@@ -43,18 +52,46 @@ impl Axis {
     }
 }
 
-/// How one absolute source's events become the virtual device's.
+/// How a source's positions are meant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A place on the screen (touchscreen, tablet): re-emitted as absolute positions.
+    Direct,
+    /// Finger motion (touchpad): re-emitted as relative motion while touched.
+    Touchpad,
+}
+
+/// How one absolute source's events become the virtual devices'.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Source {
     /// X range.
     pub x: Axis,
     /// Y range.
     pub y: Axis,
+    /// How its positions are meant.
+    pub kind: Kind,
+    /// Touchpad: whether a finger is down, and its last position (X, Y) in counts.
+    touching: bool,
+    last: (Option<i32>, Option<i32>),
 }
 
 impl Source {
-    /// The source's X and Y ranges, if `dev` reports absolute X and Y.
+    /// A source with these ranges.
+    pub fn new(x: Axis, y: Axis, kind: Kind) -> Source {
+        Source {
+            x,
+            y,
+            kind,
+            touching: false,
+            last: (None, None),
+        }
+    }
+
+    /// The source's ranges and kind, if `dev` is an absolute pointer ([`is_pointer`]).
     pub fn of(dev: &Device) -> Option<Source> {
+        if !is_pointer(dev) {
+            return None;
+        }
         let mut x = None;
         let mut y = None;
         for (code, info) in dev.get_absinfo().ok()? {
@@ -68,26 +105,65 @@ impl Source {
                 _ => {}
             }
         }
-        Some(Source { x: x?, y: y? })
+        let props = dev.properties();
+        let keys = dev.supported_keys();
+        let finger = keys.is_some_and(|k| k.contains(KeyCode::BTN_TOOL_FINGER));
+        let touchpad =
+            props.contains(PropType::POINTER) || (finger && !props.contains(PropType::DIRECT));
+        let kind = if touchpad {
+            Kind::Touchpad
+        } else {
+            Kind::Direct
+        };
+        Some(Source::new(x?, y?, kind))
+    }
+
+    /// Whether its events go to the absolute virtual device (else to the main one).
+    pub fn absolute(&self) -> bool {
+        self.kind == Kind::Direct
     }
 
     /// The event as the virtual device emits it, or `None` if a single pointer cannot carry
     /// it. Frame ends (`SYN_REPORT`) pass, so frames stay as the source made them.
-    pub fn translate(&self, e: &InputEvent) -> Option<InputEvent> {
+    pub fn translate(&mut self, e: &InputEvent) -> Option<InputEvent> {
         let (t, code, v) = (e.event_type(), e.code(), e.value());
-        let abs = |axis: Axis| InputEvent::new(EventType::ABSOLUTE.0, code, axis.scale(v));
+        let is_x = code == AbsoluteAxisCode::ABS_X.0;
+        let is_y = code == AbsoluteAxisCode::ABS_Y.0;
         match t {
-            EventType::ABSOLUTE if code == AbsoluteAxisCode::ABS_X.0 => Some(abs(self.x)),
-            EventType::ABSOLUTE if code == AbsoluteAxisCode::ABS_Y.0 => Some(abs(self.y)),
-            EventType::KEY if code == KeyCode::BTN_TOUCH.code() => Some(InputEvent::new(
-                EventType::KEY.0,
-                KeyCode::BTN_LEFT.code(),
-                v,
-            )),
+            EventType::ABSOLUTE if is_x || is_y => match self.kind {
+                Kind::Direct => {
+                    let axis = if is_x { self.x } else { self.y };
+                    Some(InputEvent::new(t.0, code, axis.scale(v)))
+                }
+                Kind::Touchpad => self.motion(is_x, v),
+            },
+            EventType::KEY if code == KeyCode::BTN_TOUCH.code() => match self.kind {
+                Kind::Direct => Some(InputEvent::new(t.0, KeyCode::BTN_LEFT.code(), v)),
+                Kind::Touchpad => {
+                    self.touching = v != 0;
+                    self.last = (None, None);
+                    None
+                }
+            },
             EventType::KEY if BUTTONS.iter().any(|b| b.code() == code) => Some(*e),
             EventType::SYNCHRONIZATION if code == 0 => Some(*e),
             _ => None,
         }
+    }
+
+    /// Touchpad: relative motion from the finger's last position on this axis, both taken
+    /// in counts (so small moves add up instead of rounding away).
+    fn motion(&mut self, is_x: bool, v: i32) -> Option<InputEvent> {
+        let (axis, last, rel) = if is_x {
+            (self.x, &mut self.last.0, RelativeAxisCode::REL_X)
+        } else {
+            (self.y, &mut self.last.1, RelativeAxisCode::REL_Y)
+        };
+        let span = (i64::from(axis.max) - i64::from(axis.min)).max(1);
+        let counts = (i64::from(v) - i64::from(axis.min)) * i64::from(TOUCHPAD_COUNTS) / span;
+        let before = last.replace(counts as i32).filter(|_| self.touching)?;
+        let d = counts as i32 - before;
+        (d != 0).then(|| InputEvent::new(EventType::RELATIVE.0, rel.0, d))
     }
 }
 
@@ -148,12 +224,14 @@ mod tests {
 
     #[test]
     fn touches_become_clicks_and_the_rest_is_dropped() {
-        let s = Source {
-            x: Axis { min: 0, max: 4095 },
-            y: Axis { min: 0, max: 2047 },
-        };
+        let mut s = Source::new(
+            Axis { min: 0, max: 4095 },
+            Axis { min: 0, max: 2047 },
+            Kind::Direct,
+        );
+        assert!(s.absolute());
         let ev = |t: EventType, c: u16, v| InputEvent::new(t.0, c, v);
-        let out = |e: InputEvent| {
+        let mut out = |e: InputEvent| {
             s.translate(&e)
                 .map(|o| (o.event_type(), o.code(), o.value()))
         };
@@ -185,7 +263,47 @@ mod tests {
             ev(key, KeyCode::KEY_A.code(), 1),
             ev(syn, 3, 0),
         ] {
-            assert_eq!(s.translate(&dropped), None, "{dropped:?}");
+            assert_eq!(out(dropped), None, "{dropped:?}");
         }
+    }
+
+    #[test]
+    fn a_touchpad_moves_the_pointer_by_the_fingers_motion() {
+        let mut s = Source::new(
+            Axis { min: 0, max: 3200 },
+            Axis { min: 0, max: 2000 },
+            Kind::Touchpad,
+        );
+        assert!(!s.absolute());
+        let (abs, key) = (EventType::ABSOLUTE, EventType::KEY);
+        let mut feed = |t: EventType, c: u16, v| {
+            s.translate(&InputEvent::new(t.0, c, v))
+                .map(|o| (o.event_type(), o.code(), o.value()))
+        };
+        let (x, y) = (AbsoluteAxisCode::ABS_X.0, AbsoluteAxisCode::ABS_Y.0);
+        let rel = EventType::RELATIVE;
+        let (rx, ry) = (RelativeAxisCode::REL_X.0, RelativeAxisCode::REL_Y.0);
+        // Hovering or before the touch: no motion. The touch itself is no click.
+        assert_eq!(feed(abs, x, 100), None);
+        assert_eq!(feed(key, KeyCode::BTN_TOUCH.code(), 1), None);
+        // The first position of a touch only anchors it.
+        assert_eq!(feed(abs, x, 1600), None);
+        assert_eq!(feed(abs, y, 1000), None);
+        // Half the pad's width to the right: half of TOUCHPAD_COUNTS.
+        assert_eq!(feed(abs, x, 3200), Some((rel, rx, TOUCHPAD_COUNTS / 2)));
+        assert_eq!(feed(abs, y, 500), Some((rel, ry, -(TOUCHPAD_COUNTS / 4))));
+        // Counts follow the position (2 units a count here), so no move is lost to rounding.
+        assert_eq!(feed(abs, x, 3199), Some((rel, rx, -1)));
+        assert_eq!(feed(abs, x, 3198), None);
+        assert_eq!(feed(abs, x, 3197), Some((rel, rx, -1)));
+        // Lifted: moving does nothing; the pad's own button clicks.
+        assert_eq!(feed(key, KeyCode::BTN_TOUCH.code(), 0), None);
+        assert_eq!(feed(abs, x, 0), None);
+        let left = KeyCode::BTN_LEFT.code();
+        assert_eq!(feed(key, left, 1), Some((key, left, 1)));
+        // A new touch anchors again: no jump from where the last one ended.
+        assert_eq!(feed(key, KeyCode::BTN_TOUCH.code(), 1), None);
+        assert_eq!(feed(abs, x, 2000), None);
+        assert_eq!(feed(abs, x, 2400), Some((rel, rx, 200)));
     }
 }

@@ -59,7 +59,7 @@ pub fn classify(dev: &Device) -> (bool, bool) {
 struct Open {
     info: InputDevice,
     dev: Device,
-    /// An absolute pointer's ranges: its events go to the absolute virtual device.
+    /// An absolute pointer's ranges and kind: how its events are re-emitted.
     abs: Option<absolute::Source>,
     /// Keys read as pressed and not yet released (as re-emitted).
     down: BTreeSet<u16>,
@@ -207,9 +207,7 @@ impl LinuxInput {
         let mut dev = Device::open(&info.node).map_err(err)?;
         dev.grab().map_err(err)?;
         dev.set_nonblocking(true).map_err(err)?;
-        let abs = absolute::is_pointer(&dev)
-            .then(|| absolute::Source::of(&dev))
-            .flatten();
+        let abs = absolute::Source::of(&dev);
         Ok(Open {
             info: info.clone(),
             dev,
@@ -245,7 +243,7 @@ impl LinuxInput {
                 self.pending.push(Hotplug::Removed(info.clone()));
                 if let Some((_, open)) = self.grabbed.as_mut() {
                     for o in open.iter().filter(|o| o.info.node == *node) {
-                        let abs = o.abs.is_some();
+                        let abs = o.abs.is_some_and(|s| s.absolute());
                         self.released
                             .extend(o.down.iter().map(|c| (node.clone(), *c, abs)));
                     }
@@ -380,7 +378,7 @@ impl Input for LinuxInput {
                 };
                 let mut forward = Vec::new();
                 for e in events {
-                    let e = match &o.abs {
+                    let e = match &mut o.abs {
                         Some(source) => match source.translate(&e) {
                             Some(t) => t,
                             None => continue,
@@ -411,7 +409,7 @@ impl Input for LinuxInput {
                         out.push(ev);
                     }
                 }
-                outputs.emit(o.abs.is_some(), &forward)?;
+                outputs.emit(o.abs.is_some_and(|s| s.absolute()), &forward)?;
             }
         }
         let plugged = self.watch.as_ref().is_some_and(|w| {
