@@ -180,34 +180,52 @@ pub(crate) fn active_vt() -> Option<String> {
         .map(|s| s.trim().to_string())
 }
 
+/// Opens /dev/tty2 so that VT 2 exists while the file lives: the kernel switches only to an
+/// allocated VT (nothing runs on it in the guest).
+pub(crate) fn allocate_tty2() -> Result<std::fs::File, String> {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_NOCTTY)
+        .open("/dev/tty2")
+        .map_err(|e| format!("/dev/tty2: {e}"))
+}
+
+/// The number of the VT named `name` (`tty3` -> 3).
+pub(crate) fn vt_number(name: &str) -> Option<u16> {
+    name.strip_prefix("tty").and_then(|n| n.parse().ok())
+}
+
+/// The active VT after `secs` seconds, or earlier once it differs from `before`.
+pub(crate) fn vt_after(before: &str, secs: u64) -> Result<String, String> {
+    Ok(wait_for(secs, || Ok(active_vt().filter(|v| v != before)))?
+        .unwrap_or_else(|| before.to_string()))
+}
+
 /// Injects Ctrl+Alt+F2 with nobody grabbing: does the kernel switch VTs? Switches back.
 fn control_vt_switch(kb: &mut VirtualDevice) -> Result<Option<(String, String)>, String> {
     let Some(before) = active_vt() else {
         return Ok(None);
     };
-    // The kernel switches only to an allocated VT; opening tty2 allocates it (nothing runs on
-    // it in the guest).
-    let _tty2 = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .custom_flags(libc::O_NOCTTY)
-        .open("/dev/tty2");
+    let _tty2 = allocate_tty2().ok();
     use KeyCode as K;
     chord(kb, &[K::KEY_LEFTCTRL, K::KEY_LEFTALT, K::KEY_F2])?;
-    let switched = wait_for(2, || Ok(active_vt().filter(|v| *v != before)))?;
-    let back = before
-        .strip_prefix("tty")
-        .and_then(|n| n.parse::<usize>().ok())
-        .filter(|n| (1..=12).contains(n));
-    if let (Some(_), Some(n)) = (&switched, back) {
-        chord(kb, &[K::KEY_LEFTCTRL, K::KEY_LEFTALT, FKEYS[n - 1]])?;
+    let switched = vt_after(&before, 2)?;
+    let back = vt_number(&before).filter(|n| (1..=12).contains(n));
+    if let (true, Some(n)) = (switched != before, back) {
+        chord(
+            kb,
+            &[K::KEY_LEFTCTRL, K::KEY_LEFTALT, FKEYS[usize::from(n) - 1]],
+        )?;
         wait_for(2, || Ok(active_vt().filter(|v| *v == before)))?
             .ok_or_else(|| format!("could not switch back to {before}"))?;
     }
-    Ok(Some((
-        before,
-        switched.unwrap_or_else(|| "unchanged".into()),
-    )))
+    let switched = if switched == before {
+        "unchanged".into()
+    } else {
+        switched
+    };
+    Ok(Some((before, switched)))
 }
 
 fn blocked(ctx: &Ctx) -> Result<String, String> {

@@ -35,7 +35,7 @@ pub fn output(cmd: &mut Command) -> String {
     )
 }
 
-/// The last 40 journal lines of a unit.
+/// The last 60 journal lines of a unit.
 pub fn journal(unit: &str) -> String {
     output(Command::new("journalctl").args(["--no-pager", "-n", "60", "-u", unit]))
 }

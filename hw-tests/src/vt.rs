@@ -12,7 +12,7 @@ use evdev::KeyCode;
 use station::lockdown::vt;
 
 use crate::ctx::{ensure, unit_active, wait_for, Ctx};
-use crate::lockdown::{active_vt, chord, full_keyboard};
+use crate::lockdown::{active_vt, allocate_tty2, chord, full_keyboard, vt_after, vt_number};
 use crate::Test;
 
 /// Runs while the exam runs.
@@ -22,24 +22,6 @@ pub const IN_EXAM: (&str, Test) = ("exam_vt_switch_locked", locked);
 pub const TESTS: &[(&str, Test)] = &[("vt_switch_unlocked_after_the_exam", unlocked)];
 
 const UNIT: &str = "exam-vt-lock.service";
-
-/// VT 2 exists for the kernel to switch to (it switches only to allocated VTs; nothing runs
-/// on it in the guest) while this lives.
-fn allocate_tty2() -> Result<std::fs::File, String> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .custom_flags(libc::O_NOCTTY)
-        .open("/dev/tty2")
-        .map_err(|e| format!("/dev/tty2: {e}"))
-}
-
-/// The active VT after `secs` seconds, or earlier once it differs from `before`.
-fn vt_after(before: &str, secs: u64) -> Result<String, String> {
-    Ok(wait_for(secs, || Ok(active_vt().filter(|v| v != before)))?
-        .unwrap_or_else(|| before.to_string()))
-}
 
 fn console() -> &'static Path {
     Path::new(vt::CONSOLE)
@@ -71,10 +53,7 @@ fn unlocked(_ctx: &Ctx) -> Result<String, String> {
     wait_for(10, || Ok((!unit_active(UNIT)).then_some(())))?
         .ok_or_else(|| format!("{UNIT} still active 10 s after the exam"))?;
     let before = active_vt().ok_or("no VTs in this machine")?;
-    let n: u16 = before
-        .strip_prefix("tty")
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(|| format!("active VT {before} is not a ttyN"))?;
+    let n = vt_number(&before).ok_or_else(|| format!("active VT {before} is not a ttyN"))?;
     let _tty2 = allocate_tty2()?;
     let back = || -> Result<(), String> {
         vt::activate(console(), n).map_err(|e| e.to_string())?;
