@@ -1,5 +1,6 @@
 //! An unattended exam on the configured board: check-in, the privacy notice, identity stills,
-//! the exam for a given duration, end, seal. Used by `stationctl exam simulate`, the demo and the tests.
+//! the exam for a given duration, end, seal. Used by `stationctl exam simulate`, the demo and
+//! the tests.
 
 use std::path::PathBuf;
 use std::sync::Arc;

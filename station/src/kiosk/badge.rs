@@ -8,7 +8,6 @@
 //! it back within [`RETRY`]. The surface takes no input (an empty input region, no keyboard
 //! focus): clicks on the corner still reach the exam.
 
-use std::io::Write;
 use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
@@ -175,8 +174,7 @@ fn hold(
     let shell: shell_v1::ZwlrLayerShellV1 = globals.bind(&qh, 1..=4)?;
 
     let len = px.argb.len();
-    let fd = mapped::memfd(c"station-badge", len)?;
-    std::fs::File::from(fd.try_clone()?).write_all(&px.argb)?;
+    let fd = mapped::memfd_with(c"station-badge", &px.argb)?;
     let pool = shm.create_pool(fd.as_fd(), len as i32, &qh, ());
     let buffer = pool.create_buffer(
         0,

@@ -90,9 +90,8 @@ impl Painter {
         self.xdg.ack_configure(serial);
         let stride = w * 4;
         let len = (stride * h) as usize;
-        let fd = station::devices::linux::mapped::memfd(c"kiosk-test", len)?;
         let data: Vec<u8> = self.pixel.iter().copied().cycle().take(len).collect();
-        std::io::Write::write_all(&mut std::fs::File::from(fd.try_clone()?), &data)?;
+        let fd = station::devices::linux::mapped::memfd_with(c"kiosk-test", &data)?;
         let pool = self.shm.create_pool(fd.as_fd(), len as i32, qh, ());
         let buffer = pool.create_buffer(0, w, h, stride, wl_shm::Format::Xrgb8888, qh, ());
         pool.destroy();

@@ -8,8 +8,8 @@
 //! or CAP_SYS_ADMIN may map it), so the recording reads the kiosk's screen through
 //! wlr-screencopy ([`crate::kiosk::screencopy`]), scaled to the station's mode so the stream
 //! keeps its size, and keeps the station's recording badge over the kiosk's screen
-//! ([`crate::kiosk::badge`]) until it takes the screen back. GStreamer 1.22 has no DRM source, so the recorder pushes these frames
-//! through appsrc.
+//! ([`crate::kiosk::badge`]) until it takes the screen back. GStreamer 1.22 has no DRM source,
+//! so the recorder pushes these frames through appsrc.
 
 use std::fs::{File, OpenOptions};
 use std::os::fd::{AsFd, BorrowedFd};

@@ -16,6 +16,13 @@ pub fn memfd(name: &std::ffi::CStr, len: usize) -> std::io::Result<OwnedFd> {
     Ok(fd)
 }
 
+/// A memfd holding `data` (a buffer to hand to a compositor).
+pub fn memfd_with(name: &std::ffi::CStr, data: &[u8]) -> std::io::Result<OwnedFd> {
+    let fd = memfd(name, data.len())?;
+    std::io::Write::write_all(&mut std::fs::File::from(fd.try_clone()?), data)?;
+    Ok(fd)
+}
+
 /// Maps `len` bytes of `fd` at `offset` read-only and gives them to `read`; unmapped after.
 pub fn read<T>(
     fd: BorrowedFd<'_>,
