@@ -341,6 +341,9 @@ mod tests {
             ("exam", "[exam]\nzzz = 1\n", false),
             ("uplink", "[uplink]\nzzz = 1\n", false),
             ("storage", "[storage]\nzzz = 1\n", false),
+            ("checkin", "[checkin]\nzzz = 1\n", false),
+            ("proctor", "[proctor]\nzzz = 1\n", false),
+            ("exams", "[[exams]]\nzzz = 1\n", false),
         ];
         for (section, text, board) in sections {
             let err = if board {
@@ -369,7 +372,17 @@ mod tests {
                     ]
                     .as_slice()
                 } else {
-                    ["station", "institution", "exam", "uplink", "storage"].as_slice()
+                    [
+                        "station",
+                        "institution",
+                        "exam",
+                        "uplink",
+                        "storage",
+                        "checkin",
+                        "proctor",
+                        "exams",
+                    ]
+                    .as_slice()
                 };
                 schema_fields
                     .into_iter()

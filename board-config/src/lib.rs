@@ -34,6 +34,7 @@
 
 mod allow;
 mod board;
+mod checkin;
 mod decode;
 mod error;
 mod locate;
@@ -55,11 +56,13 @@ pub use board::{
     Arch, Backend, Board, BoardInfo, Camera, CameraMatch, Display, Encoders, Gpio, Input, InputBus,
     InputMatch, Microphone, VideoEncoder,
 };
+pub use checkin::{CheckIn, ExamEntry, Language, Proctor};
 pub use error::{ConfigError, ErrorKind};
 pub use net::is_loopback_url;
 pub use site::{
     ExamPolicy, Institution, Site, StationId, Storage, Uplink, UplinkBackend, CANADIAN_REGIONS,
 };
+pub use validate::student_regex;
 
 use error::Problem;
 use locate::{find_span, Target};

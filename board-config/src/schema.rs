@@ -355,6 +355,69 @@ pub(crate) const FIELDS: &[FieldDoc] = &[
     ),
     f("storage", "[storage]", "a table", OPT),
     f("storage.min_free_mib", "min_free_mib = 512", "MiB", OPT),
+    f("checkin", "[checkin]", "a table", OPT),
+    f(
+        "checkin.student_pattern",
+        r#"student_pattern = "[0-9]{8}""#,
+        "a regular expression for the whole student number",
+        OPT,
+    ),
+    f(
+        "checkin.student_example",
+        r#"student_example = "20261234""#,
+        "a student number the pattern accepts",
+        OPT,
+    ),
+    f(
+        "checkin.language",
+        r#"language = "en""#,
+        "\"en\" or \"fr\"",
+        OPT,
+    ),
+    f("proctor", "[proctor]", "a table", OPT),
+    f(
+        "proctor.pin_hash",
+        r#"pin_hash = "$argon2id$v=19$m=19456,t=2,p=1$...""#,
+        "an argon2id PHC string from `stationctl pin hash`",
+        REQ,
+    ),
+    f("exams", "[[exams]]", "an array of tables", OPT),
+    f(
+        "exams.code",
+        r#"code = "MATH101""#,
+        "1 to 32 of A-Z, 0-9, `-`, `_`",
+        REQ,
+    ),
+    f(
+        "exams.title",
+        r#"title = "Calculus I, final""#,
+        "a string",
+        REQ,
+    ),
+    f(
+        "exams.duration_minutes",
+        "duration_minutes = 120",
+        "1 to 600",
+        REQ,
+    ),
+    f(
+        "exams.opens",
+        r#"opens = "2026-12-10T08:30:00-05:00""#,
+        "an RFC 3339 time with offset",
+        OPT,
+    ),
+    f(
+        "exams.closes",
+        r#"closes = "2026-12-10T09:30:00-05:00""#,
+        "an RFC 3339 time with offset, after opens",
+        OPT,
+    ),
+    f(
+        "exams.warn_minutes",
+        "warn_minutes = [10, 1]",
+        "minutes before the end, each less than the duration",
+        OPT,
+    ),
 ];
 
 /// Extra advice for a missing section, beyond its required fields.

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::checkin::{CheckIn, ExamEntry, Proctor};
+
 /// The known Canadian AWS regions. Without `on_premises = true`, an s3 uplink must use one of
 /// these (privacy promise P4: recordings are stored in Canada only).
 pub const CANADIAN_REGIONS: &[&str] = &["ca-central-1", "ca-west-1"];
@@ -24,6 +26,17 @@ pub struct Site {
     /// `[storage]`: local spool limits (optional section).
     #[serde(default)]
     pub storage: Storage,
+    /// `[checkin]`: how students identify and the screens' language (optional section).
+    #[serde(default)]
+    pub checkin: CheckIn,
+    /// `[proctor]`: the proctor PIN's hash. Without it no exam starts at the station's own
+    /// screen (its readiness card says DO NOT USE and why).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proctor: Option<Proctor>,
+    /// `[[exams]]`: the exams that may be sat at this station. Without any, none starts at the
+    /// station's own screen.
+    #[serde(default)]
+    pub exams: Vec<ExamEntry>,
 }
 
 /// `[station]`: who this station is.

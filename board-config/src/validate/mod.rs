@@ -2,9 +2,11 @@
 //! Linux camera rule, distinct GPIO pins, Canadian residency. Each returns the first problem.
 
 mod board;
+mod checkin;
 mod site;
 
 pub(crate) use board::board;
+pub use checkin::student_regex;
 pub(crate) use site::site;
 
 use std::fmt::Display;
@@ -41,11 +43,22 @@ pub(crate) fn in_range<T: PartialOrd + Display>(
     hi: T,
     unit: &str,
 ) -> Check {
+    in_range_at(FieldPath::of(path), value, lo, hi, unit)
+}
+
+/// Like [`in_range`], at a field path with indices (`exams[1].duration_minutes`).
+pub(crate) fn in_range_at<T: PartialOrd + Display>(
+    path: FieldPath,
+    value: T,
+    lo: T,
+    hi: T,
+    unit: &str,
+) -> Check {
     if value >= lo && value <= hi {
         return Ok(());
     }
     Err(invalid(
-        FieldPath::of(path),
+        path.clone(),
         format!("`{path}` = {value} is out of range"),
         format!("valid: {lo} to {hi} ({unit})"),
     ))

@@ -48,7 +48,8 @@ pub(crate) fn site(s: &Site) -> Check {
     station(&s.station)?;
     institution(&s.institution)?;
     exam(&s.exam)?;
-    uplink(&s.uplink)
+    uplink(&s.uplink)?;
+    super::checkin::check(&s.checkin, s.proctor.as_ref(), &s.exams)
 }
 
 fn station(s: &StationId) -> Check {
