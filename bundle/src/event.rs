@@ -115,6 +115,9 @@ pub enum EndReason {
     Proctor,
     /// The station stopped (crash, power cut), found on recovery.
     Interrupted,
+    /// Check-in was abandoned before the exam started (the proctor or the student went back):
+    /// nothing was recorded but the check-in's own events.
+    CheckInCancelled,
 }
 
 /// What happened.
@@ -178,6 +181,15 @@ pub enum Event {
     Recovered { lost_segments: u16 },
     /// The bundle is being sealed with this many files.
     Sealing { files: u16 },
+    /// The student chose the exam to sit (its code and title from the site file).
+    ExamChosen { code: Text, title: Text },
+    /// A wrong proctor PIN: how many wrong ones in a row, and how long the station now waits
+    /// before it takes another (0 = none).
+    PinRejected { attempts: u16, wait_secs: u32 },
+    /// The proctor confirmed the student's identity with the PIN.
+    ProctorApproved,
+    /// The student acknowledged the privacy notice.
+    NoticeAcknowledged,
 }
 
 impl Event {
@@ -203,6 +215,10 @@ impl Event {
             Event::HostBlocked { .. } => "HostBlocked",
             Event::Recovered { .. } => "Recovered",
             Event::Sealing { .. } => "Sealing",
+            Event::ExamChosen { .. } => "ExamChosen",
+            Event::PinRejected { .. } => "PinRejected",
+            Event::ProctorApproved => "ProctorApproved",
+            Event::NoticeAcknowledged => "NoticeAcknowledged",
         }
     }
 }

@@ -187,6 +187,32 @@ macro_rules! exam_state {
 exam_state!(CheckIn, Identity, ExamRunning, Finalizing);
 
 impl Session<CheckIn> {
+    /// The check-in was abandoned before anything was captured: the exam ends as
+    /// `CheckInCancelled` and its folder (the check-in's own events) is sealed, so a proctor's
+    /// wrong PINs stay on record; back to Ready.
+    pub fn cancel(self) -> Result<(Session<Ready>, PathBuf), ExamError> {
+        let CheckIn(exam) = self.state;
+        exam.record(Event::ExamEnded {
+            reason: EndReason::CheckInCancelled,
+        })?;
+        exam.record_sync(Event::StateChanged {
+            from: State::CheckIn,
+            to: State::Ready,
+        })?;
+        let dir = exam.seal(false)?;
+        tracing::info!(
+            "state: CheckIn -> Ready; check-in cancelled, sealed {}",
+            dir.display()
+        );
+        Ok((
+            Session {
+                station: self.station,
+                state: Ready,
+            },
+            dir,
+        ))
+    }
+
     /// On to the identity stills.
     pub fn identity(self) -> Result<Session<Identity>, ExamError> {
         self.state.0.record_sync(Event::StateChanged {
