@@ -55,7 +55,7 @@ const MODIFIER_KEYS: &[(KeyCode, Mods)] = &[
 ];
 
 /// The modifier `code` stands for, if it is a modifier key.
-fn modifier(code: u16) -> Option<Mods> {
+pub(crate) fn modifier(code: u16) -> Option<Mods> {
     MODIFIER_KEYS
         .iter()
         .find(|(k, _)| k.code() == code)

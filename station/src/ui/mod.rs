@@ -4,9 +4,11 @@
 //! DRM dumb buffer, in the simulated display and in tests, with no toolkit.
 
 pub mod font;
+mod form;
 mod notice;
 mod screens;
 
+pub use form::{form, with_help, View};
 pub use notice::{privacy_notice, Notice};
 pub use screens::{badge, check_in, identity, scale, status, Theme};
 
