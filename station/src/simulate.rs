@@ -1,28 +1,47 @@
-//! An unattended exam on the configured board: check-in, the privacy notice, identity stills,
-//! the exam for a given duration, end, seal. Used by `stationctl exam simulate`, the demo and
-//! the tests.
+//! An unattended exam on the configured board, driven through the exam flow ([`crate::flow`])
+//! by a script of key events typed as a student and a proctor would: the readiness card, the
+//! student number, the exam, the proctor's PIN, the privacy notice, the photo ID, the exam for
+//! a given duration, the sealed screen. Used by `stationctl exam simulate`, the demo and the
+//! tests.
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use bundle::event::{EndReason, Event, Still};
+use board_config::ExamEntry;
 
-use crate::devices::{Devices, Signal};
+use crate::devices::Devices;
 use crate::exam::ExamError;
+use crate::flow::{self, keys, pin, Ended, Flow, Script};
+use crate::selftest;
 use crate::session::{Booting, Session};
 use crate::station::Station;
-use crate::{identity, selftest, ui};
 
 /// Options of a simulated exam.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    /// The student id (kept only inside the encrypted journal).
+    /// The student number typed (it must match the site's `student_pattern`; kept only inside
+    /// the encrypted journal).
     pub student: String,
-    /// Exam length.
+    /// Exam length (instead of the exam's own duration).
     pub duration: Duration,
     /// Face frames to capture.
     pub face_frames: u32,
+    /// The proctor PIN typed: needed when the site has `[proctor]`; without it, the simulation
+    /// uses a PIN of its own (hashed the same way).
+    pub pin: Option<String>,
+}
+
+/// The exam sat when the site lists none: the simulation's own.
+fn simulated_exam(duration: Duration) -> ExamEntry {
+    ExamEntry {
+        code: "SIMULATED".into(),
+        title: "Simulated exam".into(),
+        duration_minutes: (duration.as_secs().div_ceil(60)).max(1) as u32,
+        opens: None,
+        closes: None,
+        warn_minutes: Vec::new(),
+    }
 }
 
 /// Runs a whole exam; returns the sealed bundle's folder.
@@ -45,83 +64,55 @@ pub fn run(
         )));
     }
     let session = session.ready();
-    let station_id = session.station().site.station.id.clone();
+    let site = &session.station().site;
+    let (gate, typed_pin) = match (&site.proctor, &plan.pin) {
+        (Some(p), Some(typed)) => (pin::Gate::new(&p.pin_hash), typed.clone()),
+        (Some(_), None) => {
+            return Err(ExamError::Recorder(
+                "the site file has a [proctor] PIN: give it with --pin".into(),
+            ))
+        }
+        (None, _) => {
+            let own = format!("{:08}", rand::random::<u32>() % 100_000_000);
+            let hash = pin::hash(&own).map_err(|e| ExamError::Recorder(e.to_string()))?;
+            (pin::Gate::new(&hash), own)
+        }
+    };
+    let roster = if site.exams.is_empty() {
+        vec![simulated_exam(plan.duration)]
+    } else {
+        site.exams.clone()
+    };
     let (w, h) = devices.display.set_mode()?;
-    let theme = ui::Theme::default();
-    show(devices, &ui::check_in(w, h, &theme, &station_id));
-    let session = session.check_in(&plan.student).map_err(|r| *r.error)?;
-    // Before anything is captured: what is recorded, where it goes, when it is deleted.
-    let notice = ui::Notice::of(&session.station().site);
-    show(devices, &ui::privacy_notice(w, h, &theme, &notice));
-    let session = session.identity()?;
-    show(
-        devices,
-        &ui::identity(w, h, &theme, "HOLD YOUR PHOTO ID TO THE CAMERA"),
-    );
-    {
-        let grant = session.capture();
-        identity::capture(&grant, devices.camera.as_mut(), Still::PhotoId, "photo-id")?;
-        for i in 0..plan.face_frames {
-            identity::capture(
-                &grant,
-                devices.camera.as_mut(),
-                Still::Face,
-                &format!("face-{i:02}"),
-            )?;
-        }
+    let screen = flow::Screen {
+        w,
+        h,
+        theme: crate::ui::Theme::default(),
+    };
+    let mut flow = Flow::new(session.station(), roster, gate, screen);
+    flow.duration = Some(plan.duration);
+    flow.face_frames = plan.face_frames;
+    let mut script = Script::new(script(&plan.student, &typed_pin));
+    match flow.run_once(session, devices, &mut script)? {
+        (_, Ended::Sealed(dir)) => Ok(dir),
+        (_, other) => Err(ExamError::Recorder(format!(
+            "the simulated exam did not run: {other:?}"
+        ))),
     }
-    let planned = plan.duration.as_secs().max(1) as u32;
-    let session = session.start_exam(planned).map_err(|r| *r.error)?;
-    devices.indicator.set_recording(true)?;
-    let lines = [
-        format!("STATION {station_id}"),
-        "EXAM IN PROGRESS".to_string(),
-        "RECORDING: CAMERA, MICROPHONE, SCREEN".to_string(),
-    ];
-    show(devices, &ui::status(w, h, &theme, &lines, true));
-    let mut recorder = crate::record::Recorder::start(session.capture(), devices)?;
-    // The kiosk (started with the exam's ruleset) takes the screen; the recording follows it.
-    if let Err(e) = devices.display.hand_over() {
-        tracing::warn!("display: the kiosk cannot take the screen: {e}");
-    }
-    let lockdown = crate::lockdown::Lockdown::start(&session, devices)?;
-    let until = Instant::now() + plan.duration;
-    while Instant::now() < until {
-        std::thread::sleep(
-            Duration::from_millis(100).min(until.saturating_duration_since(Instant::now())),
-        );
-        for s in devices.indicator.poll()? {
-            session.exam().record_sync(match s {
-                Signal::CallButton => Event::CallButton,
-                Signal::Tamper => Event::Tamper,
-            })?;
-        }
-        recorder.tick(devices)?;
-    }
-    lockdown.stop(devices)?;
-    recorder.stop()?;
-    devices.indicator.set_recording(false)?;
-    if let Err(e) = devices.display.take_back() {
-        tracing::warn!("display: {e}");
-    }
-    show(
-        devices,
-        &ui::status(
-            w,
-            h,
-            &theme,
-            &["EXAM ENDED: SEALING THE RECORDING".to_string()],
-            false,
-        ),
-    );
-    let session = session.end(EndReason::TimeUp)?;
-    let (_ready, dir) = session.seal()?;
-    Ok(dir)
 }
 
-/// Shows a station screen; a display failure is logged, never fatal to the exam.
-fn show(devices: &mut Devices, frame: &crate::devices::Frame) {
-    if let Err(e) = devices.display.show(frame) {
-        tracing::warn!("display: {e}");
+/// The keys a student and a proctor type for one exam: Enter at the readiness card, the student
+/// number, the first open exam, the PIN, Enter at the notice, Enter for the photo ID, and Enter
+/// at the sealed screen.
+pub fn script(student: &str, pin: &str) -> Vec<(u16, i32)> {
+    let enter = || keys::press("Enter");
+    let mut s = enter();
+    s.extend(keys::typing(student));
+    s.extend(enter());
+    s.extend(enter());
+    s.extend(keys::typing(pin));
+    for _ in 0..4 {
+        s.extend(enter());
     }
+    s
 }

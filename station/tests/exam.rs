@@ -18,6 +18,7 @@ fn simulated_exam_seals_opens_and_keeps_nothing_in_clear() {
         student: STUDENT.into(),
         duration: Duration::from_secs(6),
         face_frames: 2,
+        pin: None,
     };
     let dir = simulate::run(station, &mut devices, &plan).unwrap();
 
@@ -54,6 +55,9 @@ fn simulated_exam_seals_opens_and_keeps_nothing_in_clear() {
     let kinds: Vec<&str> = o.timeline.events.iter().map(|e| e.kind).collect();
     for k in [
         "CheckedIn",
+        "ExamChosen",
+        "ProctorApproved",
+        "NoticeAcknowledged",
         "StillCaptured",
         "ExamStarted",
         "ExamEnded",
@@ -70,6 +74,10 @@ fn simulated_exam_seals_opens_and_keeps_nothing_in_clear() {
             .details["student"],
         STUDENT
     );
+    // The proctor approved and the student read the notice before the first capture.
+    let at = |k: &str| kinds.iter().position(|x| *x == k).unwrap();
+    assert!(at("ProctorApproved") < at("NoticeAcknowledged"));
+    assert!(at("NoticeAcknowledged") < at("StillCaptured"));
     assert!(!o.manifest.interrupted);
     assert_eq!(o.stills.len(), 3);
     assert!(
@@ -109,6 +117,7 @@ fn tampered_bundle_file_is_named() {
         student: "x".into(),
         duration: Duration::from_secs(2),
         face_frames: 1,
+        pin: None,
     };
     let dir = simulate::run(station, &mut devices, &plan).unwrap();
     let victim = dir.join("identity/face-00.jpg.sealed");

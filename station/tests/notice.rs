@@ -1,5 +1,5 @@
 //! The privacy notice comes before anything is captured: a simulated exam shows, in this order,
-//! the check-in screen, the notice for the station's own site, and only then the identity
+//! the check-in screens, the notice for the station's own site, and only then the identity
 //! screen under which the photo ID is taken.
 
 mod common;
@@ -53,6 +53,7 @@ fn the_notice_is_shown_after_check_in_and_before_the_identity_check() {
         student: "x".into(),
         duration: Duration::from_secs(1),
         face_frames: 1,
+        pin: None,
     };
     let notice = ui::Notice::of(&station.site);
     assert_eq!(notice.institution, "Test U");
@@ -61,17 +62,27 @@ fn the_notice_is_shown_after_check_in_and_before_the_identity_check() {
     let frames = shown.lock().unwrap();
     let (w, h) = (frames[0].width, frames[0].height);
     let t = ui::Theme::default();
-    let want = [
-        ui::check_in(w, h, &t, "test-station"),
-        ui::privacy_notice(w, h, &t, &notice),
-        ui::identity(w, h, &t, "HOLD YOUR PHOTO ID TO THE CAMERA"),
-    ];
-    let at = |f: &Frame| frames.iter().position(|s| s == f);
-    let order: Vec<Option<usize>> = want.iter().map(at).collect();
-    assert_eq!(
-        order,
-        vec![Some(0), Some(1), Some(2)],
-        "check-in, notice, identity"
+    // The notice and identity screens carry a help line at the bottom: compare above it.
+    let above = (h * 85 / 100 * w * 3) as usize;
+    let like = |a: &Frame, b: &Frame| a.rgb[..above] == b.rgb[..above];
+    let notice_at = frames
+        .iter()
+        .position(|f| like(f, &ui::privacy_notice(w, h, &t, &notice)))
+        .expect("the notice was shown");
+    let identity = ui::identity(w, h, &t, "HOLD YOUR PHOTO ID TO THE CAMERA");
+    let identity_at = frames
+        .iter()
+        .position(|f| like(f, &identity))
+        .expect("the identity screen was shown");
+    // Check-in screens (the readiness card, student number, exam, proctor) come first: the
+    // first frame is the readiness card, the one before the notice the proctor's.
+    assert!(
+        notice_at >= 4,
+        "check-in screens before the notice: {notice_at}"
+    );
+    assert!(
+        identity_at > notice_at,
+        "notice {notice_at}, identity {identity_at}"
     );
 }
 

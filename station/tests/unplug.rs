@@ -19,6 +19,7 @@ fn camera_unplugged_and_back() {
         student: "x".into(),
         duration: Duration::from_secs(10),
         face_frames: 0,
+        pin: None,
     };
     let toggler = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(3));

@@ -48,6 +48,16 @@ enum Cmd {
     /// Virtual terminal switching (exam-vt-lock.service runs these as root).
     #[command(subcommand)]
     Vt(VtCmd),
+    /// The proctor PIN.
+    #[command(subcommand)]
+    Pin(PinCmd),
+}
+
+#[derive(Subcommand)]
+enum PinCmd {
+    /// Read a PIN (4 to 12 digits) on standard input and print its argon2id hash for the site
+    /// file's `[proctor] pin_hash`. The PIN itself is written nowhere.
+    Hash,
 }
 
 #[derive(Subcommand)]
@@ -84,9 +94,14 @@ enum ExamCmd {
         /// Exam length, e.g. `20s`, `5m`.
         #[arg(long, default_value = "20s", value_parser = humantime::parse_duration)]
         duration: Duration,
-        /// Student id (kept only inside the encrypted journal).
-        #[arg(long, default_value = "student-0001")]
+        /// Student number typed at check-in (it must match the site's `student_pattern`; kept
+        /// only inside the encrypted journal).
+        #[arg(long, default_value = "20261234")]
         student: String,
+        /// The proctor PIN typed, when the site file has `[proctor]` (else the simulation uses
+        /// a PIN of its own).
+        #[arg(long, env = "STATION_PROCTOR_PIN")]
+        pin: Option<String>,
     },
 }
 
@@ -162,7 +177,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
-        Cmd::Exam(ExamCmd::Simulate { duration, student }) => {
+        Cmd::Pin(PinCmd::Hash) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            println!("{}", station::flow::pin::hash(line.trim())?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Exam(ExamCmd::Simulate {
+            duration,
+            student,
+            pin,
+        }) => {
             let station = cli.paths.load()?;
             station::recover::recover(&station)?;
             let mut devices = station::devices::open(&station.board)?;
@@ -170,6 +195,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 student,
                 duration,
                 face_frames: 3,
+                pin,
             };
             let dir = station::simulate::run(station, &mut devices, &plan)?;
             println!("{}", dir.display());

@@ -28,7 +28,7 @@ impl Fixture {
             format!(
                 "[station]\nid = \"test-station\"\nlocation = \"lab\"\n[institution]\nname = \"Test U\"\nrecipient = \"{}\"\n\
                  [exam]\nallowlist = [\"exam.example.ca\"]\nsegment_seconds = 10\n[uplink]\nbackend = \"folder\"\nresidency = \"CA\"\nfolder = \"{}\"\n\
-                 [storage]\nmin_free_mib = 16\n",
+                 [storage]\nmin_free_mib = 16\n[checkin]\nstudent_pattern = \"[a-z0-9-]{{1,40}}\"\nstudent_example = \"s-1\"\n",
                 identity.recipient(),
                 tmp.path().join("central").display()
             ),

@@ -1,0 +1,156 @@
+//! The exam itself, once the student is checked in and has read the notice: identity stills,
+//! the recorded exam under lockdown until its time is up, then the sealed bundle and its receipt.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use bundle::event::{EndReason, Event, Still};
+
+use super::{Keys, Screen};
+use crate::devices::{Devices, Signal};
+use crate::exam::ExamError;
+use crate::flow::keys::Key;
+use crate::session::{Identity, Ready, Session};
+use crate::{identity, ui};
+
+/// Photo ID (taken when the student presses Enter) and `face_frames` face stills.
+pub(super) fn stills(
+    session: &Session<Identity>,
+    devices: &mut Devices,
+    keys: &mut dyn Keys,
+    screen: &Screen,
+    face_frames: u32,
+) -> Result<(), ExamError> {
+    screen.show(
+        devices,
+        &ui::with_help(
+            ui::identity(
+                screen.w,
+                screen.h,
+                &screen.theme,
+                "HOLD YOUR PHOTO ID TO THE CAMERA",
+            ),
+            &screen.theme,
+            "Enter: take the picture",
+        ),
+    );
+    loop {
+        let got = keys.next(devices, Duration::from_millis(100))?;
+        match got {
+            None => {
+                return Err(ExamError::Recorder(
+                    "the input ended before the photo ID was taken".into(),
+                ))
+            }
+            Some(k) if k.contains(&Key::Enter) => break,
+            Some(_) => {}
+        }
+    }
+    let grant = session.capture();
+    identity::capture(&grant, devices.camera.as_mut(), Still::PhotoId, "photo-id")?;
+    screen.show(
+        devices,
+        &ui::identity(screen.w, screen.h, &screen.theme, "LOOK AT THE CAMERA"),
+    );
+    for i in 0..face_frames {
+        identity::capture(
+            &grant,
+            devices.camera.as_mut(),
+            Still::Face,
+            &format!("face-{i:02}"),
+        )?;
+    }
+    Ok(())
+}
+
+/// Records the exam for `planned`, under the input and network lockdown, then seals it.
+pub(super) fn record(
+    session: Session<Identity>,
+    devices: &mut Devices,
+    screen: &Screen,
+    planned: Duration,
+    heartbeat: &mut dyn FnMut(),
+) -> Result<(Session<Ready>, PathBuf), ExamError> {
+    let secs = planned.as_secs().clamp(1, u32::MAX.into()) as u32;
+    let session = session.start_exam(secs).map_err(|r| *r.error)?;
+    devices.indicator.set_recording(true)?;
+    let station_id = session.station().site.station.id.clone();
+    let lines = [
+        format!("STATION {station_id}"),
+        "EXAM IN PROGRESS".to_string(),
+        "RECORDING: CAMERA, MICROPHONE, SCREEN".to_string(),
+    ];
+    screen.show(
+        devices,
+        &ui::status(screen.w, screen.h, &screen.theme, &lines, true),
+    );
+    let mut recorder = crate::record::Recorder::start(session.capture(), devices)?;
+    // The kiosk (started with the exam's ruleset) takes the screen; the recording follows it.
+    if let Err(e) = devices.display.hand_over() {
+        tracing::warn!("display: the kiosk cannot take the screen: {e}");
+    }
+    let lockdown = crate::lockdown::Lockdown::start(&session, devices)?;
+    let until = Instant::now() + planned;
+    while Instant::now() < until {
+        std::thread::sleep(
+            Duration::from_millis(100).min(until.saturating_duration_since(Instant::now())),
+        );
+        heartbeat();
+        for s in devices.indicator.poll()? {
+            session.exam().record_sync(match s {
+                Signal::CallButton => Event::CallButton,
+                Signal::Tamper => Event::Tamper,
+            })?;
+        }
+        recorder.tick(devices)?;
+    }
+    lockdown.stop(devices)?;
+    recorder.stop()?;
+    devices.indicator.set_recording(false)?;
+    if let Err(e) = devices.display.take_back() {
+        tracing::warn!("display: {e}");
+    }
+    screen.show(
+        devices,
+        &ui::status(
+            screen.w,
+            screen.h,
+            &screen.theme,
+            &["EXAM ENDED: SEALING THE RECORDING".to_string()],
+            false,
+        ),
+    );
+    let session = session.end(EndReason::TimeUp)?;
+    session.seal()
+}
+
+/// The receipt of a sealed exam: the first 60 bits of its journal head in Crockford base32,
+/// grouped by four (`7K2M-QX9D-AB3F`). The student can note it down and later ask for exactly
+/// that recording; the institution finds it in the manifest's `journal_head`.
+pub fn receipt(journal_head_hex: &str) -> Option<String> {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let bits = u64::from_str_radix(journal_head_hex.get(..16)?, 16).ok()?;
+    let code: String = (0..12)
+        .map(|i| ALPHABET[((bits >> (59 - 5 * i)) & 31) as usize] as char)
+        .collect();
+    Some(format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receipts_are_short_and_follow_the_head() {
+        let a = receipt("ffffffffffffffff00").unwrap();
+        assert_eq!(a, "ZZZZ-ZZZZ-ZZZZ");
+        assert_eq!(receipt("0000000000000000").unwrap(), "0000-0000-0000");
+        let b = receipt("0123456789abcdef0123").unwrap();
+        assert_eq!(b.len(), 14);
+        // The first 60 bits count; the 61st on does not.
+        assert_ne!(b, receipt("0123456789abcdff0123").unwrap());
+        assert_eq!(b, receipt("0123456789abcdee0123").unwrap());
+        assert_eq!(receipt("12"), None);
+        assert_eq!(receipt("zzzzzzzzzzzzzzzz"), None);
+    }
+}

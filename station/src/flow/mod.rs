@@ -1,0 +1,423 @@
+//! The exam flow: the one place that owns the session, from the readiness card through
+//! check-in, the proctor's PIN, the privacy notice, identity stills and the recorded exam, to the
+//! sealed bundle and its receipt, then back to the readiness card for the next student.
+//!
+//! It reads keys from a [`Keys`] source: the board's keyboards (grabbed by the station while its
+//! own screens show, [`DeviceKeys`]) in `stationd`, or a [`Script`] of key events in
+//! `stationctl exam simulate` and the tests. Both go through the same [`keys::Keyboard`]
+//! translation and the same steps: one flow, not two.
+
+pub mod checkin;
+mod exam;
+pub mod keys;
+pub mod pin;
+mod ready;
+pub mod text;
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use board_config::ExamEntry;
+use bundle::event::{text as jtext, Event};
+
+pub use checkin::{Form, Outcome, Readiness, Step};
+pub use exam::receipt;
+use keys::{Key, Keyboard};
+pub use ready::readiness;
+
+use crate::devices::{Devices, Frame};
+use crate::exam::ExamError;
+use crate::session::{CheckIn, Ready, Session};
+use crate::station::Station;
+use crate::ui;
+
+/// Where the flow's keys come from.
+pub trait Keys {
+    /// Keys pressed within `timeout`; `None` when the source has ended (a script ran out).
+    fn next(
+        &mut self,
+        devices: &mut Devices,
+        timeout: Duration,
+    ) -> Result<Option<Vec<Key>>, ExamError>;
+
+    /// The exam's input filter takes the devices over as they are (still grabbed, so no key
+    /// slips out in between) and releases them when the exam ends: read them afresh after.
+    fn hand_over(&mut self) {}
+}
+
+/// The board's keyboards, grabbed while the station's own screens show: nothing typed at
+/// check-in reaches a console or anything else.
+#[derive(Default)]
+pub struct DeviceKeys {
+    keyboard: Keyboard,
+    grabbed: bool,
+    failing: Option<String>,
+}
+
+impl DeviceKeys {
+    /// Keys from the board's input devices.
+    pub fn new() -> DeviceKeys {
+        DeviceKeys::default()
+    }
+}
+
+impl DeviceKeys {
+    /// Logs an input failure once, until the input works again.
+    fn failed(&mut self, e: String) {
+        if self.failing.as_ref() != Some(&e) {
+            tracing::warn!("input: {e}");
+            self.failing = Some(e);
+        }
+    }
+}
+
+impl Keys for DeviceKeys {
+    fn hand_over(&mut self) {
+        self.grabbed = false;
+        self.keyboard = Keyboard::new();
+    }
+
+    fn next(
+        &mut self,
+        devices: &mut Devices,
+        timeout: Duration,
+    ) -> Result<Option<Vec<Key>>, ExamError> {
+        if !self.grabbed {
+            match devices.input.grab() {
+                Ok(()) => self.grabbed = true,
+                Err(e) => {
+                    self.failed(e.to_string());
+                    std::thread::sleep(timeout);
+                    return Ok(Some(Vec::new()));
+                }
+            }
+        }
+        let mut events = Vec::new();
+        let ms = timeout.as_millis().min(u32::MAX.into()) as u32;
+        let r = devices.input.pump_filtered(ms, &mut |ev| {
+            events.push((ev.kind, ev.code, ev.value));
+            false // the station's own screens read keys; nothing is passed on
+        });
+        match r {
+            Ok(_) => self.failing = None,
+            Err(e) => {
+                self.failed(e.to_string());
+                self.grabbed = false;
+                std::thread::sleep(timeout);
+            }
+        }
+        let kb = &mut self.keyboard;
+        Ok(Some(
+            events
+                .into_iter()
+                .filter_map(|(k, c, v)| kb.event(k, c, v))
+                .collect(),
+        ))
+    }
+}
+
+/// Key events played in order, a few at a time, through the same translation as a keyboard's.
+pub struct Script {
+    events: VecDeque<(u16, i32)>,
+    keyboard: Keyboard,
+}
+
+impl Script {
+    /// A script of `(code, value)` key events (see [`keys::typing`] and [`keys::press`]).
+    pub fn new(events: impl IntoIterator<Item = (u16, i32)>) -> Script {
+        Script {
+            events: events.into_iter().collect(),
+            keyboard: Keyboard::new(),
+        }
+    }
+}
+
+impl Keys for Script {
+    fn next(&mut self, _: &mut Devices, _: Duration) -> Result<Option<Vec<Key>>, ExamError> {
+        if self.events.is_empty() {
+            return Ok(None);
+        }
+        // One key per call (its press and release), as a person types.
+        let mut out = Vec::new();
+        while let Some((code, value)) = self.events.pop_front() {
+            if let Some(k) = self.keyboard.event(1, code, value) {
+                out.push(k);
+            }
+            if value == 0 && !out.is_empty() {
+                break;
+            }
+        }
+        Ok(Some(out))
+    }
+}
+
+/// Screen size and colours of the station's screens.
+pub struct Screen {
+    /// Width in pixels.
+    pub w: u32,
+    /// Height in pixels.
+    pub h: u32,
+    /// Colours.
+    pub theme: ui::Theme,
+}
+
+impl Screen {
+    /// Shows `frame`; a display failure is logged, never fatal to the exam.
+    pub fn show(&self, devices: &mut Devices, frame: &Frame) {
+        if let Err(e) = devices.display.show(frame) {
+            tracing::warn!("display: {e}");
+        }
+    }
+}
+
+/// How long the sealed screen with the receipt stays without a key.
+const RECEIPT_SHOWN: Duration = Duration::from_secs(300);
+
+/// How one pass through the flow ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    /// An exam was recorded and sealed in this folder.
+    Sealed(PathBuf),
+    /// A check-in was cancelled; its folder was sealed as such.
+    Cancelled(PathBuf),
+    /// The key source ended at the readiness card.
+    Idle,
+}
+
+/// The exam flow of one station process.
+pub struct Flow {
+    form: Form,
+    gate: pin::Gate,
+    screen: Screen,
+    notice: ui::Notice,
+    roster: Vec<ExamEntry>,
+    /// Overrides the exams' own duration (`stationctl exam simulate --duration`).
+    pub duration: Option<Duration>,
+    /// Face stills taken after the photo ID.
+    pub face_frames: u32,
+    heartbeat: Box<dyn FnMut()>,
+}
+
+/// Milliseconds since the Unix epoch now.
+fn wall_ms() -> i64 {
+    bundle::journal::now_ms() as i64
+}
+
+impl Flow {
+    /// The flow for `station` with its site's exams, proctor PIN gate and screen.
+    pub fn new(station: &Station, roster: Vec<ExamEntry>, gate: pin::Gate, screen: Screen) -> Flow {
+        let site = &station.site;
+        Flow {
+            form: Form::new(&site.station.id, &site.checkin, roster.clone()),
+            gate,
+            screen,
+            notice: ui::Notice::of(site),
+            roster,
+            duration: None,
+            face_frames: 3,
+            heartbeat: Box::new(|| {}),
+        }
+    }
+
+    /// Called at least every 100 ms while the flow runs (systemd's watchdog).
+    pub fn on_heartbeat(&mut self, f: impl FnMut() + 'static) {
+        self.heartbeat = Box::new(f);
+    }
+
+    /// Sets what the readiness card shows.
+    pub fn set_readiness(&mut self, r: Readiness) {
+        self.form.set_readiness(r);
+    }
+
+    /// The check-in form (its step and what it shows).
+    pub fn form(&self) -> &Form {
+        &self.form
+    }
+
+    fn draw(&self, devices: &mut Devices) {
+        let now = Instant::now();
+        let view = self.form.view(&self.gate, now, wall_ms());
+        let s = &self.screen;
+        let frame = if self.form.step() == Step::Notice {
+            ui::with_help(
+                ui::privacy_notice(s.w, s.h, &s.theme, &self.notice),
+                &s.theme,
+                &view.help,
+            )
+        } else {
+            ui::form(s.w, s.h, &s.theme, &view)
+        };
+        s.show(devices, &frame);
+    }
+
+    /// One student, from the readiness card to a sealed bundle (or a cancelled check-in).
+    pub fn run_once(
+        &mut self,
+        session: Session<Ready>,
+        devices: &mut Devices,
+        keys: &mut dyn Keys,
+    ) -> Result<(Session<Ready>, Ended), ExamError> {
+        let mut ready = Some(session);
+        let mut checked: Option<Session<CheckIn>> = None;
+        let mut dirty = true;
+        loop {
+            if dirty {
+                self.draw(devices);
+                dirty = false;
+            }
+            (self.heartbeat)();
+            let Some(pressed) = keys.next(devices, Duration::from_millis(100))? else {
+                let error = self.form.view(&self.gate, Instant::now(), wall_ms()).error;
+                return match (ready, checked) {
+                    (Some(r), None) if self.form.step() == Step::Welcome => Ok((r, Ended::Idle)),
+                    (_, Some(c)) => {
+                        let (r, dir) = c.cancel()?;
+                        tracing::warn!("input ended at {:?}; check-in cancelled", self.form.step());
+                        Ok((r, Ended::Cancelled(dir)))
+                    }
+                    _ => Err(ExamError::Recorder(format!(
+                        "the input ended at check-in step {:?}{}",
+                        self.form.step(),
+                        error.map(|e| format!(": {e}")).unwrap_or_default()
+                    ))),
+                };
+            };
+            for key in pressed {
+                dirty = true;
+                let outcome = self
+                    .form
+                    .on_key(key, &mut self.gate, Instant::now(), wall_ms());
+                match outcome {
+                    Outcome::Nothing => {}
+                    Outcome::CheckedIn { student, exam } => {
+                        let r = ready.take().expect("checked in from Ready");
+                        let s = r.check_in(&student).map_err(|r| *r.error)?;
+                        let e = &self.roster[exam];
+                        s.exam().record_sync(Event::ExamChosen {
+                            code: jtext(&e.code),
+                            title: jtext(&e.title),
+                        })?;
+                        checked = Some(s);
+                    }
+                    Outcome::PinRejected {
+                        attempts,
+                        wait_secs,
+                    } => {
+                        if let Some(s) = &checked {
+                            s.exam().record_sync(Event::PinRejected {
+                                attempts,
+                                wait_secs,
+                            })?;
+                        }
+                        tracing::warn!(attempts, wait_secs, "proctor PIN rejected");
+                    }
+                    Outcome::Approved => {
+                        if let Some(s) = &checked {
+                            s.exam().record_sync(Event::ProctorApproved)?;
+                        }
+                    }
+                    Outcome::Cancelled => {
+                        let s = checked.take().expect("cancelled after check-in");
+                        let (r, dir) = s.cancel()?;
+                        self.form.restart();
+                        self.draw(devices);
+                        return Ok((r, Ended::Cancelled(dir)));
+                    }
+                    Outcome::Acknowledged => {
+                        let s = checked.take().expect("notice after check-in");
+                        s.exam().record_sync(Event::NoticeAcknowledged)?;
+                        let planned = self
+                            .duration
+                            .or_else(|| {
+                                self.form
+                                    .exam()
+                                    .map(|e| Duration::from_secs(e.duration_secs().into()))
+                            })
+                            .unwrap_or(Duration::from_secs(60));
+                        let (r, dir) = self.exam(s, devices, keys, planned)?;
+                        return Ok((r, Ended::Sealed(dir)));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Identity stills, the recorded exam, the sealed screen with the receipt.
+    fn exam(
+        &mut self,
+        session: Session<CheckIn>,
+        devices: &mut Devices,
+        keys: &mut dyn Keys,
+        planned: Duration,
+    ) -> Result<(Session<Ready>, PathBuf), ExamError> {
+        let session = session.identity()?;
+        exam::stills(&session, devices, keys, &self.screen, self.face_frames)?;
+        keys.hand_over();
+        let (ready, dir) = exam::record(
+            session,
+            devices,
+            &self.screen,
+            planned,
+            &mut *self.heartbeat,
+        )?;
+        self.sealed_screen(devices, &dir);
+        // The receipt stays until Enter (or five minutes), so the student can note it down.
+        let until = Instant::now() + RECEIPT_SHOWN;
+        while Instant::now() < until {
+            (self.heartbeat)();
+            match keys.next(devices, Duration::from_millis(100))? {
+                Some(k) if !k.contains(&Key::Enter) => {}
+                _ => break,
+            }
+        }
+        self.form.restart();
+        Ok((ready, dir))
+    }
+
+    fn sealed_screen(&self, devices: &mut Devices, dir: &std::path::Path) {
+        let manifest = bundle::manifest::Manifest::load(dir).ok();
+        let mut lines = vec!["Your exam is recorded and sealed.".to_string()];
+        if let Some(m) = &manifest {
+            let bytes: u64 = m.files.iter().map(|f| f.size).sum();
+            lines.push(format!(
+                "{} files, {:.1} MB, upload pending",
+                m.files.len(),
+                bytes as f64 / 1e6
+            ));
+            if let Some(r) = receipt(&m.journal_head) {
+                lines.push(format!("Receipt: {r}"));
+                lines.push("Note this code: it names exactly this recording.".into());
+            }
+        }
+        let view = ui::View {
+            title: "EXAM ENDED".into(),
+            lines,
+            help: "Enter: next student".into(),
+            ..ui::View::default()
+        };
+        self.screen.show(
+            devices,
+            &ui::form(self.screen.w, self.screen.h, &self.screen.theme, &view),
+        );
+    }
+}
+
+/// Runs [`Flow`] for one station with its devices until the key source ends.
+pub fn serve(
+    devices: &mut Devices,
+    flow: &mut Flow,
+    keys: &mut dyn Keys,
+    session: Session<Ready>,
+) -> Result<Vec<Ended>, ExamError> {
+    let mut session = session;
+    let mut out = Vec::new();
+    loop {
+        let (s, ended) = flow.run_once(session, devices, keys)?;
+        session = s;
+        if ended == Ended::Idle {
+            return Ok(out);
+        }
+        out.push(ended);
+    }
+}

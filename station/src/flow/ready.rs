@@ -1,0 +1,56 @@
+//! The readiness card's facts: who the station is, its software, each device's self-test, free
+//! space and uploads still pending; and why it must not be used, if so.
+
+use board_config::Site;
+
+use super::Readiness;
+use crate::selftest::Check;
+use crate::station::Station;
+
+/// What the readiness card shows for `station` after the self-test `checks`.
+pub fn readiness(station: &Station, checks: &[Check]) -> Readiness {
+    let site = &station.site;
+    let mut lines = vec![
+        format!("{}  {}", site.station.id, site.station.location),
+        format!("Software {}", env!("CARGO_PKG_VERSION")),
+    ];
+    for c in checks {
+        let verdict = if c.passed { "PASS" } else { "FAIL" };
+        lines.push(format!("{verdict} {}: {}", c.device, c.detail));
+    }
+    let spool = station.spool();
+    match crate::storage::free_bytes(&spool) {
+        Ok(free) => lines.push(format!("Free space: {} MiB", free >> 20)),
+        Err(e) => lines.push(format!("Free space: unknown ({e})")),
+    }
+    lines.push(format!("Uploads pending: {}", pending(&spool)));
+    Readiness {
+        lines,
+        blocked: blocked(site, checks),
+    }
+}
+
+/// Why no exam may start, if so: a failed device, or what the site file lacks.
+fn blocked(site: &Site, checks: &[Check]) -> Option<String> {
+    if let Some(c) = checks.iter().find(|c| !c.passed) {
+        return Some(format!("{} failed its self-test", c.device));
+    }
+    if site.proctor.is_none() {
+        return Some("the site file has no [proctor] pin_hash".into());
+    }
+    if site.exams.is_empty() {
+        return Some("the site file lists no [[exams]]".into());
+    }
+    None
+}
+
+/// Sealed bundles in the spool (uplinkd deletes each once its central copy is verified).
+fn pending(spool: &std::path::Path) -> usize {
+    std::fs::read_dir(spool)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| crate::session::is_sealed(&e.path()))
+                .count()
+        })
+        .unwrap_or(0)
+}

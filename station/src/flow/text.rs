@@ -1,0 +1,187 @@
+//! What the station's screens say, in English and in French. The site picks the default
+//! language (`[checkin] language`); F2 switches on every screen.
+//!
+//! Texts may hold `{name}` placeholders, filled by [`fill`]; both languages of one message have
+//! the same placeholders (a test checks).
+
+use board_config::Language;
+
+/// A message of the station's screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Msg {
+    /// Title of the readiness card.
+    StationTitle,
+    /// The readiness card's verdict when the station may be used.
+    Ready,
+    /// The readiness card's verdict when it may not, with `{reason}`.
+    DoNotUse,
+    /// How to begin.
+    PressEnter,
+    /// The other language's key.
+    SwitchLanguage,
+    /// Title of the check-in steps.
+    CheckIn,
+    /// The student number field.
+    StudentLabel,
+    /// How to fill it.
+    StudentHelp,
+    /// A number that does not match the pattern: `{value}`, `{example}`.
+    NotAStudent,
+    /// The exam field.
+    ExamLabel,
+    /// How to choose.
+    ExamHelp,
+    /// No exam may start now.
+    NoExamOpen,
+    /// A typed code that names no open exam: `{code}`.
+    NoSuchExam,
+    /// Title of the proctor's step.
+    ProctorTitle,
+    /// `{student}`.
+    StudentIs,
+    /// `{code}`, `{title}`, `{minutes}`.
+    ExamIs,
+    /// The PIN field.
+    PinLabel,
+    /// What the proctor does.
+    PinHelp,
+    /// A wrong PIN, `{attempts}` in a row.
+    PinWrong,
+    /// Wait `{secs}` seconds before the next PIN.
+    PinWait,
+    /// How to accept the privacy notice.
+    NoticeHelp,
+    /// A station that cannot start exams yet: `{reason}`.
+    CannotStart,
+}
+
+/// (message, English, French).
+const TEXTS: &[(Msg, &str, &str)] = &[
+    (
+        Msg::StationTitle,
+        "EXAM STATION {id}",
+        "POSTE D'EXAMEN {id}",
+    ),
+    (Msg::Ready, "READY", "PRÊT"),
+    (
+        Msg::DoNotUse,
+        "DO NOT USE: {reason}",
+        "NE PAS UTILISER : {reason}",
+    ),
+    (
+        Msg::PressEnter,
+        "Press Enter to check in for your exam",
+        "Appuyez sur Entrée pour vous enregistrer à votre examen",
+    ),
+    (Msg::SwitchLanguage, "F2: Français", "F2: English"),
+    (Msg::CheckIn, "CHECK-IN", "ENREGISTREMENT"),
+    (Msg::StudentLabel, "Student number", "Numéro d'étudiant"),
+    (
+        Msg::StudentHelp,
+        "Type your student number or swipe your card, then Enter. Esc: back",
+        "Tapez votre numéro d'étudiant ou passez votre carte, puis Entrée. Échap : retour",
+    ),
+    (
+        Msg::NotAStudent,
+        "{value} is not a student number here. Example: {example}",
+        "{value} n'est pas un numéro d'étudiant ici. Exemple : {example}",
+    ),
+    (Msg::ExamLabel, "Exam code", "Code de l'examen"),
+    (
+        Msg::ExamHelp,
+        "Up/Down to choose, or type the code; Enter to confirm. Esc: back",
+        "Haut/Bas pour choisir, ou tapez le code; Entrée pour confirmer. Échap : retour",
+    ),
+    (
+        Msg::NoExamOpen,
+        "No exam can start at this station now. Please ask the proctor.",
+        "Aucun examen ne peut commencer à ce poste maintenant. Demandez au surveillant.",
+    ),
+    (
+        Msg::NoSuchExam,
+        "No exam open now has the code {code}",
+        "Aucun examen ouvert n'a le code {code}",
+    ),
+    (Msg::ProctorTitle, "PROCTOR", "SURVEILLANT"),
+    (Msg::StudentIs, "Student: {student}", "Étudiant : {student}"),
+    (
+        Msg::ExamIs,
+        "Exam: {code} {title} ({minutes} min)",
+        "Examen : {code} {title} ({minutes} min)",
+    ),
+    (Msg::PinLabel, "Proctor PIN", "NIP du surveillant"),
+    (
+        Msg::PinHelp,
+        "Proctor: check the student's photo ID, type your PIN, Enter. Esc: cancel",
+        "Surveillant : vérifiez la pièce d'identité, tapez votre NIP, Entrée. Échap : annuler",
+    ),
+    (
+        Msg::PinWrong,
+        "Wrong PIN ({attempts} in a row). Try again.",
+        "NIP erroné ({attempts} de suite). Réessayez.",
+    ),
+    (
+        Msg::PinWait,
+        "Too many wrong PINs: wait {secs} s before the next try.",
+        "Trop de NIP erronés : attendez {secs} s avant le prochain essai.",
+    ),
+    (
+        Msg::NoticeHelp,
+        "Enter: I have read this notice. Esc: cancel",
+        "Entrée : j'ai lu cet avis. Échap : annuler",
+    ),
+    (
+        Msg::CannotStart,
+        "This station cannot start exams: {reason}",
+        "Ce poste ne peut pas commencer d'examen : {reason}",
+    ),
+];
+
+/// The text of `msg` in `lang`, placeholders unfilled.
+pub fn text(lang: Language, msg: Msg) -> &'static str {
+    let (_, en, fr) = TEXTS
+        .iter()
+        .find(|(m, _, _)| *m == msg)
+        .copied()
+        .unwrap_or((msg, "?", "?"));
+    match lang {
+        Language::English => en,
+        Language::French => fr,
+    }
+}
+
+/// The text of `msg` in `lang` with each `{name}` replaced by its value.
+pub fn fill(lang: Language, msg: Msg, args: &[(&str, &str)]) -> String {
+    args.iter()
+        .fold(text(lang, msg).to_owned(), |s, (name, value)| {
+            s.replace(&format!("{{{name}}}"), value)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn placeholders(s: &str) -> Vec<&str> {
+        let mut v: Vec<&str> = s
+            .split('{')
+            .skip(1)
+            .filter_map(|p| p.split_once('}').map(|(n, _)| n))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn both_languages_say_every_message_with_the_same_placeholders() {
+        for (msg, en, fr) in TEXTS {
+            assert_ne!(en, fr, "{msg:?} is not translated");
+            assert_eq!(placeholders(en), placeholders(fr), "{msg:?}");
+            assert_eq!(TEXTS.iter().filter(|(m, _, _)| m == msg).count(), 1);
+        }
+        assert_eq!(
+            fill(Language::French, Msg::NoSuchExam, &[("code", "X1")]),
+            "Aucun examen ouvert n'a le code X1"
+        );
+    }
+}
