@@ -12,12 +12,17 @@ install -m 0644 "$share/ca.pem" "$test/ca.pem"
 install -o station -g station -m 0600 "$share/uplink.toml" "$test/uplink.toml"
 export STATION_BOARD=/etc/station/board.toml STATION_SITE="$test/site.toml"
 export STATION_DATA_DIR=/tmp/hw-tests HW_TESTS_STATIONCTL=/usr/bin/stationctl HW_TESTS_SHARE="$share"
+# The proctor PIN whose hash the test site holds (simulated exams type it, and so does the
+# keyboard of the check-in test).
+STATION_PROCTOR_PIN=$(cat "$share/pin")
+export STATION_PROCTOR_PIN
 # The services read /etc/station/station.toml: put the test site there (the root is read-only)
 # and restart the forward proxy on its allowlist (uplinkd is restarted by its test).
 mount --bind "$test/site.toml" /etc/station/station.toml
 systemctl restart exam-proxy.service
-# The tests drive the devices themselves (stationd holds the display as DRM master in Ready);
-# the boot report has already checked stationd.
+# The tests drive the devices themselves (stationd holds the display as DRM master and the
+# keyboards in Ready); the boot report has already checked stationd, and the check-in test
+# starts it again.
 systemctl stop stationd.service
 echo "hw-test: devices: $(ls /dev/video* /dev/dri/card* /dev/snd/pcm* 2>/dev/null | tr '\n' ' ')"
 # shellcheck disable=SC2046

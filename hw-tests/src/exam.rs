@@ -72,7 +72,7 @@ fn starts(ctx: &Ctx) -> Result<String, String> {
         .arg("--data-dir")
         .arg(DATA)
         .args(["exam", "simulate", "--duration", EXAM])
-        .args(["--student", "hw-test-student"])
+        .args(["--student", "20260001"])
         .env("ORC_CODE", "backup")
         .stdin(Stdio::null())
         .stdout(file(&out)?)

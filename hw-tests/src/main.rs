@@ -11,6 +11,7 @@
 
 mod audio;
 mod camera;
+mod checkin;
 mod ctx;
 mod display;
 mod exam;
@@ -45,6 +46,8 @@ fn tests() -> Vec<(&'static str, Test)> {
     t.extend(vt::TESTS);
     // The kiosk again, without the recording's load: the exam page must come on screen.
     t.extend(kiosk::TESTS);
+    // A whole exam typed at the image's own stationd, screens grabbed by the host.
+    t.extend(checkin::TESTS);
     t.extend(system::TESTS);
     // Last: the camera is unplugged (and its driver reloaded).
     t.extend(removal::TESTS);

@@ -47,7 +47,7 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 
 /// The test site: the host's store as the institution's on-premises store, over https with
 /// its CA pinned; `endpoint` and the paths differ between the image and the host.
-fn site(recipient: &str, endpoint: &str, creds: &str, ca: &str) -> String {
+fn site(recipient: &str, endpoint: &str, creds: &str, ca: &str, pin_hash: &str) -> String {
     format!(
         r#"# Site of `cargo xtask hw-test` (written for every run).
 [station]
@@ -78,13 +78,47 @@ start_jitter_seconds = 0
 
 [storage]
 min_free_mib = 64
+
+[checkin]
+student_pattern = "[0-9]{{8}}"
+student_example = "20261234"
+
+[proctor]
+pin_hash = "{pin_hash}"
+
+[[exams]]
+code = "HWTEST"
+title = "Image test"
+duration_minutes = 1
 "#
     )
 }
 
+/// The proctor PIN of the test site (the guest types it; the site holds only its hash).
+const PIN: &str = "2468";
+
+/// `PIN`'s hash, from the station's own `stationctl pin hash`.
+fn pin_hash(stationctl: &Path) -> Result<String, String> {
+    use std::io::Write;
+    let mut child = Command::new(stationctl)
+        .args(["pin", "hash"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", stationctl.display()))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        writeln!(stdin, "{PIN}").map_err(|e| e.to_string())?;
+    }
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!("stationctl pin hash: {}", out.status));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
 /// Runs the hw-tests with their own S3 server.
 pub fn run(filters: &[String]) -> Result<(), String> {
-    deps::ensure(&[deps::BUILD])?;
+    deps::ensure(&[deps::BUILD, crate::screens::HOST])?;
     let server = s3::start()?;
     vm::ensure_host()?;
     let built = image::build("x86_64-uefi", false)?;
@@ -98,8 +132,10 @@ pub fn run_with(
     filters: &[String],
 ) -> Result<(), String> {
     let started = Instant::now();
+    deps::ensure(&[crate::screens::HOST])?;
     eprintln!("xtask hw-test: cargo build -p hw-tests");
     run::status(run::cargo().args(["build", "--locked", "-p", "hw-tests"]))?;
+    run::status(run::cargo().args(["build", "--locked", "-p", "station", "--bin", "stationctl"]))?;
     let root = run::root();
     let bin = |name: &str| root.join("target/debug").join(name);
     let dir = root.join("target/images/x86_64-uefi/hw-test");
@@ -117,6 +153,7 @@ pub fn run_with(
     )?;
     let creds = dir.join("credentials.toml");
     write(&creds, &server.credentials_toml())?;
+    let hash = pin_hash(&bin("stationctl"))?;
     let host_site = dir.join("host-site.toml");
     write(
         &host_site,
@@ -125,6 +162,7 @@ pub fn run_with(
             &format!("https://127.0.0.1:{}", server.https_port),
             &creds.display().to_string(),
             &server.ca.display().to_string(),
+            &hash,
         ),
     )?;
     run::status(
@@ -146,9 +184,15 @@ pub fn run_with(
             &format!("https://10.0.2.2:{}", server.https_port),
             "/run/station-test/uplink.toml",
             "/run/station-test/ca.pem",
+            &hash,
         ),
     )?;
     write(&share.join("args"), &filters.join(" "))?;
+    write(&share.join("pin"), PIN)?;
+    let shots_tmp = dir.join("screens-tmp");
+    for d in [share.join("screens"), shots_tmp.clone()] {
+        std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+    }
 
     let disk = dir.join("boot.img");
     imagetest::disk_copy(&built.img, &disk, 1 << 30)?;
@@ -169,9 +213,13 @@ pub fn run_with(
         "xtask hw-test: booting the image (QEMU TCG; boot, tests and a whole exam take minutes)"
     );
     let mut plugged = None;
+    let mut shot_errors = Vec::new();
     let boot = qemu::watch(cmd, TIMEOUT, |l| {
         if l.contains(ATTACH) {
             plugged = Some(qemu::plug_spare_stick(&monitor));
+        }
+        if let Some(Err(e)) = crate::screens::on_line(l, &monitor, &shots_tmp, &share) {
+            shot_errors.push(e);
         }
         imagetest::is_report(l) || is_guest_report(l)
     })?;
@@ -184,14 +232,35 @@ pub fn run_with(
     let mut t = Tally::default();
     imagetest::check_report(&boot, &mut t);
     guest_results(&share, &boot, &mut t);
+    for e in shot_errors {
+        t.failures.push(format!("screenshot: {e}"));
+    }
+    let results = std::fs::read_to_string(share.join("results.txt")).unwrap_or_default();
+    if results.contains("station_exam_typed_at_the_keyboard") {
+        crate::screens::check(&share, &dir.join("screens"), &mut t);
+    }
     let exam = std::fs::read_to_string(share.join("exam-id")).unwrap_or_default();
-    let uploaded = std::fs::read_to_string(share.join("results.txt"))
-        .is_ok_and(|r| r.contains("PASS uplink_unit_sends_the_bundle"));
+    let typed = std::fs::read_to_string(share.join("exam-id-typed")).unwrap_or_default();
+    let uploaded = results.contains("PASS uplink_unit_sends_the_bundle");
+    let open = |exam: &str, kinds: &[&str], t: &mut Tally| {
+        open_on_host(&dir, exam, &host_site, &creds, &key, kinds, t)
+    };
     if uploaded && !exam.trim().is_empty() {
-        open_on_host(&dir, exam.trim(), &host_site, &creds, &key, &mut t);
+        open(exam.trim(), LOCKDOWN_EVENTS, &mut t);
     } else if filters.is_empty() {
         t.failures
             .push("the image uploaded no exam (see the exam and uplink tests above)".into());
+    }
+    if uploaded && !typed.trim().is_empty() {
+        let timeline = open(typed.trim(), CHECK_IN_EVENTS, &mut t);
+        t.check(
+            timeline.contains("\"TimeUp\""),
+            format!(
+                "host timeline of {}: the exam ended by time up",
+                typed.trim()
+            ),
+            || "no ExamEnded with reason TimeUp".into(),
+        );
     }
     eprintln!(
         "xtask hw-test: image and binaries ready in {:.0} s, QEMU ran {:.0} s",
@@ -232,12 +301,42 @@ fn guest_results(share: &Path, boot: &qemu::Watched, t: &mut Tally) {
     }
 }
 
+/// What the simulated exam's timeline must hold: the lockdown at work.
+const LOCKDOWN_EVENTS: &[&str] = &[
+    "ExamStarted",
+    "InputAttached",
+    "KeyBlocked",
+    "HostVisited",
+    "HostBlocked",
+    "ExamEnded",
+];
+
+/// What the typed exam's timeline must hold: the check-in as the student and proctor did it.
+const CHECK_IN_EVENTS: &[&str] = &[
+    "CheckedIn",
+    "ExamChosen",
+    "PinRejected",
+    "ProctorApproved",
+    "NoticeAcknowledged",
+    "StillCaptured",
+    "ExamStarted",
+    "ExamEnded",
+];
+
 /// Fetches `exam` from the store, opens it with the institution's key, checks the media and
-/// the lockdown events of its timeline.
-fn open_on_host(dir: &Path, exam: &str, site: &Path, creds: &Path, key: &Path, t: &mut Tally) {
+/// that its timeline has events of each of `kinds`; returns the timeline (JSON).
+fn open_on_host(
+    dir: &Path,
+    exam: &str,
+    site: &Path,
+    creds: &Path,
+    key: &Path,
+    kinds: &[&str],
+    t: &mut Tally,
+) -> String {
     let examctl = run::root().join("target/debug/examctl");
-    let fetched = dir.join("fetched");
-    let opened = dir.join("opened");
+    let fetched = dir.join("fetched").join(exam);
+    let opened = dir.join("opened").join(exam);
     let fetch = run::output(
         Command::new(&examctl)
             .arg("fetch")
@@ -265,7 +364,7 @@ fn open_on_host(dir: &Path, exam: &str, site: &Path, creds: &Path, key: &Path, t
         Ok(s) => s,
         Err(e) => {
             t.check(false, format!("host fetches and opens exam {exam}"), || e);
-            return;
+            return String::new();
         }
     };
     print!("{said}");
@@ -280,14 +379,7 @@ fn open_on_host(dir: &Path, exam: &str, site: &Path, creds: &Path, key: &Path, t
         );
     }
     let timeline = std::fs::read_to_string(opened.join("timeline.json")).unwrap_or_default();
-    for kind in [
-        "ExamStarted",
-        "InputAttached",
-        "KeyBlocked",
-        "HostVisited",
-        "HostBlocked",
-        "ExamEnded",
-    ] {
+    for kind in kinds {
         let at = times_of(&timeline, kind);
         t.check(
             !at.is_empty(),
@@ -299,6 +391,7 @@ fn open_on_host(dir: &Path, exam: &str, site: &Path, creds: &Path, key: &Path, t
             || format!("none in {}", opened.join("timeline.json").display()),
         );
     }
+    timeline
 }
 
 /// The `time` of every event of `kind` in a pretty-printed timeline.json.

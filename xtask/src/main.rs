@@ -22,6 +22,7 @@ mod qemu;
 mod recipe;
 mod run;
 mod s3;
+mod screens;
 mod test;
 mod units;
 mod vm;

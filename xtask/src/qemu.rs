@@ -138,18 +138,26 @@ pub fn image_cmd(b: &ImageBoot) -> Result<Command, String> {
     Ok(cmd)
 }
 
-/// Plugs drive `spare` in as a USB mass-storage device through the monitor at `sock`.
-pub fn plug_spare_stick(sock: &Path) -> Result<String, String> {
+/// Sends one command line to the QEMU monitor at `sock`; returns what it said within 500 ms.
+pub fn monitor(sock: &Path, command: &str) -> Result<String, String> {
     use std::os::unix::net::UnixStream;
     let mut s = UnixStream::connect(sock).map_err(|e| format!("{}: {e}", sock.display()))?;
     s.set_read_timeout(Some(Duration::from_secs(2)))
         .map_err(|e| e.to_string())?;
-    s.write_all(b"device_add usb-storage,bus=xhci.0,drive=spare,id=spare-stick\n")
+    s.write_all(format!("{command}\n").as_bytes())
         .map_err(|e| format!("monitor: {e}"))?;
     std::thread::sleep(Duration::from_millis(500));
     let mut said = vec![0u8; 4096];
     let n = s.read(&mut said).unwrap_or(0);
     Ok(String::from_utf8_lossy(&said[..n]).into_owned())
+}
+
+/// Plugs drive `spare` in as a USB mass-storage device through the monitor at `sock`.
+pub fn plug_spare_stick(sock: &Path) -> Result<String, String> {
+    monitor(
+        sock,
+        "device_add usb-storage,bus=xhci.0,drive=spare,id=spare-stick",
+    )
 }
 
 /// A file of `bytes` zero bytes (a blank stick).

@@ -93,6 +93,15 @@ impl Keys for DeviceKeys {
                 }
             }
         }
+        // A keyboard (or card reader) plugged in at the readiness card is grabbed and read too.
+        match devices.input.changes() {
+            Ok(changes) => {
+                for c in changes {
+                    tracing::info!("input: {c:?}");
+                }
+            }
+            Err(e) => self.failed(e.to_string()),
+        }
         let mut events = Vec::new();
         let ms = timeout.as_millis().min(u32::MAX.into()) as u32;
         let r = devices.input.pump_filtered(ms, &mut |ev| {

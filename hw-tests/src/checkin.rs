@@ -1,0 +1,165 @@
+//! A whole exam sat at the station as a student and a proctor do it: the image's own
+//! `stationd` on its readiness card, and a USB keyboard (uinput) that types the student number
+//! (a wrong one first), switches to French and back, picks the exam, types a wrong PIN and then
+//! the right one, accepts the notice and takes the photo ID. The exam runs to time up and the
+//! sealed screen shows the receipt. No `stationctl exam simulate`: the keys go through the
+//! station's own input, screens and session.
+//!
+//! At each screen the guest asks the host for a screenshot on the console
+//! ([`SCREENSHOT`] + a name); the host grabs the VM's display with QEMU's `screendump` into the
+//! share and reads it with OCR after the run.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use evdev::uinput::VirtualDevice;
+use evdev::{EventType, KeyCode};
+use station::flow::keys::{press, typing};
+
+use crate::ctx::{ensure, wait_for, Ctx};
+use crate::exam::{plug_grabbed_keyboard, share, DATA};
+use crate::Test;
+
+/// The check-in test.
+pub const TESTS: &[(&str, Test)] = &[("station_exam_typed_at_the_keyboard", typed)];
+
+/// Console line asking the host for a screenshot, followed by its name.
+pub const SCREENSHOT: &str = "HW-TESTS-SCREENSHOT ";
+
+/// The running exam's marker (the exam's ruleset and kiosk follow it).
+const MARKER: &str = "/run/station/exam-running";
+
+/// How long the station gets to draw a screen after a key under TCG.
+const SETTLE: Duration = Duration::from_secs(3);
+
+/// Asks the host for a screenshot `name` and waits until it is taken; adds the time that took
+/// to `paused`.
+fn screenshot(paused: &mut Duration, name: &str) -> Result<(), String> {
+    let t0 = Instant::now();
+    let r = shoot(name);
+    *paused += t0.elapsed();
+    r
+}
+
+fn shoot(name: &str) -> Result<(), String> {
+    std::thread::sleep(SETTLE);
+    let file = share().join("screens").join(format!("{name}.ppm"));
+    println!("{SCREENSHOT}{name}");
+    let _ = std::io::stdout().flush();
+    wait_for(30, || Ok(file.exists().then_some(())))?
+        .ok_or_else(|| format!("the host took no screenshot `{name}` within 30 s"))
+}
+
+/// Sends key events `(code, value)`, each with its SYN_REPORT, a little apart as typed.
+fn send(kb: &mut VirtualDevice, events: &[(u16, i32)]) -> Result<(), String> {
+    for (code, value) in events {
+        kb.emit(&[evdev::InputEvent::new(EventType::KEY.0, *code, *value)])
+            .map_err(|e| format!("typing {:?}={value}: {e}", KeyCode::new(*code)))?;
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    Ok(())
+}
+
+fn run(cmd: &mut Command) -> Result<String, String> {
+    let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    ensure(out.status.success(), || {
+        format!("{cmd:?}: {}: {text}", out.status)
+    })?;
+    Ok(text)
+}
+
+/// Sealed bundles in the spool.
+fn sealed() -> Vec<PathBuf> {
+    let spool = Path::new(DATA).join("spool");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(spool)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.join("manifest.json").is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn stationd_log() -> String {
+    run(Command::new("journalctl").args(["-u", "stationd.service", "-n", "30", "--no-pager"]))
+        .unwrap_or_default()
+}
+
+fn typed(_ctx: &Ctx) -> Result<String, String> {
+    let pin = std::env::var("STATION_PROCTOR_PIN").map_err(|_| "no STATION_PROCTOR_PIN")?;
+    let before = sealed();
+    let t0 = Instant::now();
+    // stationd is Type=notify: `start` returns once it is on its readiness card.
+    run(Command::new("systemctl").args(["start", "stationd.service"]))?;
+    let ready_s = t0.elapsed().as_secs_f64();
+    let r = sit_exam(&pin, &before);
+    // The other tests drive the devices themselves.
+    let _ = run(Command::new("systemctl").args(["stop", "stationd.service"]));
+    let (exam, checkin_s, exam_s) = r.map_err(|e| format!("{e}\nstationd:\n{}", stationd_log()))?;
+    std::fs::write(share().join("exam-id-typed"), &exam).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "stationd ready {ready_s:.1} s after start; check-in to recording {checkin_s:.1} s; \
+         exam {exam} sealed {exam_s:.0} s after it started"
+    ))
+}
+
+/// Types a whole check-in and exam; returns the exam id and the times from the first key to
+/// the recording, and from the recording to the sealed bundle.
+fn sit_exam(pin: &str, before: &[PathBuf]) -> Result<(String, f64, f64), String> {
+    let (mut kb, _) = plug_grabbed_keyboard("hw-test check-in keyboard")?;
+    let mut paused = Duration::ZERO;
+    screenshot(&mut paused, "ready")?;
+    let t0 = Instant::now();
+    send(&mut kb, &press("Enter"))?;
+    send(&mut kb, &typing("12"))?;
+    send(&mut kb, &press("Enter"))?;
+    screenshot(&mut paused, "student-error")?;
+    send(&mut kb, &press("F2"))?;
+    screenshot(&mut paused, "student-fr")?;
+    send(&mut kb, &press("F2"))?;
+    send(&mut kb, &typing("20261234"))?;
+    send(&mut kb, &press("Enter"))?;
+    screenshot(&mut paused, "exam")?;
+    send(&mut kb, &press("Enter"))?;
+    screenshot(&mut paused, "proctor")?;
+    send(&mut kb, &typing("0000"))?;
+    send(&mut kb, &press("Enter"))?;
+    screenshot(&mut paused, "proctor-wrong")?;
+    send(&mut kb, &typing(pin))?;
+    send(&mut kb, &press("Enter"))?;
+    screenshot(&mut paused, "notice")?;
+    send(&mut kb, &press("Enter"))?;
+    screenshot(&mut paused, "identity")?;
+    send(&mut kb, &press("Enter"))?;
+    wait_for(120, || Ok(Path::new(MARKER).exists().then_some(())))?
+        .ok_or("no exam recording 120 s after the photo ID")?;
+    // From the first key to the recording, less the pauses for the screenshots.
+    let checkin_s = (t0.elapsed() - paused).as_secs_f64();
+    let started = Instant::now();
+    screenshot(&mut paused, "recording")?;
+    wait_for(300, || Ok((!Path::new(MARKER).exists()).then_some(())))?
+        .ok_or("the exam was still recording 300 s after it started")?;
+    let new = wait_for(120, || {
+        Ok(sealed().into_iter().find(|p| !before.contains(p)))
+    })?
+    .ok_or("no new sealed bundle 120 s after the exam ended")?;
+    let exam_s = started.elapsed().as_secs_f64();
+    screenshot(&mut paused, "sealed")?;
+    send(&mut kb, &press("Enter"))?;
+    screenshot(&mut paused, "ready-again")?;
+    run(Command::new(crate::station::stationctl())
+        .args(["bundle", "verify"])
+        .arg(&new))?;
+    let exam = new
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok((exam, checkin_s, exam_s))
+}
