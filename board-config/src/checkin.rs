@@ -112,9 +112,10 @@ pub struct ExamEntry {
     /// The last moment the exam may start (not end), RFC 3339 with offset. Default: any time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closes: Option<String>,
-    /// Minutes before the end at which the student is warned, e.g. `[10, 1]`. Default `[10, 1]`.
-    #[serde(default = "default_warn_minutes")]
-    pub warn_minutes: Vec<u32>,
+    /// Minutes before the end at which the student is warned, each less than the duration,
+    /// e.g. `[30, 10, 1]`. Default: 10 and 1, those of them shorter than the exam.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warn_minutes: Option<Vec<u32>>,
 }
 
 impl ExamEntry {
@@ -138,6 +139,21 @@ impl ExamEntry {
         after(&self.opens, true) && after(&self.closes, false)
     }
 
+    /// The minutes before the end at which the student is warned, longest first.
+    pub fn warnings(&self) -> Vec<u32> {
+        let mut w = match &self.warn_minutes {
+            Some(w) => w.clone(),
+            None => DEFAULT_WARNINGS
+                .iter()
+                .copied()
+                .filter(|m| *m < self.duration_minutes)
+                .collect(),
+        };
+        w.sort_unstable_by(|a, b| b.cmp(a));
+        w.dedup();
+        w
+    }
+
     /// The planned length in seconds.
     pub fn duration_secs(&self) -> u32 {
         self.duration_minutes.saturating_mul(60)
@@ -152,9 +168,8 @@ fn default_student_example() -> String {
     "20261234".into()
 }
 
-fn default_warn_minutes() -> Vec<u32> {
-    vec![10, 1]
-}
+/// Warnings when the site names none: 10 and 1 minutes before the end.
+const DEFAULT_WARNINGS: [u32; 2] = [10, 1];
 
 #[cfg(test)]
 mod tests {
@@ -168,7 +183,7 @@ mod tests {
             duration_minutes: 60,
             opens: Some("2026-12-10T08:30:00-05:00".into()),
             closes: Some("2026-12-10T09:30:00-05:00".into()),
-            warn_minutes: vec![],
+            warn_minutes: None,
         };
         let opens: jiff::Timestamp = "2026-12-10T13:30:00Z".parse().unwrap();
         let at = opens.as_millisecond();
@@ -177,6 +192,17 @@ mod tests {
         assert!(e.open_at(at + 3_600_000));
         assert!(!e.open_at(at + 3_600_001));
         assert_eq!(e.duration_secs(), 3600);
+        assert_eq!(e.warnings(), vec![10, 1]);
+        let short = ExamEntry {
+            duration_minutes: 5,
+            ..e.clone()
+        };
+        assert_eq!(short.warnings(), vec![1]);
+        let own = ExamEntry {
+            warn_minutes: Some(vec![1, 30, 1]),
+            ..e
+        };
+        assert_eq!(own.warnings(), vec![30, 1]);
     }
 
     #[test]

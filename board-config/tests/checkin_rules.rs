@@ -47,7 +47,9 @@ fn a_whole_check_in_section_parses() {
     let site = parse_site(&text, Path::new("station.toml")).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(site.checkin.language, Language::French);
     assert_eq!(site.exams.len(), 2);
-    assert_eq!(site.exams[0].warn_minutes, vec![10, 1]);
+    assert_eq!(site.exams[0].warn_minutes, None);
+    assert_eq!(site.exams[0].warnings(), vec![10, 1]);
+    assert_eq!(site.exams[1].warnings(), vec![30, 5]);
     assert_eq!(site.exams[1].duration_secs(), 5400);
     let re = board_config::student_regex(&site.checkin.student_pattern).unwrap();
     assert!(re.is_match("B7654321") && !re.is_match("b7654321") && !re.is_match("B76543210"));
@@ -105,6 +107,15 @@ fn a_pin_in_clear_is_refused() {
             .contains("stationctl pin hash"),
         "{err}"
     );
+}
+
+#[test]
+fn a_one_minute_exam_gets_no_default_warning_it_cannot_have() {
+    let (text, _) = with(&exams(&[
+        "code = \"Q\"\ntitle = \"Quiz\"\nduration_minutes = 1",
+    ]));
+    let site = parse_site(&text, Path::new("station.toml")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(site.exams[0].warnings().is_empty());
 }
 
 #[test]

@@ -40,7 +40,7 @@ fn simulated_exam(duration: Duration) -> ExamEntry {
         duration_minutes: (duration.as_secs().div_ceil(60)).max(1) as u32,
         opens: None,
         closes: None,
-        warn_minutes: Vec::new(),
+        warn_minutes: Some(Vec::new()),
     }
 }
 

@@ -19,7 +19,7 @@ fn a_cancelled_check_in_is_sealed_with_its_wrong_pin_and_nothing_captured() {
         duration_minutes: 60,
         opens: None,
         closes: None,
-        warn_minutes: vec![],
+        warn_minutes: None,
     }];
     let gate = pin::Gate::new(&pin::hash("2468").unwrap());
     let screen = Screen {

@@ -178,7 +178,7 @@ fn exam(e: &ExamEntry, i: usize) -> Check {
             ));
         }
     }
-    for (j, m) in e.warn_minutes.iter().enumerate() {
+    for (j, m) in e.warn_minutes.iter().flatten().enumerate() {
         if *m == 0 || *m >= e.duration_minutes {
             return Err(invalid(
                 at("warn_minutes").index(j),

@@ -16,7 +16,7 @@ fn exam(code: &str, opens: Option<&str>) -> ExamEntry {
         duration_minutes: 90,
         opens: opens.map(Into::into),
         closes: None,
-        warn_minutes: vec![10],
+        warn_minutes: Some(vec![10]),
     }
 }
 
