@@ -190,6 +190,9 @@ pub enum Event {
     ProctorApproved,
     /// The student acknowledged the privacy notice.
     NoticeAcknowledged,
+    /// An input device present when the exam started (the inventory; those plugged in later
+    /// are `InputAttached`).
+    InputPresent { name: Text },
 }
 
 impl Event {
@@ -219,6 +222,7 @@ impl Event {
             Event::PinRejected { .. } => "PinRejected",
             Event::ProctorApproved => "ProctorApproved",
             Event::NoticeAcknowledged => "NoticeAcknowledged",
+            Event::InputPresent { .. } => "InputPresent",
         }
     }
 }

@@ -22,8 +22,11 @@ use crate::ctx::{ensure, wait_for, Ctx};
 use crate::exam::{plug_grabbed_keyboard, share, DATA};
 use crate::Test;
 
-/// The check-in test.
-pub const TESTS: &[(&str, Test)] = &[("station_exam_typed_at_the_keyboard", typed)];
+/// The check-in tests.
+pub const TESTS: &[(&str, Test)] = &[
+    ("station_exam_typed_at_the_keyboard", typed),
+    ("stationd_killed_mid_exam", killed),
+];
 
 /// Console line asking the host for a screenshot, followed by its name.
 pub const SCREENSHOT: &str = "HW-TESTS-SCREENSHOT ";
@@ -106,13 +109,13 @@ fn typed(_ctx: &Ctx) -> Result<String, String> {
     std::fs::write(share().join("exam-id-typed"), &exam).map_err(|e| e.to_string())?;
     Ok(format!(
         "stationd ready {ready_s:.1} s after start; check-in to recording {checkin_s:.1} s; \
-         exam {exam} sealed {exam_s:.0} s after it started"
+         exam {exam} sealed {exam_s}"
     ))
 }
 
 /// Types a whole check-in and exam; returns the exam id and the times from the first key to
 /// the recording, and from the recording to the sealed bundle.
-fn sit_exam(pin: &str, before: &[PathBuf]) -> Result<(String, f64, f64), String> {
+fn sit_exam(pin: &str, before: &[PathBuf]) -> Result<(String, f64, String), String> {
     let (mut kb, _) = plug_grabbed_keyboard("hw-test check-in keyboard")?;
     let mut paused = Duration::ZERO;
     screenshot(&mut paused, "ready")?;
@@ -144,6 +147,7 @@ fn sit_exam(pin: &str, before: &[PathBuf]) -> Result<(String, f64, f64), String>
     let checkin_s = (t0.elapsed() - paused).as_secs_f64();
     let started = Instant::now();
     screenshot(&mut paused, "recording")?;
+    let browser = browser_back()?;
     wait_for(300, || Ok((!Path::new(MARKER).exists()).then_some(())))?
         .ok_or("the exam was still recording 300 s after it started")?;
     let new = wait_for(120, || {
@@ -161,5 +165,122 @@ fn sit_exam(pin: &str, before: &[PathBuf]) -> Result<(String, f64, f64), String>
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    Ok((exam, checkin_s, exam_s))
+    Ok((
+        exam,
+        checkin_s,
+        format!("{exam_s:.0} s after it started; {browser}"),
+    ))
+}
+
+/// The browser's processes (Chromium as the kiosk user).
+fn chromium() -> Vec<String> {
+    let out = Command::new("pgrep")
+        .args(["-u", "exam-browser", "chromium"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    out.split_whitespace().map(str::to_string).collect()
+}
+
+/// Kills the kiosk's browser mid-exam; it must be back (a new process, the kiosk unit active)
+/// within 15 s.
+fn browser_back() -> Result<String, String> {
+    let before = wait_for(60, || {
+        let p = chromium();
+        Ok((!p.is_empty()).then_some(p))
+    })?
+    .ok_or("no Chromium 60 s into the exam")?;
+    run(Command::new("pkill").args(["-KILL", "-u", "exam-browser", "chromium"]))?;
+    let t0 = Instant::now();
+    wait_for(15, || {
+        let now = chromium();
+        let fresh = !now.is_empty() && now.iter().all(|p| !before.contains(p));
+        Ok((fresh && crate::ctx::unit_active("exam-kiosk.service")).then_some(()))
+    })?
+    .ok_or("the browser was not back 15 s after it was killed")?;
+    Ok(format!(
+        "Chromium killed mid-exam was back in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    ))
+}
+
+/// Types a check-in at stationd fast (no screenshots) up to the recording.
+fn check_in(kb: &mut VirtualDevice, pin: &str) -> Result<(), String> {
+    let step = |kb: &mut VirtualDevice, events: Vec<(u16, i32)>| -> Result<(), String> {
+        send(kb, &events)?;
+        std::thread::sleep(SETTLE);
+        Ok(())
+    };
+    step(kb, press("Enter"))?;
+    step(kb, [typing("20261234"), press("Enter")].concat())?;
+    step(kb, press("Enter"))?;
+    step(kb, [typing(pin), press("Enter")].concat())?;
+    step(kb, press("Enter"))?;
+    send(kb, &press("Enter"))?;
+    wait_for(120, || Ok(Path::new(MARKER).exists().then_some(())))?
+        .ok_or("no exam recording 120 s after the check-in")?;
+    Ok(())
+}
+
+/// `kill -9` of stationd 15 s into an exam: the marker, the exam's ruleset and the kiosk are
+/// gone within 10 s; systemd starts stationd again, which seals the exam as interrupted and is
+/// back on its readiness card.
+fn killed(_ctx: &Ctx) -> Result<String, String> {
+    let pin = std::env::var("STATION_PROCTOR_PIN").map_err(|_| "no STATION_PROCTOR_PIN")?;
+    let before = sealed();
+    run(Command::new("systemctl").args(["start", "stationd.service"]))?;
+    let r = kill_mid_exam(&pin, &before);
+    let _ = run(Command::new("systemctl").args(["stop", "stationd.service"]));
+    r.map_err(|e| format!("{e}\nstationd:\n{}", stationd_log()))
+}
+
+fn kill_mid_exam(pin: &str, before: &[PathBuf]) -> Result<String, String> {
+    let (mut kb, _) = plug_grabbed_keyboard("hw-test kill keyboard")?;
+    check_in(&mut kb, pin)?;
+    std::thread::sleep(Duration::from_secs(15));
+    run(Command::new("systemctl").args(["kill", "-s", "KILL", "stationd.service"]))?;
+    let t0 = Instant::now();
+    wait_for(10, || {
+        Ok((!Path::new(MARKER).exists()
+            && !crate::network::ruleset_loaded()
+            && !crate::ctx::unit_active("exam-kiosk.service"))
+        .then_some(()))
+    })?
+    .ok_or_else(|| {
+        format!(
+            "10 s after kill -9: marker {}, ruleset {}, kiosk {}",
+            Path::new(MARKER).exists(),
+            crate::network::ruleset_loaded(),
+            crate::ctx::unit_active("exam-kiosk.service")
+        )
+    })?;
+    let gone = t0.elapsed().as_secs_f64();
+    let bundle = wait_for(120, || {
+        Ok(sealed().into_iter().find(|p| !before.contains(p)))
+    })?
+    .ok_or("no sealed bundle 120 s after stationd was killed")?;
+    let manifest = std::fs::read_to_string(bundle.join("manifest.json")).unwrap_or_default();
+    ensure(manifest.contains("\"interrupted\": true"), || {
+        format!(
+            "{} is not sealed as interrupted:\n{manifest}",
+            bundle.display()
+        )
+    })?;
+    wait_for(120, || {
+        Ok(crate::ctx::unit_active("stationd.service").then_some(()))
+    })?
+    .ok_or("stationd not active again 120 s after it was killed")?;
+    let back = t0.elapsed().as_secs_f64();
+    run(Command::new(crate::station::stationctl())
+        .args(["bundle", "verify"])
+        .arg(&bundle))?;
+    let exam = bundle
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    std::fs::write(share().join("exam-id-killed"), &exam).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "marker, ruleset and kiosk gone {gone:.1} s after kill -9; stationd back and {exam} \
+         sealed as interrupted after {back:.0} s"
+    ))
 }

@@ -30,6 +30,8 @@ pub const TESTS: &[(&str, Test)] = &[
     crate::network::TESTS[0],
     crate::kiosk::IN_EXAM,
     crate::vt::IN_EXAM,
+    crate::escape::IN_EXAM[0],
+    crate::escape::IN_EXAM[1],
     ("exam_sealed_and_verified", sealed),
 ];
 

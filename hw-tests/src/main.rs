@@ -14,6 +14,7 @@ mod camera;
 mod checkin;
 mod ctx;
 mod display;
+mod escape;
 mod exam;
 mod http;
 mod input;

@@ -30,8 +30,11 @@ fn run(cmd: &mut Command) -> Result<String, String> {
 fn uplink(_ctx: &Ctx) -> Result<String, String> {
     let exam = std::fs::read_to_string(share().join("exam-id"))
         .map_err(|e| format!("no exam id from exam_sealed_and_verified: {e}"))?;
-    // The exam typed at stationd, when that test ran.
-    let typed = std::fs::read_to_string(share().join("exam-id-typed")).ok();
+    // The exams typed at stationd (one ended by time up, one cut by kill -9), when those tests
+    // ran.
+    let typed = ["exam-id-typed", "exam-id-killed"]
+        .into_iter()
+        .filter_map(|f| std::fs::read_to_string(share().join(f)).ok());
     // The unit reads /etc/station/station.toml, where image-run.sh put the test site.
     run(Command::new("systemctl").args(["restart", "uplinkd.service"]))?;
     let t0 = std::time::Instant::now();

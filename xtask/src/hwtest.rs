@@ -241,12 +241,16 @@ pub fn run_with(
     }
     let exam = std::fs::read_to_string(share.join("exam-id")).unwrap_or_default();
     let typed = std::fs::read_to_string(share.join("exam-id-typed")).unwrap_or_default();
+    let killed = std::fs::read_to_string(share.join("exam-id-killed")).unwrap_or_default();
     let uploaded = results.contains("PASS uplink_unit_sends_the_bundle");
     let open = |exam: &str, kinds: &[&str], t: &mut Tally| {
         open_on_host(&dir, exam, &host_site, &creds, &key, kinds, t)
     };
     if uploaded && !exam.trim().is_empty() {
-        open(exam.trim(), LOCKDOWN_EVENTS, &mut t);
+        let timeline = open(exam.trim(), LOCKDOWN_EVENTS, &mut t);
+        if results.contains("PASS exam_power_sleep_and_cad_devices_grabbed") {
+            escapes_journaled(exam.trim(), &timeline, &mut t);
+        }
     } else if filters.is_empty() {
         t.failures
             .push("the image uploaded no exam (see the exam and uplink tests above)".into());
@@ -260,6 +264,18 @@ pub fn run_with(
                 typed.trim()
             ),
             || "no ExamEnded with reason TimeUp".into(),
+        );
+    }
+    if uploaded && !killed.trim().is_empty() {
+        let timeline = open(
+            killed.trim(),
+            &["ExamStarted", "Recovered", "ExamEnded"],
+            &mut t,
+        );
+        t.check(
+            timeline.contains("\"Interrupted\""),
+            format!("host timeline of {}: sealed as interrupted", killed.trim()),
+            || "no ExamEnded with reason Interrupted".into(),
         );
     }
     eprintln!(
@@ -301,8 +317,26 @@ fn guest_results(share: &Path, boot: &qemu::Watched, t: &mut Tally) {
     }
 }
 
+/// The attempts of hw-tests/src/escape.rs, as the timeline names them: the power and sleep
+/// keys, Ctrl+Alt+Delete, and the device named like the station's own (attached mid-exam).
+fn escapes_journaled(exam: &str, timeline: &str, t: &mut Tally) {
+    for needle in [
+        "\"KEY_POWER\"",
+        "\"KEY_SLEEP\"",
+        "\"Ctrl+Alt+Delete\"",
+        "exam-station virtual input (/dev/input/",
+    ] {
+        t.check(
+            timeline.contains(needle),
+            format!("host timeline of {exam}: {needle} journaled"),
+            || "not in timeline.json".into(),
+        );
+    }
+}
+
 /// What the simulated exam's timeline must hold: the lockdown at work.
 const LOCKDOWN_EVENTS: &[&str] = &[
+    "InputPresent",
     "ExamStarted",
     "InputAttached",
     "KeyBlocked",

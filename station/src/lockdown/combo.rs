@@ -11,7 +11,9 @@
 //! - `Ctrl+Alt+Delete` (also keypad `.`), `Ctrl+Alt+Backspace`;
 //! - `SysRq`/`PrintScreen` (one key on PC keyboards, with or without Alt) and `Print`;
 //! - `Super`/`Meta` left and right, alone or with anything;
-//! - `Alt+Tab`.
+//! - `Alt+Tab`;
+//! - the power, sleep, suspend, wake-up and reboot keys, alone or with anything (logind in the
+//!   image ignores them too; here each press is journaled).
 
 use std::collections::BTreeSet;
 
@@ -260,7 +262,16 @@ fn built_in(mods: Mods, code: u16) -> bool {
     let is = |k: KeyCode| k.code() == code;
     let fkey = FUNCTION_KEYS[..12].iter().any(|k| k.code() == code);
     let ctrl_alt = mods.contains(Mods::CTRL.with(Mods::ALT));
+    let power = [
+        KeyCode::KEY_POWER,
+        KeyCode::KEY_POWER2,
+        KeyCode::KEY_SLEEP,
+        KeyCode::KEY_SUSPEND,
+        KeyCode::KEY_WAKEUP,
+        KeyCode::KEY_RESTART,
+    ];
     mods.contains(Mods::SUPER)
+        || power.iter().any(|k| is(*k))
         || modifier(code) == Some(Mods::SUPER)
         || is(KeyCode::KEY_SYSRQ)
         || is(KeyCode::KEY_PRINT)
@@ -431,6 +442,11 @@ mod tests {
             (vec![K::KEY_RIGHTMETA], "Super".into()),
             (vec![K::KEY_LEFTALT, K::KEY_TAB], "Alt+Tab".into()),
             (vec![K::KEY_LEFTALT, K::KEY_F4], "Alt+F4".into()),
+            (vec![K::KEY_POWER], "KEY_POWER".into()),
+            (vec![K::KEY_SLEEP], "KEY_SLEEP".into()),
+            (vec![K::KEY_SUSPEND], "KEY_SUSPEND".into()),
+            (vec![K::KEY_WAKEUP], "KEY_WAKEUP".into()),
+            (vec![K::KEY_LEFTCTRL, K::KEY_POWER], "Ctrl+KEY_POWER".into()),
         ]);
         for (keys, want) in cases {
             let mut c = Combos::new(&[]).unwrap();

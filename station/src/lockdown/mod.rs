@@ -55,7 +55,18 @@ impl Lockdown {
             ErrorKind::Busy,
             "held by the exam's input filter",
         )));
-        let input = std::mem::replace(&mut devices.input, placeholder);
+        let mut input = std::mem::replace(&mut devices.input, placeholder);
+        // The inventory: every keyboard, pointer, button or switch there at the start.
+        match input.devices() {
+            Ok(present) => {
+                for d in present {
+                    exam.record(Event::InputPresent {
+                        name: text(&format!("{} ({})", d.name, d.node)),
+                    })?;
+                }
+            }
+            Err(e) => tracing::warn!("input inventory: {e}"),
+        }
         match Filter::start(input, combos, sink) {
             Ok(f) => Ok(Lockdown(Some(f), netlock)),
             Err((input, e)) => {

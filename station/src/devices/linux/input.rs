@@ -13,6 +13,7 @@ use evdev::{AttributeSet, BusType, Device, EventType, KeyCode, RelativeAxisCode}
 
 use super::absolute;
 use super::dirwatch::DirWatch;
+use super::own::{self, OwnDevice};
 use crate::devices::{DeviceError, ErrorKind, Hotplug, Input, InputDevice, InputEvent, Result};
 
 /// Group that grants access to /dev/input/event*.
@@ -41,12 +42,18 @@ pub fn matches(rule: &board_config::InputMatch, name: &str, phys: &str, bus: u16
             .is_none_or(|p| phys.contains(p.as_str()))
 }
 
-/// A keyboard has letter keys and Enter; a pointer has relative X/Y, a left button, or is an
-/// absolute pointer (touchscreen, tablet).
+/// A keyboard is anything with a key (not a button) or a switch: a full keyboard, and also a
+/// keyboard's system-control node (power, sleep), a macro pad, a lid switch. All are grabbed
+/// during the exam, so none can reach the system around the filter. A pointer has relative
+/// X/Y, a left button, or is an absolute pointer (touchscreen, tablet).
 pub fn classify(dev: &Device) -> (bool, bool) {
     let keys = dev.supported_keys();
     let has = |k: KeyCode| keys.is_some_and(|s| s.contains(k));
-    let keyboard = has(KeyCode::KEY_A) && has(KeyCode::KEY_Z) && has(KeyCode::KEY_ENTER);
+    let any_key = keys.is_some_and(|s| s.iter().any(|k| is_key(k.code())));
+    let switches = dev
+        .supported_switches()
+        .is_some_and(|s| s.iter().next().is_some());
+    let keyboard = any_key || switches;
     let rel = dev
         .supported_relative_axes()
         .is_some_and(|r| r.contains(RelativeAxisCode::REL_X));
@@ -54,6 +61,12 @@ pub fn classify(dev: &Device) -> (bool, bool) {
         keyboard,
         rel || has(KeyCode::BTN_LEFT) || absolute::is_pointer(dev),
     )
+}
+
+/// Whether evdev code `code` is a key rather than a button (`BTN_*` are 0x100..0x160 and
+/// 0x2c0 on).
+fn is_key(code: u16) -> bool {
+    (1..0x100).contains(&code) || (0x160..0x2c0).contains(&code)
 }
 
 struct Open {
@@ -68,24 +81,28 @@ struct Open {
 /// The station's virtual devices while grabbed.
 struct Outputs {
     /// Keys, buttons and relative motion.
-    keys: VirtualDevice,
+    keys: OwnDevice,
     /// Absolute pointers.
-    abs: VirtualDevice,
+    abs: OwnDevice,
 }
 
 impl Outputs {
     fn new() -> Result<Outputs> {
         let err = |e: std::io::Error| DeviceError::from_io("/dev/uinput", &e, GROUP);
         Ok(Outputs {
-            keys: virtual_device()?,
-            abs: absolute::virtual_device().map_err(err)?,
+            keys: OwnDevice::new(virtual_device()?),
+            abs: OwnDevice::new(absolute::virtual_device().map_err(err)?),
         })
     }
 
     /// Emits `events` on the absolute device or the other one, frame by frame (each
     /// `SYN_REPORT` ends one; the last gets its own).
     fn emit(&mut self, abs: bool, events: &[evdev::InputEvent]) -> Result<()> {
-        let dev = if abs { &mut self.abs } else { &mut self.keys };
+        let dev = if abs {
+            &mut self.abs.dev
+        } else {
+            &mut self.keys.dev
+        };
         for frame in events.split(|e| e.event_type() == EventType::SYNCHRONIZATION) {
             if !frame.is_empty() {
                 dev.emit(frame)
@@ -177,10 +194,12 @@ impl LinuxInput {
                     continue;
                 }
             };
-            let name = dev.name().unwrap_or("").to_string();
-            if name == VIRTUAL_NAME || name == absolute::VIRTUAL_NAME {
+            // The station's own virtual devices, by their sysfs node: a device that only
+            // copies their name is grabbed like any other.
+            if own::is_own(&path) {
                 continue;
             }
+            let name = dev.name().unwrap_or("").to_string();
             let (keyboard, pointer) = classify(&dev);
             let info = InputDevice {
                 node: node.clone(),

@@ -15,6 +15,7 @@ pub mod indicator;
 pub mod input;
 pub mod mapped;
 pub mod microphone;
+pub mod own;
 
 pub use absent::Absent;
 
