@@ -24,7 +24,6 @@ use crate::devices::linux::convert::{fit, xrgb_to_rgb};
 use crate::devices::linux::mapped;
 use crate::devices::{Capture, DeviceError, Display, ErrorKind, Frame, Result};
 use crate::kiosk::badge::Badge;
-use crate::ui;
 
 /// Group that grants access to /dev/dri/card*.
 const GROUP: &str = "video";
@@ -204,8 +203,21 @@ impl LinuxDisplay {
             }
         }
         drop(map);
-        // virtio-gpu and other shadow-buffer drivers only show what is flushed.
-        let _ = self.card.dirty_framebuffer(fb, &[]);
+        // virtio-gpu, USB displays and other shadow-buffer drivers only show what is flushed.
+        // One clip over the whole frame: drm's empty clip list reaches the kernel with a
+        // dangling pointer and no clips, which it refuses (EINVAL), so nothing was flushed.
+        let clip = drm::control::ClipRect::new(
+            0,
+            0,
+            u16::try_from(frame.width).unwrap_or(u16::MAX),
+            u16::try_from(frame.height).unwrap_or(u16::MAX),
+        );
+        if let Err(e) = self.card.dirty_framebuffer(fb, &[clip]) {
+            // Drivers that scan out the buffer itself have no dirty hook (ENOSYS): fine.
+            if e.raw_os_error() != Some(libc::ENOSYS) {
+                tracing::warn!("display: flushing the frame: {e}");
+            }
+        }
         Ok(())
     }
 }
@@ -316,16 +328,21 @@ impl Display for LinuxDisplay {
         self.write(frame)
     }
 
-    fn hand_over(&mut self) -> Result<()> {
+    fn hand_over(&mut self, overlay: &Frame, margin: u32) -> Result<()> {
         self.card.release_master_lock().map_err(|e| self.err(e))?;
         let socket = crate::kiosk::screencopy::socket_path();
-        let scale = ui::scale(mode_size(&self.mode).1);
-        let image = ui::badge(scale, &ui::Theme::default());
         self.badge = Some(
-            Badge::show(socket.clone(), &image, 2 * scale)
+            Badge::show(socket.clone(), overlay, margin)
                 .map_err(|e| DeviceError::from_io(&self.name(), &e, GROUP))?,
         );
         self.kiosk = Some(socket);
+        Ok(())
+    }
+
+    fn overlay(&mut self, overlay: &Frame) -> Result<()> {
+        if let Some(b) = &self.badge {
+            b.set(overlay);
+        }
         Ok(())
     }
 
