@@ -193,6 +193,8 @@ pub enum Event {
     /// An input device present when the exam started (the inventory; those plugged in later
     /// are `InputAttached`).
     InputPresent { name: Text },
+    /// The student was warned: this many minutes left.
+    TimeWarning { minutes_left: u32 },
 }
 
 impl Event {
@@ -223,6 +225,7 @@ impl Event {
             Event::ProctorApproved => "ProctorApproved",
             Event::NoticeAcknowledged => "NoticeAcknowledged",
             Event::InputPresent { .. } => "InputPresent",
+            Event::TimeWarning { .. } => "TimeWarning",
         }
     }
 }

@@ -25,6 +25,8 @@ use crate::Test;
 /// The check-in tests.
 pub const TESTS: &[(&str, Test)] = &[
     ("station_exam_typed_at_the_keyboard", typed),
+    ("station_exam_ended_by_the_student", by_student),
+    ("station_exam_ended_by_the_proctor", by_proctor),
     ("stationd_killed_mid_exam", killed),
 ];
 
@@ -222,21 +224,109 @@ fn check_in(kb: &mut VirtualDevice, pin: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `kill -9` of stationd 15 s into an exam: the marker, the exam's ruleset and the kiosk are
-/// gone within 10 s; systemd starts stationd again, which seals the exam as interrupted and is
-/// back on its readiness card.
-fn killed(_ctx: &Ctx) -> Result<String, String> {
+/// Runs `body` against a started stationd with a fresh keyboard (after a check-in up to the
+/// recording); stops stationd after, and puts its log in any error.
+fn with_exam(
+    name: &str,
+    body: impl FnOnce(&mut VirtualDevice, &str, &[PathBuf]) -> Result<String, String>,
+) -> Result<String, String> {
     let pin = std::env::var("STATION_PROCTOR_PIN").map_err(|_| "no STATION_PROCTOR_PIN")?;
     let before = sealed();
     run(Command::new("systemctl").args(["start", "stationd.service"]))?;
-    let r = kill_mid_exam(&pin, &before);
+    let r = plug_grabbed_keyboard(name).and_then(|(mut kb, _)| {
+        check_in(&mut kb, &pin)?;
+        body(&mut kb, &pin, &before)
+    });
     let _ = run(Command::new("systemctl").args(["stop", "stationd.service"]));
     r.map_err(|e| format!("{e}\nstationd:\n{}", stationd_log()))
 }
 
-fn kill_mid_exam(pin: &str, before: &[PathBuf]) -> Result<String, String> {
-    let (mut kb, _) = plug_grabbed_keyboard("hw-test kill keyboard")?;
-    check_in(&mut kb, pin)?;
+/// Waits for the exam to be sealed after it was ended; writes its id to `share/file`.
+fn sealed_as(before: &[PathBuf], file: &str) -> Result<String, String> {
+    wait_for(60, || Ok((!Path::new(MARKER).exists()).then_some(())))?
+        .ok_or("still recording 60 s after the exam was ended")?;
+    let bundle = wait_for(120, || {
+        Ok(sealed().into_iter().find(|p| !before.contains(p)))
+    })?
+    .ok_or("no sealed bundle 120 s after the exam was ended")?;
+    run(Command::new(crate::station::stationctl())
+        .args(["bundle", "verify"])
+        .arg(&bundle))?;
+    let exam = bundle
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    std::fs::write(share().join(file), &exam).map_err(|e| e.to_string())?;
+    Ok(exam)
+}
+
+/// The station key `keys` pressed together (Ctrl+Alt+E, Ctrl+Alt+P).
+fn chord(kb: &mut VirtualDevice, keys: &[KeyCode]) -> Result<(), String> {
+    let mut events: Vec<(u16, i32)> = keys.iter().map(|k| (k.code(), 1)).collect();
+    events.extend(keys.iter().rev().map(|k| (k.code(), 0)));
+    send(kb, &events)
+}
+
+/// The student ends the exam with Ctrl+Alt+E: a question over the kiosk (grabbed for OCR), Esc
+/// first (the exam goes on), then again and Enter.
+fn by_student(_ctx: &Ctx) -> Result<String, String> {
+    with_exam("hw-test student-end keyboard", |kb, _, before| {
+        let mut paused = Duration::ZERO;
+        use KeyCode as K;
+        let end = [K::KEY_LEFTCTRL, K::KEY_LEFTALT, K::KEY_E];
+        chord(kb, &end)?;
+        std::thread::sleep(SETTLE);
+        send(kb, &press("Escape"))?;
+        std::thread::sleep(SETTLE);
+        recording_still()?;
+        chord(kb, &end)?;
+        screenshot(&mut paused, "confirm-end")?;
+        let t0 = Instant::now();
+        send(kb, &press("Enter"))?;
+        let exam = sealed_as(before, "exam-id-student")?;
+        Ok(format!(
+            "Esc kept the exam going; Enter ended it, {exam} sealed {:.0} s later",
+            t0.elapsed().as_secs_f64()
+        ))
+    })
+}
+
+/// The proctor ends the exam with Ctrl+Alt+P and the PIN (a wrong one first).
+fn by_proctor(_ctx: &Ctx) -> Result<String, String> {
+    with_exam("hw-test proctor-end keyboard", |kb, pin, before| {
+        let mut paused = Duration::ZERO;
+        use KeyCode as K;
+        chord(kb, &[K::KEY_LEFTCTRL, K::KEY_LEFTALT, K::KEY_P])?;
+        send(kb, &[typing("0000"), press("Enter")].concat())?;
+        std::thread::sleep(SETTLE);
+        recording_still()?;
+        screenshot(&mut paused, "proctor-end")?;
+        let t0 = Instant::now();
+        send(kb, &[typing(pin), press("Enter")].concat())?;
+        let exam = sealed_as(before, "exam-id-proctor")?;
+        Ok(format!(
+            "a wrong PIN kept the exam going; the right one ended it, {exam} sealed {:.0} s later",
+            t0.elapsed().as_secs_f64()
+        ))
+    })
+}
+
+fn recording_still() -> Result<(), String> {
+    ensure(Path::new(MARKER).exists(), || {
+        "the exam stopped recording".to_string()
+    })
+}
+
+/// `kill -9` of stationd 15 s into an exam: the marker, the exam's ruleset and the kiosk are
+/// gone within 10 s; systemd starts stationd again, which seals the exam as interrupted and is
+/// back on its readiness card.
+fn killed(_ctx: &Ctx) -> Result<String, String> {
+    with_exam("hw-test kill keyboard", |_, _, before| {
+        kill_mid_exam(before)
+    })
+}
+
+fn kill_mid_exam(before: &[PathBuf]) -> Result<String, String> {
     std::thread::sleep(Duration::from_secs(15));
     run(Command::new("systemctl").args(["kill", "-s", "KILL", "stationd.service"]))?;
     let t0 = Instant::now();

@@ -146,7 +146,10 @@ pub(crate) fn start(ctx: &Ctx, name: &str) -> Result<Running, String> {
         let _ = tx.send(e);
     });
     let combos = Combos::new(&[SITE.to_string()])?;
-    let filter = Filter::start(Box::new(input), combos, sink).map_err(|(_, e)| e.to_string())?;
+    // The station's own keys are not typed here; their channel is left unread.
+    let (station, _) = mpsc::channel();
+    let filter =
+        Filter::start(Box::new(input), combos, sink, station).map_err(|(_, e)| e.to_string())?;
     let (vnode, dev) = wait_for(5, || open_named(VIRTUAL_NAME))?
         .ok_or("the station's virtual device has no /dev/input node")?;
     Ok(Running {

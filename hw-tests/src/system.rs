@@ -30,11 +30,16 @@ fn run(cmd: &mut Command) -> Result<String, String> {
 fn uplink(_ctx: &Ctx) -> Result<String, String> {
     let exam = std::fs::read_to_string(share().join("exam-id"))
         .map_err(|e| format!("no exam id from exam_sealed_and_verified: {e}"))?;
-    // The exams typed at stationd (one ended by time up, one cut by kill -9), when those tests
-    // ran.
-    let typed = ["exam-id-typed", "exam-id-killed"]
-        .into_iter()
-        .filter_map(|f| std::fs::read_to_string(share().join(f)).ok());
+    // The exams typed at stationd (ended by time up, by the student, by the proctor, cut by
+    // kill -9), when those tests ran.
+    let typed = [
+        "exam-id-typed",
+        "exam-id-student",
+        "exam-id-proctor",
+        "exam-id-killed",
+    ]
+    .into_iter()
+    .filter_map(|f| std::fs::read_to_string(share().join(f)).ok());
     // The unit reads /etc/station/station.toml, where image-run.sh put the test site.
     run(Command::new("systemctl").args(["restart", "uplinkd.service"]))?;
     let t0 = std::time::Instant::now();

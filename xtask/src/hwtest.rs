@@ -236,12 +236,11 @@ pub fn run_with(
         t.failures.push(format!("screenshot: {e}"));
     }
     let results = std::fs::read_to_string(share.join("results.txt")).unwrap_or_default();
-    if results.contains("station_exam_typed_at_the_keyboard") {
-        crate::screens::check(&share, &dir.join("screens"), &mut t);
-    }
+    crate::screens::check(&results, &share, &dir.join("screens"), &mut t);
     let exam = std::fs::read_to_string(share.join("exam-id")).unwrap_or_default();
     let typed = std::fs::read_to_string(share.join("exam-id-typed")).unwrap_or_default();
-    let killed = std::fs::read_to_string(share.join("exam-id-killed")).unwrap_or_default();
+    let read = |f: &str| std::fs::read_to_string(share.join(f)).unwrap_or_default();
+    let killed = read("exam-id-killed");
     let uploaded = results.contains("PASS uplink_unit_sends_the_bundle");
     let open = |exam: &str, kinds: &[&str], t: &mut Tally| {
         open_on_host(&dir, exam, &host_site, &creds, &key, kinds, t)
@@ -265,6 +264,20 @@ pub fn run_with(
             ),
             || "no ExamEnded with reason TimeUp".into(),
         );
+    }
+    for (file, reason) in [
+        ("exam-id-student", "Submitted"),
+        ("exam-id-proctor", "Proctor"),
+    ] {
+        let exam = read(file);
+        if uploaded && !exam.trim().is_empty() {
+            let timeline = open(exam.trim(), &["ExamStarted", "ExamEnded"], &mut t);
+            t.check(
+                timeline.contains(&format!("\"{reason}\"")),
+                format!("host timeline of {}: ended as {reason}", exam.trim()),
+                || format!("no ExamEnded with reason {reason}"),
+            );
+        }
     }
     if uploaded && !killed.trim().is_empty() {
         let timeline = open(

@@ -186,9 +186,17 @@ pub trait Display: Send {
     fn grab(&mut self, grant: &Capture<'_>) -> Result<Frame>;
     /// Lets the exam shell's kiosk compositor take the screen for the exam, which records. Until
     /// [`take_back`](Self::take_back), [`grab`](Self::grab) reads the kiosk's screen and the
-    /// station's recording badge stays over it. Displays without a kiosk (simulated, absent)
-    /// keep showing the station's screens, whose title bar carries the badge.
-    fn hand_over(&mut self) -> Result<()> {
+    /// station keeps `overlay` (the recording badge) over it in the top right corner, `margin`
+    /// pixels from the edges. Displays without a kiosk (simulated, absent) keep showing the
+    /// station's screens, whose title bar carries the badge.
+    fn hand_over(&mut self, overlay: &Frame, margin: u32) -> Result<()> {
+        let _ = (overlay, margin);
+        Ok(())
+    }
+    /// Replaces what the station keeps over the kiosk (the time left, a warning, a question);
+    /// nothing to do without a kiosk.
+    fn overlay(&mut self, overlay: &Frame) -> Result<()> {
+        let _ = overlay;
         Ok(())
     }
     /// Takes the screen back after the exam, once the kiosk has let go of it, and shows the

@@ -4,12 +4,17 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use board_config::Language;
 use bundle::event::{EndReason, Event, Still};
 
+use super::control::{Action, Control, Overlay};
+use super::pin::Gate;
+use super::text::{fill, Msg};
 use super::{Keys, Screen};
 use crate::devices::{Devices, Signal};
 use crate::exam::ExamError;
 use crate::flow::keys::Key;
+use crate::lockdown::combo::StationKey;
 use crate::session::{Identity, Ready, Session};
 use crate::{identity, ui};
 
@@ -63,15 +68,27 @@ pub(super) fn stills(
     Ok(())
 }
 
-/// Records the exam for `planned`, under the input and network lockdown, then seals it.
+/// What the exam is to be: its length and the warnings before its end.
+pub(super) struct Plan {
+    /// Recording time, from start to time up.
+    pub planned: Duration,
+    /// Minutes before the end at which the student is warned.
+    pub warnings: Vec<u32>,
+}
+
+/// Records the exam, under the input and network lockdown, until time up, the student's end
+/// key (confirmed) or the proctor's key and PIN; then seals it.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn record(
     session: Session<Identity>,
     devices: &mut Devices,
     screen: &Screen,
-    planned: Duration,
+    plan: Plan,
+    gate: &mut Gate,
+    lang: Language,
     heartbeat: &mut dyn FnMut(),
 ) -> Result<(Session<Ready>, PathBuf), ExamError> {
-    let secs = planned.as_secs().clamp(1, u32::MAX.into()) as u32;
+    let secs = plan.planned.as_secs().clamp(1, u32::MAX.into()) as u32;
     let session = session.start_exam(secs).map_err(|r| *r.error)?;
     devices.indicator.set_recording(true)?;
     let station_id = session.station().site.station.id.clone();
@@ -79,22 +96,64 @@ pub(super) fn record(
         format!("STATION {station_id}"),
         "EXAM IN PROGRESS".to_string(),
         "RECORDING: CAMERA, MICROPHONE, SCREEN".to_string(),
+        fill(
+            lang,
+            Msg::EndKeyHint,
+            &[("keys", StationKey::End.combination())],
+        ),
     ];
+    let scale = ui::scale(screen.h);
+    let mut control = Control::new(plan.warnings, lang);
+    let mut shown = control.overlay(plan.planned);
+    let draw = |o: &Overlay| ui::overlay(&o.lines, o.alert, scale, &screen.theme);
     screen.show(
         devices,
         &ui::status(screen.w, screen.h, &screen.theme, &lines, true),
     );
     let mut recorder = crate::record::Recorder::start(session.capture(), devices)?;
     // The kiosk (started with the exam's ruleset) takes the screen; the recording follows it.
-    if let Err(e) = devices.display.hand_over() {
+    if let Err(e) = devices.display.hand_over(&draw(&shown), 2 * scale) {
         tracing::warn!("display: the kiosk cannot take the screen: {e}");
     }
     let lockdown = crate::lockdown::Lockdown::start(&session, devices)?;
-    let until = Instant::now() + planned;
-    while Instant::now() < until {
-        std::thread::sleep(
-            Duration::from_millis(100).min(until.saturating_duration_since(Instant::now())),
-        );
+    let until = Instant::now() + plan.planned;
+    let reason = loop {
+        let now = Instant::now();
+        let left = until.saturating_duration_since(now);
+        if left.is_zero() {
+            break EndReason::TimeUp;
+        }
+        let mut actions = control.tick(left, now);
+        for input in lockdown.station_input() {
+            actions.extend(control.input(input, gate, now));
+        }
+        let mut end = None;
+        for a in actions {
+            match a {
+                Action::Divert(on) => lockdown.divert(on),
+                Action::End(r) => end = Some(r),
+                Action::PinRejected {
+                    attempts,
+                    wait_secs,
+                } => session.exam().record_sync(Event::PinRejected {
+                    attempts,
+                    wait_secs,
+                })?,
+                Action::Warned(minutes_left) => {
+                    session.exam().record(Event::TimeWarning { minutes_left })?
+                }
+            }
+        }
+        if let Some(r) = end {
+            break r;
+        }
+        let overlay = control.overlay(left);
+        if overlay != shown {
+            if let Err(e) = devices.display.overlay(&draw(&overlay)) {
+                tracing::warn!("display: {e}");
+            }
+            shown = overlay;
+        }
         heartbeat();
         for s in devices.indicator.poll()? {
             session.exam().record_sync(match s {
@@ -103,7 +162,9 @@ pub(super) fn record(
             })?;
         }
         recorder.tick(devices)?;
-    }
+        std::thread::sleep(Duration::from_millis(100).min(left));
+    };
+    tracing::info!("exam ends: {reason:?}");
     lockdown.stop(devices)?;
     recorder.stop()?;
     devices.indicator.set_recording(false)?;
@@ -120,7 +181,7 @@ pub(super) fn record(
             false,
         ),
     );
-    let session = session.end(EndReason::TimeUp)?;
+    let session = session.end(reason)?;
     session.seal()
 }
 

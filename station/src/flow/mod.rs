@@ -8,6 +8,7 @@
 //! translation and the same steps: one flow, not two.
 
 pub mod checkin;
+pub mod control;
 mod exam;
 pub mod keys;
 pub mod pin;
@@ -336,19 +337,23 @@ impl Flow {
                     Outcome::Acknowledged => {
                         let s = checked.take().expect("notice after check-in");
                         s.exam().record_sync(Event::NoticeAcknowledged)?;
-                        let planned = self
-                            .duration
-                            .or_else(|| {
-                                self.form
-                                    .exam()
-                                    .map(|e| Duration::from_secs(e.duration_secs().into()))
-                            })
-                            .unwrap_or(Duration::from_secs(60));
-                        let (r, dir) = self.exam(s, devices, keys, planned)?;
+                        let (r, dir) = self.exam(s, devices, keys)?;
                         return Ok((r, Ended::Sealed(dir)));
                     }
                 }
             }
+        }
+    }
+
+    /// The chosen exam's length (or the simulation's) and warnings.
+    fn plan(&self) -> exam::Plan {
+        let exam = self.form.exam();
+        exam::Plan {
+            planned: self
+                .duration
+                .or_else(|| exam.map(|e| Duration::from_secs(e.duration_secs().into())))
+                .unwrap_or(Duration::from_secs(60)),
+            warnings: exam.map(ExamEntry::warnings).unwrap_or_default(),
         }
     }
 
@@ -358,8 +363,9 @@ impl Flow {
         session: Session<CheckIn>,
         devices: &mut Devices,
         keys: &mut dyn Keys,
-        planned: Duration,
     ) -> Result<(Session<Ready>, PathBuf), ExamError> {
+        let plan = self.plan();
+        let lang = self.form.language();
         let session = session.identity()?;
         exam::stills(&session, devices, keys, &self.screen, self.face_frames)?;
         keys.hand_over();
@@ -367,7 +373,9 @@ impl Flow {
             session,
             devices,
             &self.screen,
-            planned,
+            plan,
+            &mut self.gate,
+            lang,
             &mut *self.heartbeat,
         )?;
         self.sealed_screen(devices, &dir);

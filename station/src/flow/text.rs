@@ -53,6 +53,18 @@ pub enum Msg {
     NoticeHelp,
     /// A station that cannot start exams yet: `{reason}`.
     CannotStart,
+    /// A warning on the badge: `{minutes}` left.
+    MinutesLeft,
+    /// The student's end key asks first.
+    ConfirmEnd,
+    /// How to answer.
+    ConfirmEndHelp,
+    /// The proctor's key asks for the PIN.
+    ProctorEnd,
+    /// How to answer.
+    ProctorEndHelp,
+    /// How the student ends the exam: `{keys}`.
+    EndKeyHint,
 }
 
 /// (message, English, French).
@@ -134,6 +146,36 @@ const TEXTS: &[(Msg, &str, &str)] = &[
         Msg::CannotStart,
         "This station cannot start exams: {reason}",
         "Ce poste ne peut pas commencer d'examen : {reason}",
+    ),
+    (
+        Msg::MinutesLeft,
+        "{minutes} MIN LEFT",
+        "ENCORE {minutes} MIN",
+    ),
+    (
+        Msg::ConfirmEnd,
+        "End your exam now?",
+        "Terminer votre examen maintenant ?",
+    ),
+    (
+        Msg::ConfirmEndHelp,
+        "Enter: end it. Esc: back to the exam",
+        "Entrée : terminer. Échap : retour à l'examen",
+    ),
+    (
+        Msg::ProctorEnd,
+        "Proctor: PIN to end this exam",
+        "Surveillant : NIP pour terminer cet examen",
+    ),
+    (
+        Msg::ProctorEndHelp,
+        "Enter: end it. Esc: back to the exam",
+        "Entrée : terminer. Échap : retour à l'examen",
+    ),
+    (
+        Msg::EndKeyHint,
+        "To end your exam before the time is up: {keys}",
+        "Pour terminer votre examen avant la fin du temps : {keys}",
     ),
 ];
 

@@ -12,7 +12,7 @@ use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -39,25 +39,37 @@ const NAMESPACE: &str = "exam-station-recording";
 pub struct Badge {
     stop: Arc<AtomicBool>,
     shown: Arc<AtomicBool>,
+    image: Shared,
     thread: Option<JoinHandle<()>>,
 }
+
+/// The image to show and its version (bumped by every [`Badge::set`]).
+type Shared = Arc<Mutex<(u64, Arc<Pixels>)>>;
 
 impl Badge {
     /// Keeps `image` in the top right corner of the compositor at `socket`, `margin` pixels
     /// from the edges, from as soon as the compositor listens until the badge is dropped.
     pub fn show(socket: PathBuf, image: &Frame, margin: u32) -> std::io::Result<Badge> {
-        let pixels = Pixels::from_frame(image);
+        let shared: Shared = Arc::new(Mutex::new((0, Arc::new(Pixels::from_frame(image)))));
         let stop = Arc::new(AtomicBool::new(false));
         let shown = Arc::new(AtomicBool::new(false));
-        let (s, sh) = (stop.clone(), shown.clone());
+        let (s, sh, img) = (stop.clone(), shown.clone(), shared.clone());
         let thread = std::thread::Builder::new()
             .name("kiosk-badge".into())
-            .spawn(move || keep(&socket, &pixels, margin, &s, &sh))?;
+            .spawn(move || keep(&socket, &img, margin, &s, &sh))?;
         Ok(Badge {
             stop,
             shown,
+            image: shared,
             thread: Some(thread),
         })
+    }
+
+    /// Shows `image` instead, at the same corner, within [`RETRY`] (the time left, a warning,
+    /// a question).
+    pub fn set(&self, image: &Frame) {
+        let mut g = self.image.lock().unwrap_or_else(|p| p.into_inner());
+        *g = (g.0 + 1, Arc::new(Pixels::from_frame(image)));
     }
 
     /// Whether the compositor shows the badge now (it has placed the surface and has its
@@ -99,10 +111,10 @@ impl Pixels {
 }
 
 /// Shows the badge whenever the compositor is there, until `stop`.
-fn keep(socket: &Path, px: &Pixels, margin: u32, stop: &AtomicBool, shown: &AtomicBool) {
+fn keep(socket: &Path, image: &Shared, margin: u32, stop: &AtomicBool, shown: &AtomicBool) {
     let mut last = String::new();
     while !stop.load(Ordering::Acquire) {
-        let result = hold(socket, px, margin, stop, shown);
+        let result = hold(socket, image, margin, stop, shown);
         shown.store(false, Ordering::Release);
         let Err(e) = result else { return };
         let msg = e.to_string();
@@ -155,11 +167,56 @@ delegate_noop!(State: ignore wl_shm_pool::WlShmPool);
 delegate_noop!(State: ignore wl_buffer::WlBuffer);
 delegate_noop!(State: ignore shell_v1::ZwlrLayerShellV1);
 
-/// One connection: places the badge and keeps it until `stop` (Ok) or until the compositor
-/// goes away or closes the surface (Err).
+/// One image in the compositor's memory.
+struct Drawn {
+    /// The pixels' memory, kept open while the compositor may map it.
+    _fd: std::os::fd::OwnedFd,
+    pool: wl_shm_pool::WlShmPool,
+    buffer: wl_buffer::WlBuffer,
+    width: u32,
+    height: u32,
+}
+
+impl Drawn {
+    fn new(shm: &wl_shm::WlShm, px: &Pixels, qh: &QueueHandle<State>) -> std::io::Result<Drawn> {
+        let len = px.argb.len();
+        let fd = mapped::memfd_with(c"station-badge", &px.argb)?;
+        let pool = shm.create_pool(fd.as_fd(), len as i32, qh, ());
+        let buffer = pool.create_buffer(
+            0,
+            px.width as i32,
+            px.height as i32,
+            px.width as i32 * 4,
+            wl_shm::Format::Argb8888,
+            qh,
+            (),
+        );
+        Ok(Drawn {
+            _fd: fd,
+            pool,
+            buffer,
+            width: px.width,
+            height: px.height,
+        })
+    }
+
+    fn destroy(self) {
+        self.buffer.destroy();
+        self.pool.destroy();
+    }
+}
+
+/// The shared image and its version now.
+fn current(image: &Shared) -> (u64, Arc<Pixels>) {
+    let g = image.lock().unwrap_or_else(|p| p.into_inner());
+    (g.0, g.1.clone())
+}
+
+/// One connection: places the badge and keeps it, redrawn whenever its image changes, until
+/// `stop` (Ok) or until the compositor goes away or closes the surface (Err).
 fn hold(
     socket: &Path,
-    px: &Pixels,
+    image: &Shared,
     margin: u32,
     stop: &AtomicBool,
     shown: &AtomicBool,
@@ -173,19 +230,8 @@ fn hold(
     let shm: wl_shm::WlShm = globals.bind(&qh, 1..=1)?;
     let shell: shell_v1::ZwlrLayerShellV1 = globals.bind(&qh, 1..=4)?;
 
-    let len = px.argb.len();
-    let fd = mapped::memfd_with(c"station-badge", &px.argb)?;
-    let pool = shm.create_pool(fd.as_fd(), len as i32, &qh, ());
-    let buffer = pool.create_buffer(
-        0,
-        px.width as i32,
-        px.height as i32,
-        px.width as i32 * 4,
-        wl_shm::Format::Argb8888,
-        &qh,
-        (),
-    );
-
+    let (mut version, px) = current(image);
+    let mut drawn = Drawn::new(&shm, &px, &qh)?;
     let surface = compositor.create_surface(&qh, ());
     let no_input = compositor.create_region(&qh, ());
     surface.set_input_region(Some(&no_input));
@@ -198,7 +244,7 @@ fn hold(
         &qh,
         (),
     );
-    layer.set_size(px.width, px.height);
+    layer.set_size(drawn.width, drawn.height);
     layer.set_anchor(surface_v1::Anchor::Top | surface_v1::Anchor::Right);
     layer.set_margin(margin as i32, margin as i32, 0, 0);
     surface.commit();
@@ -213,18 +259,29 @@ fn hold(
         if state.closed {
             break Err(fail("the kiosk compositor closed the badge"));
         }
+        let (now, px) = current(image);
+        if now != version {
+            // A new image: a new size for the surface, attached at the configure it brings.
+            version = now;
+            let fresh = match Drawn::new(&shm, &px, &qh) {
+                Ok(d) => d,
+                Err(e) => break Err(e),
+            };
+            std::mem::replace(&mut drawn, fresh).destroy();
+            layer.set_size(drawn.width, drawn.height);
+            surface.commit();
+        }
         if let Some(serial) = state.configure.take() {
             layer.ack_configure(serial);
-            surface.attach(Some(&buffer), 0, 0);
-            surface.damage(0, 0, px.width as i32, px.height as i32);
+            surface.attach(Some(&drawn.buffer), 0, 0);
+            surface.damage(0, 0, drawn.width as i32, drawn.height as i32);
             surface.commit();
             shown.store(true, Ordering::Release);
         }
     };
     layer.destroy();
     surface.destroy();
-    buffer.destroy();
-    pool.destroy();
+    drawn.destroy();
     let _ = conn.flush();
     result
 }

@@ -3,16 +3,20 @@
 //!
 //! Reports go to a [`Sink`] as journal events: `KeyBlocked` for each blocked attempt,
 //! `InputAttached` for a device that appeared (and was grabbed at once), `DeviceLost` /
-//! `DeviceRestored` when reading the devices fails and recovers.
+//! `DeviceRestored` when reading the devices fails and recovers. The station's own keys
+//! ([`StationKey`]) go to the exam flow through a channel ([`StationInput`]); while the flow
+//! asks a question over the kiosk, it turns [`Filter::divert`] on and every key goes there
+//! instead of the exam shell.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use bundle::event::{text, Device, Event};
 
-use super::combo::{Combos, Verdict};
+use super::combo::{Combos, StationKey, Verdict};
 use crate::devices::{DeviceError, Hotplug, Input, Result};
 
 /// Where the filter's reports go (the exam journal; tests collect them).
@@ -26,12 +30,22 @@ const RESCAN: Duration = Duration::from_millis(100);
 /// evdev event type of keys and buttons.
 const EV_KEY: u16 = 1;
 
+/// What the filter hands the exam flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StationInput {
+    /// One of the station's own keys was pressed.
+    Key(StationKey),
+    /// A key event (`code`, `value`) while the station asks something over the kiosk.
+    Raw(u16, i32),
+}
+
 /// What the filter thread gives back: the input and the outcome of releasing it.
 type Returned = (Box<dyn Input>, Result<()>);
 
 /// A running filter; [`Filter::stop`] releases the devices and gives the input back.
 pub struct Filter {
     stop: Arc<AtomicBool>,
+    divert: Arc<AtomicBool>,
     thread: Option<JoinHandle<Returned>>,
 }
 
@@ -40,6 +54,8 @@ struct Worker {
     input: Box<dyn Input>,
     combos: Combos,
     sink: Sink,
+    station: Sender<StationInput>,
+    divert: Arc<AtomicBool>,
     /// Whether reading (0) or looking for new devices (1) is failing now.
     failing: [bool; 2],
 }
@@ -74,20 +90,34 @@ impl Worker {
 
     fn pump(&mut self) -> Result<()> {
         let mut blocked = Vec::new();
+        let mut station = Vec::new();
         let combos = &mut self.combos;
+        let divert = self.divert.load(Ordering::Relaxed);
         let r = self.input.pump_filtered(PUMP_MS, &mut |ev| {
             if ev.kind != EV_KEY {
                 return true;
             }
+            if divert {
+                station.push(StationInput::Raw(ev.code, ev.value));
+                return combos.divert(ev.code, ev.value);
+            }
             match combos.key(ev.code, ev.value) {
                 Verdict::Pass => true,
                 Verdict::Drop => false,
+                Verdict::Station(k) => {
+                    station.push(StationInput::Key(k));
+                    false
+                }
                 Verdict::Block(combo) => {
                     blocked.push((combo, ev.node.clone()));
                     false
                 }
             }
         });
+        for s in station {
+            // The flow may have stopped listening at the exam's end: nothing is lost then.
+            let _ = self.station.send(s);
+        }
         for (combo, node) in blocked {
             tracing::info!(%node, "blocked {combo}");
             (self.sink)(Event::KeyBlocked {
@@ -136,16 +166,20 @@ impl Filter {
         mut input: Box<dyn Input>,
         combos: Combos,
         sink: Sink,
+        station: Sender<StationInput>,
     ) -> std::result::Result<Filter, (Box<dyn Input>, DeviceError)> {
         if let Err(e) = input.changes().and_then(|_| input.grab()) {
             return Err((input, e));
         }
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
+        let divert = Arc::new(AtomicBool::new(false));
         let worker = Worker {
             input,
             combos,
             sink,
+            station,
+            divert: divert.clone(),
             failing: [false; 2],
         };
         let thread = std::thread::Builder::new()
@@ -154,8 +188,14 @@ impl Filter {
             .expect("spawning the input filter thread");
         Ok(Filter {
             stop,
+            divert,
             thread: Some(thread),
         })
+    }
+
+    /// Sends every key to the station instead of the exam shell (`true`), or stops doing so.
+    pub fn divert(&self, on: bool) {
+        self.divert.store(on, Ordering::Relaxed);
     }
 
     /// Stops filtering, releases every device and gives the input back with the release's
@@ -193,6 +233,8 @@ mod tests {
         plugged: Vec<InputDevice>,
         emitted: Arc<Mutex<Vec<(u16, i32)>>>,
         grabbed: Arc<AtomicBool>,
+        /// The script waits until this is set.
+        go: Arc<AtomicBool>,
     }
 
     impl Input for Scripted {
@@ -216,7 +258,7 @@ mod tests {
         ) -> Result<Vec<InputEvent>> {
             std::thread::sleep(Duration::from_millis(2));
             let mut out = Vec::new();
-            if !self.script.is_empty() {
+            if !self.script.is_empty() && self.go.load(Ordering::Relaxed) {
                 for (code, value) in self.script.remove(0) {
                     let ev = InputEvent {
                         node: "/dev/input/event7".into(),
@@ -263,12 +305,14 @@ mod tests {
             }],
             emitted: emitted.clone(),
             grabbed: grabbed.clone(),
+            go: Arc::new(AtomicBool::new(true)),
         };
         let (tx, rx) = mpsc::channel();
         let sink: Sink = Box::new(move |e| {
             let _ = tx.send(e);
         });
-        let filter = Filter::start(Box::new(input), Combos::new(&[]).unwrap(), sink)
+        let (station, keys) = mpsc::channel();
+        let filter = Filter::start(Box::new(input), Combos::new(&[]).unwrap(), sink, station)
             .map_err(|(_, e)| e)
             .unwrap();
         let mut events = Vec::new();
@@ -293,5 +337,81 @@ mod tests {
             *emitted.lock().unwrap(),
             vec![(ctrl, 1), (alt, 1), (alt, 0), (ctrl, 0), (a, 1), (a, 0)]
         );
+        assert!(keys.try_recv().is_err(), "no station key was pressed");
+    }
+
+    #[test]
+    fn station_keys_and_diverted_keys_go_to_the_station_only() {
+        use evdev::KeyCode as K;
+        let emitted = Arc::new(Mutex::new(Vec::new()));
+        let (ctrl, alt, e, x) = (
+            K::KEY_LEFTCTRL.code(),
+            K::KEY_LEFTALT.code(),
+            K::KEY_E.code(),
+            K::KEY_X.code(),
+        );
+        let input = Scripted {
+            script: vec![vec![
+                (ctrl, 1),
+                (alt, 1),
+                (e, 1),
+                (e, 0),
+                (alt, 0),
+                (ctrl, 0),
+            ]],
+            plugged: Vec::new(),
+            emitted: emitted.clone(),
+            grabbed: Arc::new(AtomicBool::new(false)),
+            go: Arc::new(AtomicBool::new(true)),
+        };
+        let (station, keys) = mpsc::channel();
+        let filter = Filter::start(
+            Box::new(input),
+            Combos::new(&[]).unwrap(),
+            Box::new(|_| {}),
+            station,
+        )
+        .map_err(|(_, e)| e)
+        .unwrap();
+        assert_eq!(
+            keys.recv_timeout(Duration::from_secs(5)).unwrap(),
+            StationInput::Key(StationKey::End)
+        );
+        let (input, _) = filter.stop();
+        // Ctrl and Alt alone reached the shell (and their releases); E did not.
+        assert_eq!(
+            *emitted.lock().unwrap(),
+            vec![(ctrl, 1), (alt, 1), (alt, 0), (ctrl, 0)]
+        );
+        drop(input);
+
+        // Diverted: X goes to the station, nothing to the shell.
+        let emitted = Arc::new(Mutex::new(Vec::new()));
+        let go = Arc::new(AtomicBool::new(false));
+        let input = Scripted {
+            script: vec![vec![(x, 1), (x, 0)]],
+            plugged: Vec::new(),
+            emitted: emitted.clone(),
+            grabbed: Arc::new(AtomicBool::new(false)),
+            go: go.clone(),
+        };
+        let (station, keys) = mpsc::channel();
+        let filter = Filter::start(
+            Box::new(input),
+            Combos::new(&[]).unwrap(),
+            Box::new(|_| {}),
+            station,
+        )
+        .map_err(|(_, e)| e)
+        .unwrap();
+        filter.divert(true);
+        go.store(true, Ordering::Relaxed);
+        let got: Vec<StationInput> = (0..2)
+            .map(|_| keys.recv_timeout(Duration::from_secs(5)).unwrap())
+            .collect();
+        assert_eq!(got, vec![StationInput::Raw(x, 1), StationInput::Raw(x, 0)]);
+        let (_, released) = filter.stop();
+        released.unwrap();
+        assert!(emitted.lock().unwrap().is_empty());
     }
 }

@@ -12,7 +12,10 @@ pub mod filter;
 pub mod net;
 pub mod vt;
 
-pub use filter::{Filter, Sink};
+pub use filter::{Filter, Sink, StationInput};
+
+use std::marker::PhantomData;
+use std::sync::mpsc::Receiver;
 
 use bundle::event::{text, Device, Event};
 
@@ -22,18 +25,34 @@ use crate::exam::ExamError;
 use crate::session::{ExamRunning, Session};
 
 /// The input filter of a running exam (absent if the devices could not be grabbed, which is
-/// journaled as `DeviceLost`) and its network lockdown (absent where there is no runtime
-/// folder, i.e. not on a station image).
-pub struct Lockdown(Option<Filter>, Option<net::NetLock>);
+/// journaled as `DeviceLost`), its network lockdown (absent where there is no runtime folder,
+/// i.e. not on a station image) and the station keys it hands the exam flow. It borrows the
+/// running session, as the recorder's grant does, so the exam cannot end while the input is
+/// still grabbed:
+///
+/// ```compile_fail
+/// # fn f(s: station::session::Session<station::session::ExamRunning>,
+/// #      d: &mut station::devices::Devices) {
+/// let lockdown = station::lockdown::Lockdown::start(&s, d).unwrap();
+/// let finalizing = s.end(bundle::event::EndReason::TimeUp); // `s` is still borrowed
+/// lockdown.stop(d).unwrap();
+/// # }
+/// ```
+pub struct Lockdown<'s> {
+    filter: Option<Filter>,
+    net: Option<net::NetLock>,
+    keys: Receiver<StationInput>,
+    _session: PhantomData<&'s Session<ExamRunning>>,
+}
 
-impl Lockdown {
+impl<'s> Lockdown<'s> {
     /// Grabs the board's keyboards and pointers for the exam of `session`; blocked attempts and
     /// devices attached mid-exam go to its journal. If grabbing fails the exam goes on without
     /// the filter and the journal says why.
     pub fn start(
-        session: &Session<ExamRunning>,
+        session: &'s Session<ExamRunning>,
         devices: &mut Devices,
-    ) -> Result<Lockdown, ExamError> {
+    ) -> Result<Lockdown<'s>, ExamError> {
         let exam = session.exam();
         let policy = &session.station().site.exam;
         let combos = combo::Combos::new(&policy.blocked_combinations).map_err(|e| {
@@ -67,8 +86,15 @@ impl Lockdown {
             }
             Err(e) => tracing::warn!("input inventory: {e}"),
         }
-        match Filter::start(input, combos, sink) {
-            Ok(f) => Ok(Lockdown(Some(f), netlock)),
+        let (station, keys) = std::sync::mpsc::channel();
+        let lockdown = |filter| Lockdown {
+            filter,
+            net: netlock,
+            keys,
+            _session: PhantomData,
+        };
+        match Filter::start(input, combos, sink, station) {
+            Ok(f) => Ok(lockdown(Some(f))),
             Err((input, e)) => {
                 devices.input = input;
                 tracing::error!("input filter not running: {e}");
@@ -76,7 +102,7 @@ impl Lockdown {
                     device: Device::Input,
                     reason: text(&format!("input filter not running: {e}")),
                 })?;
-                Ok(Lockdown(None, netlock))
+                Ok(lockdown(None))
             }
         }
     }
@@ -106,10 +132,23 @@ impl Lockdown {
         })
     }
 
+    /// The station keys pressed, and the keys diverted to the station, since the last call.
+    pub fn station_input(&self) -> Vec<StationInput> {
+        self.keys.try_iter().collect()
+    }
+
+    /// Sends every key to the station instead of the exam shell (while the station asks
+    /// something over the kiosk), or stops doing so.
+    pub fn divert(&self, on: bool) {
+        if let Some(f) = &self.filter {
+            f.divert(on);
+        }
+    }
+
     /// Releases every grabbed device and gives the input back to `devices`; lowers the
     /// network lockdown.
     pub fn stop(self, devices: &mut Devices) -> Result<(), ExamError> {
-        if let Some(n) = self.1 {
+        if let Some(n) = self.net {
             n.stop().map_err(|e| {
                 ExamError::Device(DeviceError::new(
                     "network lockdown",
@@ -118,7 +157,7 @@ impl Lockdown {
                 ))
             })?;
         }
-        let Some(filter) = self.0 else {
+        let Some(filter) = self.filter else {
             return Ok(());
         };
         let (input, released) = filter.stop();

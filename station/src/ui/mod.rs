@@ -6,10 +6,12 @@
 pub mod font;
 mod form;
 mod notice;
+mod overlay;
 mod screens;
 
 pub use form::{form, with_help, View};
 pub use notice::{privacy_notice, Notice};
+pub use overlay::overlay;
 pub use screens::{badge, check_in, identity, scale, status, Theme};
 
 use crate::devices::Frame;
