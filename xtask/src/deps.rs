@@ -24,6 +24,8 @@ pub const BUILD: &[&str] = &[
     "gstreamer1.0-alsa",
     // Throw-away CA and certificate for the test store's TLS port.
     "openssl",
+    // The station screens' typeface (the image has it too): DejaVu Sans.
+    "fonts-dejavu-core",
     // The kiosk compositor, headless with the image's configuration: the screen recording's
     // screencopy and the recording badge are tested against it (station/tests/kiosk.rs).
     "sway",

@@ -74,6 +74,25 @@ pub struct Readiness {
     pub blocked: Option<String>,
 }
 
+/// A message with its values, said in the screens' language when drawn (so F2 translates an
+/// error already on screen).
+#[derive(Debug, Clone)]
+struct Said(Msg, Vec<(&'static str, String)>);
+
+impl Said {
+    fn new(msg: Msg, args: &[(&'static str, &str)]) -> Said {
+        Said(
+            msg,
+            args.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+        )
+    }
+
+    fn say(&self, lang: Language) -> String {
+        let args: Vec<(&str, &str)> = self.1.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        fill(lang, self.0, &args)
+    }
+}
+
 /// The check-in form of one station.
 pub struct Form {
     station: String,
@@ -82,7 +101,7 @@ pub struct Form {
     step: Step,
     typed: String,
     selected: usize,
-    error: Option<String>,
+    error: Option<Said>,
     student: String,
     exam: Option<usize>,
     pattern: regex::Regex,
@@ -171,7 +190,7 @@ impl Form {
             (Step::Welcome, Key::Enter) => {
                 match &self.readiness.blocked {
                     Some(reason) => {
-                        self.error = Some(fill(self.lang, Msg::CannotStart, &[("reason", reason)]))
+                        self.error = Some(Said::new(Msg::CannotStart, &[("reason", reason)]))
                     }
                     None => self.go(Step::Student),
                 }
@@ -188,8 +207,7 @@ impl Form {
                     self.student = value;
                     self.go(Step::Exam);
                 } else {
-                    self.error = Some(fill(
-                        self.lang,
+                    self.error = Some(Said::new(
                         Msg::NotAStudent,
                         &[
                             ("value", &format!("\"{value}\"")),
@@ -227,17 +245,9 @@ impl Form {
                     }
                     Verdict::Rejected { attempts, wait } => {
                         self.error = Some(if wait.is_zero() {
-                            fill(
-                                self.lang,
-                                Msg::PinWrong,
-                                &[("attempts", &attempts.to_string())],
-                            )
+                            Said::new(Msg::PinWrong, &[("attempts", &attempts.to_string())])
                         } else {
-                            fill(
-                                self.lang,
-                                Msg::PinWait,
-                                &[("secs", &wait.as_secs().to_string())],
-                            )
+                            Said::new(Msg::PinWait, &[("secs", &wait.as_secs().to_string())])
                         });
                         Outcome::PinRejected {
                             attempts,
@@ -246,7 +256,7 @@ impl Form {
                     }
                     Verdict::Waiting(left) => {
                         let secs = left.as_secs_f64().ceil().to_string();
-                        self.error = Some(fill(self.lang, Msg::PinWait, &[("secs", &secs)]));
+                        self.error = Some(Said::new(Msg::PinWait, &[("secs", &secs)]));
                         Outcome::Nothing
                     }
                 }
@@ -277,7 +287,7 @@ impl Form {
     fn choose_exam(&mut self, wall_ms: i64) -> Outcome {
         let open = self.open(wall_ms);
         if open.is_empty() {
-            self.error = Some(text(self.lang, Msg::NoExamOpen).to_owned());
+            self.error = Some(Said::new(Msg::NoExamOpen, &[]));
             return Outcome::Nothing;
         }
         let code = self.typed.trim().to_owned();
@@ -287,7 +297,7 @@ impl Form {
             open.iter().copied().find(|i| self.roster[*i].code == code)
         };
         let Some(exam) = chosen else {
-            self.error = Some(fill(self.lang, Msg::NoSuchExam, &[("code", &code)]));
+            self.error = Some(Said::new(Msg::NoSuchExam, &[("code", &code)]));
             self.typed.clear();
             return Outcome::Nothing;
         };
@@ -305,7 +315,7 @@ impl Form {
         let l = self.lang;
         let mut v = View {
             title: text(l, Msg::CheckIn).to_owned(),
-            error: self.error.clone(),
+            error: self.error.as_ref().map(|e| e.say(l)),
             ..View::default()
         };
         let switch = text(l, Msg::SwitchLanguage);

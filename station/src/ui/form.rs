@@ -63,7 +63,7 @@ pub fn form(w: u32, h: u32, t: &Theme, view: &View) -> Frame {
         y += line;
         c.text(margin, y, label, text, t.heading);
         y += line + text * 2;
-        let boxh = 11 * text;
+        let boxh = 13 * text;
         c.rect(margin, y, width, boxh, t.fg);
         c.rect(
             margin + text,
@@ -73,7 +73,7 @@ pub fn form(w: u32, h: u32, t: &Theme, view: &View) -> Frame {
             [0, 0, 0],
         );
         let shown = format!("{value}_");
-        c.text(margin + 3 * text, y + 3 * text, &shown, text, t.fg);
+        c.text(margin + 3 * text, y + 2 * text, &shown, text, t.fg);
         y += boxh + line;
     }
     for (i, choice) in view.choices.iter().enumerate() {
@@ -96,7 +96,10 @@ pub fn form(w: u32, h: u32, t: &Theme, view: &View) -> Frame {
 /// Writes `help` on the bottom row of `frame` (the notice screen gets one too).
 pub fn with_help(mut frame: Frame, t: &Theme, help: &str) -> Frame {
     let text = (frame.height / 300).max(1) + 1;
-    let mut c = Canvas { frame };
+    let mut c = Canvas {
+        frame,
+        face: super::face::current(),
+    };
     help_line(&mut c, help, text, t);
     frame = c.frame;
     frame
@@ -107,27 +110,11 @@ fn help_line(c: &mut Canvas, help: &str, text: u32, t: &Theme) {
     let line = 10 * text;
     let width = w.saturating_sub(8 * text);
     // As many rows as the help needs at this width (a long help wraps, never cut).
-    let per_row = (width / ((super::font::WIDTH + 1) * text)).max(1) as usize;
-    let rows = wrapped_rows(help, per_row).max(1) as u32;
+    let rows = c.wrap_lines(help, text, width).len().max(1) as u32;
     let barh = rows * line + 2 * text;
     let top = h.saturating_sub(barh);
     c.rect(0, top, w, barh, t.bar);
     c.wrapped(4 * text, top + 2 * text, help, text, width, t.fg, line);
-}
-
-/// How many rows [`Canvas::wrapped`] makes of `text` with `per_row` characters a row.
-fn wrapped_rows(text: &str, per_row: usize) -> usize {
-    let mut rows = 0;
-    let mut len = 0;
-    for word in text.split_whitespace() {
-        let n = word.chars().count();
-        if len > 0 && len + 1 + n > per_row {
-            rows += 1;
-            len = 0;
-        }
-        len += if len > 0 { 1 + n } else { n };
-    }
-    rows + usize::from(len > 0)
 }
 
 #[cfg(test)]
@@ -166,8 +153,10 @@ mod tests {
 
     #[test]
     fn a_long_help_wraps_into_a_taller_bar() {
-        assert_eq!(wrapped_rows("aaa bbb ccc", 7), 2);
-        assert_eq!(wrapped_rows("aaa bbb ccc", 11), 1);
+        let bitmap = Canvas::with_face(100, 10, [0; 3], crate::ui::face::Face::Bitmap);
+        // 6 px a glyph at scale 1: 42 px hold "aaa bbb", 66 px all three words.
+        assert_eq!(bitmap.wrap_lines("aaa bbb ccc", 1, 42), ["aaa bbb", "ccc"]);
+        assert_eq!(bitmap.wrap_lines("aaa bbb ccc", 1, 66), ["aaa bbb ccc"]);
         let t = Theme::default();
         let short = with_help(Canvas::new(400, 300, t.bg).frame, &t, "Enter");
         let long = with_help(Canvas::new(400, 300, t.bg).frame, &t, &"word ".repeat(40));

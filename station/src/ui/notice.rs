@@ -154,7 +154,12 @@ mod tests {
                 bottom.chunks(3).all(|p| p == t.bg),
                 "{w}x{h}: text near the bottom edge"
             );
-            let lit = f.rgb.chunks(3).filter(|p| *p == t.fg).count();
+            // Text pixels (anti-aliased text: all that is neither background nor heading bar).
+            let lit = f
+                .rgb
+                .chunks(3)
+                .filter(|p| *p != t.bg && *p != t.bar)
+                .count();
             assert!(lit > 2000, "{w}x{h}: {lit} text pixels");
         }
     }

@@ -119,7 +119,7 @@ mod tests {
     fn the_badge_is_the_title_bars_badge() {
         let t = Theme::default();
         let b = badge(scale(480), &t);
-        assert_eq!((b.width, b.height), (66, 30));
+        assert_eq!((b.width, b.height), (Canvas::text_width("REC", 3) + 12, 30));
         assert!(b.rgb.chunks(3).any(|p| p == t.fg), "label drawn");
         let rec = status(640, 480, &t, &[], true);
         let (x0, y0) = (640 - b.width - 2 * 3, 3);
