@@ -15,6 +15,7 @@ pub mod keys;
 pub mod manifest;
 pub mod mutate;
 pub mod seal;
+pub mod spool;
 
 use std::path::{Path, PathBuf};
 

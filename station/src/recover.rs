@@ -10,25 +10,14 @@ use bundle::manifest;
 use bundle::seal::{self, Tail};
 
 use crate::exam::{Exam, ExamError};
-use crate::session::is_sealed;
 use crate::station::Station;
+use bundle::spool::is_sealed;
 
 /// Exam folders in the spool that are not sealed, oldest first. Dot folders are not exams
 /// (the uplink deletes verified bundles through `spool/.trash/`).
 pub fn unsealed(station: &Station) -> Result<Vec<PathBuf>, ExamError> {
     let spool = station.spool();
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&spool)
-        .map_err(|e| bundle::Error::io(&spool, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let dot = p
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-            p.is_dir() && !dot && !is_sealed(p)
-        })
-        .collect();
-    v.sort();
-    Ok(v)
+    bundle::spool::exams(&spool, |p| !is_sealed(p)).map_err(|e| bundle::Error::io(&spool, e).into())
 }
 
 /// Seals every interrupted exam; returns the sealed folders.

@@ -38,7 +38,7 @@
 //! # }
 //! ```
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -319,9 +319,4 @@ pub type JournalHandle = Arc<Mutex<bundle::journal::Writer>>;
 pub fn epoch() -> Instant {
     static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
     *EPOCH.get_or_init(Instant::now)
-}
-
-/// Whether `dir` is a sealed bundle.
-pub fn is_sealed(dir: &Path) -> bool {
-    dir.join(bundle::manifest::FILE).is_file()
 }

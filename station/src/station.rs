@@ -12,7 +12,7 @@ pub const DEFAULT_SITE: &str = "/etc/station/station.toml";
 /// Default data folder (the data partition).
 pub const DEFAULT_DATA_DIR: &str = "/var/lib/station";
 /// Default runtime folder (marker and proxy report socket of a running exam).
-pub const DEFAULT_RUNTIME_DIR: &str = "/run/station";
+pub const DEFAULT_RUNTIME_DIR: &str = bundle::spool::DEFAULT_RUNTIME_DIR;
 
 /// Everything a session needs that does not change during it.
 pub struct Station {
@@ -68,9 +68,7 @@ impl Station {
             board: board_cfg,
             site: site_cfg,
             data_dir: data_dir.to_owned(),
-            runtime_dir: std::env::var_os("STATION_RUNTIME_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_RUNTIME_DIR)),
+            runtime_dir: bundle::spool::runtime_dir(),
             recipient,
             key,
         })
@@ -78,6 +76,6 @@ impl Station {
 
     /// The spool: one folder per exam.
     pub fn spool(&self) -> PathBuf {
-        self.data_dir.join("spool")
+        bundle::spool::dir(&self.data_dir)
     }
 }

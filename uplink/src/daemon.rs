@@ -29,8 +29,10 @@ pub struct Options {
     pub start_jitter: Option<u32>,
     /// Draw progress on a terminal.
     pub progress: bool,
-    /// Pause between passes of the daemon.
+    /// Longest pause between passes of the daemon (a newly sealed bundle wakes it at once).
     pub poll: Duration,
+    /// The station's runtime folder: no upload starts while its exam marker exists.
+    pub runtime_dir: PathBuf,
 }
 
 impl Options {
@@ -47,6 +49,7 @@ impl Options {
             start_jitter: None,
             progress: true,
             poll: Duration::from_secs(15),
+            runtime_dir: bundle::spool::runtime_dir(),
         }
     }
 }
@@ -125,13 +128,44 @@ pub fn run(
         std::thread::sleep(jitter);
     }
     let throttle = Throttle::from_kbps(site.uplink.bandwidth_limit_kbps);
+    let spool = crate::spool::spool_dir(&opts.data_dir);
+    let mut watch = if opts.once {
+        None
+    } else {
+        std::fs::create_dir_all(&spool).map_err(|e| UplinkError::io(&spool, e))?;
+        match crate::wake::SpoolWatch::new(&spool) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                tracing::warn!("{}: not watched ({e}): polling only", spool.display());
+                None
+            }
+        }
+    };
     loop {
+        wait_for_no_exam(opts, &log);
         let p = pass(site, store.as_ref(), &throttle, &log, opts)?;
         p.done.iter().for_each(&mut *on_done);
         if opts.once {
             return Ok(p);
         }
-        std::thread::sleep(opts.poll);
+        match watch.as_mut() {
+            Some(w) => {
+                w.wait(opts.poll);
+            }
+            None => std::thread::sleep(opts.poll),
+        }
+    }
+}
+
+/// No upload starts while the station records an exam (its network is the exam's then; the
+/// exam's ruleset drops the uplink's traffic anyway).
+fn wait_for_no_exam(opts: &Options, log: &Log) {
+    if !bundle::spool::exam_running(&opts.runtime_dir) {
+        return;
+    }
+    log.event("waiting", "", json!({"why": "an exam is recording"}), false);
+    while bundle::spool::exam_running(&opts.runtime_dir) {
+        std::thread::sleep(Duration::from_secs(1));
     }
 }
 

@@ -25,6 +25,7 @@ pub mod state;
 pub mod store;
 pub mod throttle;
 pub mod upload;
+pub mod wake;
 pub mod xml;
 
 pub use error::UplinkError;

@@ -7,36 +7,12 @@ use std::path::{Path, PathBuf};
 
 use crate::error::UplinkError;
 
-/// The spool folder of a data folder.
-pub fn spool_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("spool")
-}
-
-/// Whether `dir` is a sealed bundle.
-pub fn is_sealed(dir: &Path) -> bool {
-    dir.join(bundle::manifest::FILE).is_file()
-}
+pub use bundle::spool::dir as spool_dir;
 
 /// Sealed bundles waiting in the spool, oldest exam id first.
 pub fn pending(data_dir: &Path) -> Result<Vec<PathBuf>, UplinkError> {
     let spool = spool_dir(data_dir);
-    let entries = match std::fs::read_dir(&spool) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(UplinkError::io(&spool, e)),
-    };
-    let mut v: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_dir()
-                && !p
-                    .file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-                && is_sealed(p)
-        })
-        .collect();
-    v.sort();
-    Ok(v)
+    bundle::spool::exams(&spool, bundle::spool::is_sealed).map_err(|e| UplinkError::io(&spool, e))
 }
 
 /// Where verified bundles go to be deleted: `spool/.trash/`, on the spool's own file system

@@ -46,11 +46,7 @@ fn blocked(site: &Site, checks: &[Check]) -> Option<String> {
 
 /// Sealed bundles in the spool (uplinkd deletes each once its central copy is verified).
 fn pending(spool: &std::path::Path) -> usize {
-    std::fs::read_dir(spool)
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .filter(|e| crate::session::is_sealed(&e.path()))
-                .count()
-        })
+    bundle::spool::exams(spool, bundle::spool::is_sealed)
+        .map(|v| v.len())
         .unwrap_or(0)
 }

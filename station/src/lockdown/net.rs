@@ -26,7 +26,7 @@ use bundle::event::Event;
 pub const LINE_MAX: usize = 1024;
 
 /// The marker file's name in the runtime folder.
-pub const MARKER: &str = "exam-running";
+pub const MARKER: &str = bundle::spool::EXAM_MARKER;
 /// The report socket's name in the runtime folder.
 pub const SOCKET: &str = "proxy.sock";
 

@@ -33,6 +33,9 @@ struct Cli {
     /// Cap of the retry backoff, seconds.
     #[arg(long, default_value_t = 60)]
     backoff_cap: u64,
+    /// Longest pause between passes, seconds (a newly sealed bundle wakes uplinkd at once).
+    #[arg(long, default_value_t = 15)]
+    poll_seconds: u64,
 }
 
 fn main() -> ExitCode {
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
     opts.start_jitter = cli.start_jitter;
     opts.tuning.io_timeout = Duration::from_secs(cli.io_timeout.max(1));
     opts.retry.cap = Duration::from_secs(cli.backoff_cap.max(1));
+    opts.poll = Duration::from_secs(cli.poll_seconds.max(1));
     let mut print = |u: &uplink::upload::Uploaded| println!("{}\t{}", u.exam, u.location);
     match uplink::daemon::run(&site, &opts, &mut print) {
         Ok(pass) if pass.failed.is_empty() => {
