@@ -88,6 +88,9 @@ fn recording() -> Result<(), String> {
 fn system_keys(_ctx: &Ctx) -> Result<String, String> {
     use KeyCode as K;
     let mut said = Vec::new();
+    // Every device stays plugged in until the end: one unplugged right after its key press
+    // could vanish before the filter has read the press.
+    let mut plugged = Vec::new();
     for (name, keys, chords) in [
         (
             "hw-test system control (power)",
@@ -112,10 +115,12 @@ fn system_keys(_ctx: &Ctx) -> Result<String, String> {
             chord(&mut dev, &c)?;
         }
         said.push(format!("{name} grabbed in {ms:.0} ms"));
+        plugged.push(dev);
     }
     // Give logind and PID 1 time to act on them, if they were going to.
     std::thread::sleep(Duration::from_secs(3));
     recording()?;
+    drop(plugged);
     Ok(format!("{}; still up and recording", said.join(", ")))
 }
 
@@ -124,6 +129,7 @@ fn impostor(_ctx: &Ctx) -> Result<String, String> {
     let n = node(&mut dev)?;
     let ms = grabbed_elsewhere(&n)?;
     chord(&mut dev, &[KeyCode::KEY_A])?;
+    std::thread::sleep(Duration::from_secs(1));
     recording()?;
     Ok(format!(
         "a USB device named `{VIRTUAL_NAME}` ({}) grabbed in {ms:.0} ms",
