@@ -34,7 +34,11 @@ const EXPECTED: &[(&str, &str, &[&str])] = &[
     (TYPED, "exam", &["EXAM CODE", "HWTEST"]),
     (TYPED, "proctor", &["PROCTOR PIN", "20261234"]),
     (TYPED, "proctor-wrong", &["WRONG PIN"]),
-    (TYPED, "notice", &["PRIVACY NOTICE", "WHAT IS RECORDED"]),
+    (
+        TYPED,
+        "notice",
+        &["PRIVACY NOTICE", "DURING THE EXAM ONLY", "CANADA"],
+    ),
     (TYPED, "identity", &["PHOTO ID"]),
     (TYPED, "recording", &["REC"]),
     (TYPED, "sealed", &["RECEIPT", "SEALED"]),
@@ -62,6 +66,40 @@ pub fn on_line(line: &str, sock: &Path, tmp: &Path, share: &Path) -> Option<Resu
                 .map_err(|e| format!("screendump {name}: {e}"))
         }),
     )
+}
+
+/// The station draws light text on dark colours (background, title bar, the red badge): for
+/// OCR, every light pixel becomes black ink on white paper (tesseract's own global threshold
+/// would take the blue bar or the red badge for ink and lose the text on them). `ppm` is a
+/// binary PPM (P6, 8 bits); the result a binary PGM (P5).
+fn ink(ppm: &[u8]) -> Option<Vec<u8>> {
+    let mut fields = Vec::new();
+    let mut at = 0;
+    while fields.len() < 4 {
+        while ppm.get(at)?.is_ascii_whitespace() {
+            at += 1;
+        }
+        let start = at;
+        while !ppm.get(at)?.is_ascii_whitespace() {
+            at += 1;
+        }
+        fields.push(std::str::from_utf8(&ppm[start..at]).ok()?.to_string());
+    }
+    let (w, h): (usize, usize) = (fields[1].parse().ok()?, fields[2].parse().ok()?);
+    if fields[0] != "P6" || fields[3] != "255" {
+        return None;
+    }
+    let pixels = ppm.get(at + 1..at + 1 + w * h * 3)?;
+    let mut out = format!("P5\n{w} {h}\n255\n").into_bytes();
+    out.extend(pixels.chunks_exact(3).map(|p| {
+        let luma = 299 * u32::from(p[0]) + 587 * u32::from(p[1]) + 114 * u32::from(p[2]);
+        if luma > 150_000 {
+            0
+        } else {
+            255
+        }
+    }));
+    Some(out)
 }
 
 /// Upper case letters, digits and single spaces: how the checks compare OCR text.
@@ -95,8 +133,19 @@ pub fn check(results: &str, share: &Path, keep: &Path, t: &mut Tally) {
         if let Ok(out) = Command::new("pnmtopng").arg(&ppm).output() {
             let _ = std::fs::write(keep.join(format!("{name}.png")), out.stdout);
         }
+        let pgm = keep.join(format!("{name}.pgm"));
+        let inked = std::fs::read(&ppm)
+            .ok()
+            .and_then(|b| ink(&b))
+            .map(|b| std::fs::write(&pgm, b));
+        if !matches!(inked, Some(Ok(()))) {
+            t.check(false, format!("screen `{name}` grabbed"), || {
+                format!("{} is not a readable PPM", ppm.display())
+            });
+            continue;
+        }
         let ocr = Command::new("tesseract")
-            .arg(&ppm)
+            .arg(&pgm)
             .args(["-", "-l", "eng+fra"])
             .output();
         let text = match ocr {
@@ -121,6 +170,15 @@ pub fn check(results: &str, share: &Path, keep: &Path, t: &mut Tally) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn light_pixels_become_ink() {
+        // 2x1: white text, the blue title bar.
+        let ppm = b"P6\n2 1\n255\n\xeb\xeb\xeb\x20\x50\xa0";
+        assert_eq!(ink(ppm).unwrap(), b"P5\n2 1\n255\n\x00\xff");
+        assert_eq!(ink(b"P3\n1 1\n255\n0 0 0"), None);
+        assert_eq!(ink(b"P6\n2 2\n255\n\x00"), None, "too short");
+    }
 
     #[test]
     fn ocr_text_is_compared_without_case_accents_or_punctuation() {

@@ -364,11 +364,8 @@ impl Combos {
                 .any(|c| c.key == code && mods.contains(c.mods))
     }
 
-    /// While the station takes every key (a question over the kiosk): key `code` with `value`
-    /// goes to the station; returns whether it must still reach the exam shell, which is only
-    /// the release of a key the shell saw pressed (so nothing sticks there). A key pressed now
-    /// stays the station's until released, even if the question closes first.
-    pub fn divert(&mut self, code: u16, value: i32) -> bool {
+    /// Keeps the held modifiers up to date with key `code` going to `value`.
+    fn track(&mut self, code: u16, value: i32) {
         if modifier(code).is_some() {
             if value == 0 {
                 self.held.remove(&code);
@@ -376,6 +373,14 @@ impl Combos {
                 self.held.insert(code);
             }
         }
+    }
+
+    /// While the station takes every key (a question over the kiosk): key `code` with `value`
+    /// goes to the station; returns whether it must still reach the exam shell, which is only
+    /// the release of a key the shell saw pressed (so nothing sticks there). A key pressed now
+    /// stays the station's until released, even if the question closes first.
+    pub fn divert(&mut self, code: u16, value: i32) -> bool {
+        self.track(code, value);
         if value == 0 {
             self.swallowed.remove(&code);
             return self.forwarded.remove(&code);
@@ -388,13 +393,7 @@ impl Combos {
 
     /// Decides on key `code` with `value` 1 (press), 0 (release) or 2 (repeat).
     pub fn key(&mut self, code: u16, value: i32) -> Verdict {
-        if modifier(code).is_some() {
-            if value == 0 {
-                self.held.remove(&code);
-            } else {
-                self.held.insert(code);
-            }
-        }
+        self.track(code, value);
         if value == 0 {
             // A forwarded press gets its release; a swallowed one does not.
             return if self.forwarded.remove(&code) {

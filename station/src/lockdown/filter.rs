@@ -340,56 +340,24 @@ mod tests {
         assert!(keys.try_recv().is_err(), "no station key was pressed");
     }
 
-    #[test]
-    fn station_keys_and_diverted_keys_go_to_the_station_only() {
-        use evdev::KeyCode as K;
-        let emitted = Arc::new(Mutex::new(Vec::new()));
-        let (ctrl, alt, e, x) = (
-            K::KEY_LEFTCTRL.code(),
-            K::KEY_LEFTALT.code(),
-            K::KEY_E.code(),
-            K::KEY_X.code(),
-        );
-        let input = Scripted {
-            script: vec![vec![
-                (ctrl, 1),
-                (alt, 1),
-                (e, 1),
-                (e, 0),
-                (alt, 0),
-                (ctrl, 0),
-            ]],
-            plugged: Vec::new(),
-            emitted: emitted.clone(),
-            grabbed: Arc::new(AtomicBool::new(false)),
-            go: Arc::new(AtomicBool::new(true)),
-        };
-        let (station, keys) = mpsc::channel();
-        let filter = Filter::start(
-            Box::new(input),
-            Combos::new(&[]).unwrap(),
-            Box::new(|_| {}),
-            station,
-        )
-        .map_err(|(_, e)| e)
-        .unwrap();
-        assert_eq!(
-            keys.recv_timeout(Duration::from_secs(5)).unwrap(),
-            StationInput::Key(StationKey::End)
-        );
-        let (input, _) = filter.stop();
-        // Ctrl and Alt alone reached the shell (and their releases); E did not.
-        assert_eq!(
-            *emitted.lock().unwrap(),
-            vec![(ctrl, 1), (alt, 1), (alt, 0), (ctrl, 0)]
-        );
-        drop(input);
+    /// What the scripted input re-emitted.
+    type Emitted = Arc<Mutex<Vec<(u16, i32)>>>;
 
-        // Diverted: X goes to the station, nothing to the shell.
+    /// A filter over a scripted input that waits for `go`; what it re-emitted, and the
+    /// station's channel.
+    fn scripted(
+        script: Vec<Vec<(u16, i32)>>,
+        go: bool,
+    ) -> (
+        Filter,
+        Emitted,
+        Arc<AtomicBool>,
+        mpsc::Receiver<StationInput>,
+    ) {
         let emitted = Arc::new(Mutex::new(Vec::new()));
-        let go = Arc::new(AtomicBool::new(false));
+        let go = Arc::new(AtomicBool::new(go));
         let input = Scripted {
-            script: vec![vec![(x, 1), (x, 0)]],
+            script,
             plugged: Vec::new(),
             emitted: emitted.clone(),
             grabbed: Arc::new(AtomicBool::new(false)),
@@ -404,6 +372,34 @@ mod tests {
         )
         .map_err(|(_, e)| e)
         .unwrap();
+        (filter, emitted, go, keys)
+    }
+
+    #[test]
+    fn station_keys_and_diverted_keys_go_to_the_station_only() {
+        use evdev::KeyCode as K;
+        let (ctrl, alt, e, x) = (
+            K::KEY_LEFTCTRL.code(),
+            K::KEY_LEFTALT.code(),
+            K::KEY_E.code(),
+            K::KEY_X.code(),
+        );
+        let chord = vec![(ctrl, 1), (alt, 1), (e, 1), (e, 0), (alt, 0), (ctrl, 0)];
+        let (filter, emitted, _, keys) = scripted(vec![chord], true);
+        assert_eq!(
+            keys.recv_timeout(Duration::from_secs(5)).unwrap(),
+            StationInput::Key(StationKey::End)
+        );
+        let (_, released) = filter.stop();
+        released.unwrap();
+        // Ctrl and Alt alone reached the shell (and their releases); E did not.
+        assert_eq!(
+            *emitted.lock().unwrap(),
+            vec![(ctrl, 1), (alt, 1), (alt, 0), (ctrl, 0)]
+        );
+
+        // Diverted: X goes to the station, nothing to the shell.
+        let (filter, emitted, go, keys) = scripted(vec![vec![(x, 1), (x, 0)]], false);
         filter.divert(true);
         go.store(true, Ordering::Relaxed);
         let got: Vec<StationInput> = (0..2)
