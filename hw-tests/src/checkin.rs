@@ -235,10 +235,22 @@ fn with_exam(
     run(Command::new("systemctl").args(["start", "stationd.service"]))?;
     let r = plug_grabbed_keyboard(name).and_then(|(mut kb, _)| {
         check_in(&mut kb, &pin)?;
+        kiosk_up()?;
         body(&mut kb, &pin, &before)
     });
     let _ = run(Command::new("systemctl").args(["stop", "stationd.service"]));
     r.map_err(|e| format!("{e}\nstationd:\n{}", stationd_log()))
+}
+
+/// Waits until the kiosk shows (its browser runs), as a person at the station would before
+/// pressing a station key: until the compositor's first frame, nothing drawn over it is seen.
+fn kiosk_up() -> Result<(), String> {
+    wait_for(60, || {
+        Ok((crate::ctx::unit_active("exam-kiosk.service") && !chromium().is_empty()).then_some(()))
+    })?
+    .ok_or("no kiosk browser 60 s into the exam")?;
+    std::thread::sleep(SETTLE);
+    Ok(())
 }
 
 /// Waits for the exam to be sealed after it was ended; writes its id to `share/file`.

@@ -201,7 +201,6 @@ pub struct Flow {
     gate: pin::Gate,
     screen: Screen,
     notice: ui::Notice,
-    roster: Vec<ExamEntry>,
     /// Overrides the exams' own duration (`stationctl exam simulate --duration`).
     pub duration: Option<Duration>,
     /// Face stills taken after the photo ID.
@@ -219,11 +218,10 @@ impl Flow {
     pub fn new(station: &Station, roster: Vec<ExamEntry>, gate: pin::Gate, screen: Screen) -> Flow {
         let site = &station.site;
         Flow {
-            form: Form::new(&site.station.id, &site.checkin, roster.clone()),
+            form: Form::new(&site.station.id, &site.checkin, roster),
             gate,
             screen,
             notice: ui::Notice::of(site),
-            roster,
             duration: None,
             face_frames: 3,
             heartbeat: Box::new(|| {}),
@@ -300,14 +298,15 @@ impl Flow {
                     .on_key(key, &mut self.gate, Instant::now(), wall_ms());
                 match outcome {
                     Outcome::Nothing => {}
-                    Outcome::CheckedIn { student, exam } => {
+                    Outcome::CheckedIn { student, .. } => {
                         let r = ready.take().expect("checked in from Ready");
                         let s = r.check_in(&student).map_err(|r| *r.error)?;
-                        let e = &self.roster[exam];
-                        s.exam().record_sync(Event::ExamChosen {
-                            code: jtext(&e.code),
-                            title: jtext(&e.title),
-                        })?;
+                        if let Some(e) = self.form.exam() {
+                            s.exam().record_sync(Event::ExamChosen {
+                                code: jtext(&e.code),
+                                title: jtext(&e.title),
+                            })?;
+                        }
                         checked = Some(s);
                     }
                     Outcome::PinRejected {
@@ -417,24 +416,5 @@ impl Flow {
             devices,
             &ui::form(self.screen.w, self.screen.h, &self.screen.theme, &view),
         );
-    }
-}
-
-/// Runs [`Flow`] for one station with its devices until the key source ends.
-pub fn serve(
-    devices: &mut Devices,
-    flow: &mut Flow,
-    keys: &mut dyn Keys,
-    session: Session<Ready>,
-) -> Result<Vec<Ended>, ExamError> {
-    let mut session = session;
-    let mut out = Vec::new();
-    loop {
-        let (s, ended) = flow.run_once(session, devices, keys)?;
-        session = s;
-        if ended == Ended::Idle {
-            return Ok(out);
-        }
-        out.push(ended);
     }
 }
