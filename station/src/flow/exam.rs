@@ -15,6 +15,7 @@ use crate::devices::{Devices, Signal};
 use crate::exam::ExamError;
 use crate::flow::keys::Key;
 use crate::lockdown::combo::StationKey;
+use crate::lockdown::StationInput;
 use crate::session::{Identity, Ready, Session};
 use crate::{identity, ui};
 
@@ -125,7 +126,11 @@ pub(super) fn record(
         }
         let mut actions = control.tick(left, now);
         for input in lockdown.station_input() {
-            actions.extend(control.input(input, gate, now));
+            let done = control.input(input, gate, now);
+            if let StationInput::Key(k) = input {
+                tracing::info!("station key {k:?}: {done:?}");
+            }
+            actions.extend(done);
         }
         let mut end = None;
         for a in actions {
