@@ -9,7 +9,8 @@ use crate::devices::Frame;
 /// (`alert`) is drawn one size larger.
 pub fn overlay(lines: &[String], alert: bool, scale: u32, t: &Theme) -> Frame {
     let s = if alert { scale + 1 } else { scale };
-    let line = 10 * s;
+    // Text is 9 * s high; its descenders need the rest of a 12 * s line.
+    let line = 12 * s;
     let w = lines
         .iter()
         .map(|l| Canvas::text_width(l, s))
@@ -33,7 +34,7 @@ mod tests {
         let t = Theme::default();
         let one = overlay(&["REC 59:12".into()], false, 3, &t);
         assert_eq!(one.width, Canvas::text_width("REC 59:12", 3) + 12);
-        assert_eq!(one.height, 30 + 9);
+        assert_eq!(one.height, 36 + 9);
         assert!(one.rgb.chunks(3).any(|p| p == t.fg));
         let ask = overlay(
             &["REC 59:12".into(), "End your exam now?".into()],
