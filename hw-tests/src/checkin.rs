@@ -39,6 +39,11 @@ const MARKER: &str = "/run/station/exam-running";
 /// How long the station gets to draw a screen after a key under TCG.
 const SETTLE: Duration = Duration::from_secs(3);
 
+/// How long a question over the kiosk may take to appear under TCG: the exam loop reads the
+/// station keys between screen grabs, each up to 3 s with Chromium starting (the question stays
+/// open 30 s).
+const QUESTION: Duration = Duration::from_secs(10);
+
 /// Asks the host for a screenshot `name` and waits until it is taken; adds the time that took
 /// to `paused`.
 fn screenshot(paused: &mut Duration, name: &str) -> Result<(), String> {
@@ -287,6 +292,7 @@ fn by_student(_ctx: &Ctx) -> Result<String, String> {
         let mut paused = Duration::ZERO;
         use KeyCode as K;
         chord(kb, &[K::KEY_LEFTCTRL, K::KEY_LEFTALT, K::KEY_E])?;
+        std::thread::sleep(QUESTION);
         recording_still()?;
         screenshot(&mut paused, "confirm-end")?;
         let t0 = Instant::now();
@@ -309,7 +315,7 @@ fn by_proctor(_ctx: &Ctx) -> Result<String, String> {
         use KeyCode as K;
         chord(kb, &[K::KEY_LEFTCTRL, K::KEY_LEFTALT, K::KEY_P])?;
         // As a proctor would, wait for the question before typing.
-        std::thread::sleep(SETTLE);
+        std::thread::sleep(QUESTION);
         send(kb, &[typing("0000"), press("Enter")].concat())?;
         std::thread::sleep(SETTLE);
         recording_still()?;
