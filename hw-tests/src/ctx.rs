@@ -90,3 +90,28 @@ pub fn open_named(name: &str) -> Result<Option<(String, evdev::Device)>, String>
     }
     Ok(None)
 }
+
+/// A uinput device `name` that looks like a USB one (product id `product`), with only `keys`.
+pub fn usb_keys(
+    name: &str,
+    product: u16,
+    keys: impl IntoIterator<Item = evdev::KeyCode>,
+) -> Result<evdev::uinput::VirtualDevice, String> {
+    let mut set = evdev::AttributeSet::<evdev::KeyCode>::new();
+    for k in keys {
+        set.insert(k);
+    }
+    evdev::uinput::VirtualDevice::builder()
+        .and_then(|b| {
+            b.name(name)
+                .input_id(evdev::InputId::new(
+                    evdev::BusType::BUS_USB,
+                    0x1234,
+                    product,
+                    1,
+                ))
+                .with_keys(&set)
+        })
+        .and_then(|b| b.build())
+        .map_err(|e| format!("uinput `{name}`: {e}"))
+}

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use evdev::uinput::VirtualDevice;
-use evdev::{AttributeSet, BusType, InputId, KeyCode};
+use evdev::KeyCode;
 use station::devices::linux::input::VIRTUAL_NAME;
 
 use crate::ctx::{ensure, wait_for, Ctx};
@@ -27,18 +27,7 @@ const MARKER: &str = "/run/station/exam-running";
 
 /// A uinput device `name` on the USB bus with only `keys`.
 fn device(name: &str, keys: &[KeyCode]) -> Result<VirtualDevice, String> {
-    let mut set = AttributeSet::<KeyCode>::new();
-    for k in keys {
-        set.insert(*k);
-    }
-    VirtualDevice::builder()
-        .and_then(|b| {
-            b.name(name)
-                .input_id(InputId::new(BusType::BUS_USB, 0x1234, 0x567a, 1))
-                .with_keys(&set)
-        })
-        .and_then(|b| b.build())
-        .map_err(|e| format!("uinput `{name}`: {e}"))
+    crate::ctx::usb_keys(name, 0x567a, keys.iter().copied())
 }
 
 /// The event node of `dev` (by its sysfs path, not its name).

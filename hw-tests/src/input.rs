@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use evdev::uinput::VirtualDevice;
-use evdev::{AttributeSet, BusType, Device, EventType, InputId, KeyCode};
+use evdev::{Device, EventType, KeyCode};
 use station::devices::linux::input::{LinuxInput, VIRTUAL_NAME};
 use station::devices::{Hotplug, Input};
 
@@ -20,24 +20,9 @@ pub const TESTS: &[(&str, Test)] = &[
 
 /// A uinput keyboard that looks like a USB one.
 fn keyboard(name: &str) -> Result<VirtualDevice, String> {
-    let mut keys = AttributeSet::<KeyCode>::new();
-    for k in [
-        KeyCode::KEY_A,
-        KeyCode::KEY_B,
-        KeyCode::KEY_Z,
-        KeyCode::KEY_ENTER,
-        KeyCode::KEY_SPACE,
-    ] {
-        keys.insert(k);
-    }
-    VirtualDevice::builder()
-        .and_then(|b| {
-            b.name(name)
-                .input_id(InputId::new(BusType::BUS_USB, 0x1234, 0x5678, 1))
-                .with_keys(&keys)
-        })
-        .and_then(|b| b.build())
-        .map_err(|e| format!("uinput keyboard `{name}`: {e}"))
+    use KeyCode as K;
+    let keys = [K::KEY_A, K::KEY_B, K::KEY_Z, K::KEY_ENTER, K::KEY_SPACE];
+    crate::ctx::usb_keys(name, 0x5678, keys)
 }
 
 /// Key events waiting on a non-blocking device: (code, value).

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bundle::event::{text, Event};
 use evdev::uinput::VirtualDevice;
-use evdev::{AttributeSet, BusType, Device, EventType, InputId, KeyCode};
+use evdev::{Device, EventType, KeyCode};
 use station::devices::linux::input::{LinuxInput, VIRTUAL_NAME};
 use station::devices::Input;
 use station::lockdown::combo::{Combos, FUNCTION_KEYS};
@@ -33,18 +33,7 @@ const SITE: &str = "Ctrl+Shift+I";
 
 /// A uinput keyboard with every standard key, looking like a USB one.
 pub(crate) fn full_keyboard(name: &str) -> Result<VirtualDevice, String> {
-    let mut keys = AttributeSet::<KeyCode>::new();
-    for code in 1..=248 {
-        keys.insert(KeyCode::new(code));
-    }
-    VirtualDevice::builder()
-        .and_then(|b| {
-            b.name(name)
-                .input_id(InputId::new(BusType::BUS_USB, 0x1234, 0x5679, 1))
-                .with_keys(&keys)
-        })
-        .and_then(|b| b.build())
-        .map_err(|e| format!("uinput keyboard `{name}`: {e}"))
+    crate::ctx::usb_keys(name, 0x5679, (1..=248).map(KeyCode::new))
 }
 
 /// Sends one key event (and its SYN_REPORT).
