@@ -172,15 +172,18 @@ pub(crate) fn active_vt() -> Option<String> {
         .map(|s| s.trim().to_string())
 }
 
-/// Opens /dev/tty2 so that VT 2 exists while the file lives: the kernel switches only to an
-/// allocated VT (nothing runs on it in the guest).
-pub(crate) fn allocate_tty2() -> Result<std::fs::File, String> {
-    std::fs::OpenOptions::new()
+/// A VT other than `active` (2, or 3 when 2 is active) and its open /dev/ttyN: the kernel
+/// switches only to an allocated VT, and this one exists while the file lives (nothing runs on
+/// it in the guest).
+pub(crate) fn other_vt(active: &str) -> Result<(u16, std::fs::File), String> {
+    let n = if vt_number(active) == Some(2) { 3 } else { 2 };
+    let tty = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .custom_flags(libc::O_NOCTTY)
-        .open("/dev/tty2")
-        .map_err(|e| format!("/dev/tty2: {e}"))
+        .open(format!("/dev/tty{n}"))
+        .map_err(|e| format!("/dev/tty{n}: {e}"))?;
+    Ok((n, tty))
 }
 
 /// The number of the VT named `name` (`tty3` -> 3).
@@ -194,29 +197,34 @@ pub(crate) fn vt_after(before: &str, secs: u64) -> Result<String, String> {
         .unwrap_or_else(|| before.to_string()))
 }
 
-/// Injects Ctrl+Alt+F2 with nobody grabbing: does the kernel switch VTs? Switches back.
+/// Makes `before` (a `ttyN`) the active VT again by a request as root, as a person at the
+/// console would expect after a test switched away: waits up to 5 s (TCG is slow to switch
+/// while a getty starts on the VT just left).
+pub(crate) fn switch_back(before: &str) -> Result<(), String> {
+    let n = vt_number(before).ok_or_else(|| format!("active VT {before} is not a ttyN"))?;
+    station::lockdown::vt::activate(std::path::Path::new(station::lockdown::vt::CONSOLE), n)
+        .map_err(|e| e.to_string())?;
+    wait_for(5, || Ok(active_vt().filter(|v| v == before)))?
+        .map(|_| ())
+        .ok_or_else(|| {
+            let now = active_vt().unwrap_or_default();
+            format!("could not switch back to {before} (VT_ACTIVATE {n}; still {now})")
+        })
+}
+
+/// Injects Ctrl+Alt+F2 (F3 on tty2) with nobody grabbing: does the kernel switch VTs? Switches back.
 fn control_vt_switch(kb: &mut VirtualDevice) -> Result<Option<(String, String)>, String> {
     let Some(before) = active_vt() else {
         return Ok(None);
     };
-    let _tty2 = allocate_tty2().ok();
+    let (n, _tty) = other_vt(&before)?;
     use KeyCode as K;
-    chord(kb, &[K::KEY_LEFTCTRL, K::KEY_LEFTALT, K::KEY_F2])?;
+    chord(kb, &[K::KEY_LEFTCTRL, K::KEY_LEFTALT, FKEYS[usize::from(n) - 1]])?;
     let switched = vt_after(&before, 2)?;
-    let back = vt_number(&before).filter(|n| (1..=12).contains(n));
-    if let (true, Some(n)) = (switched != before, back) {
-        chord(
-            kb,
-            &[K::KEY_LEFTCTRL, K::KEY_LEFTALT, FKEYS[usize::from(n) - 1]],
-        )?;
-        wait_for(2, || Ok(active_vt().filter(|v| *v == before)))?
-            .ok_or_else(|| format!("could not switch back to {before}"))?;
+    if switched == before {
+        return Ok(Some((before, "unchanged".into())));
     }
-    let switched = if switched == before {
-        "unchanged".into()
-    } else {
-        switched
-    };
+    switch_back(&before)?;
     Ok(Some((before, switched)))
 }
 

@@ -12,7 +12,7 @@ use evdev::KeyCode;
 use station::lockdown::vt;
 
 use crate::ctx::{ensure, unit_active, wait_for, Ctx};
-use crate::lockdown::{active_vt, allocate_tty2, chord, full_keyboard, vt_after, vt_number};
+use crate::lockdown::{active_vt, chord, full_keyboard, other_vt, switch_back, vt_after};
 use crate::Test;
 
 /// Runs while the exam runs.
@@ -35,17 +35,17 @@ fn locked(_ctx: &Ctx) -> Result<String, String> {
         )
     })?;
     let before = active_vt().ok_or("no VTs in this machine")?;
-    let _tty2 = allocate_tty2()?;
+    let (n, _tty) = other_vt(&before)?;
     let (mut kb, _) = crate::exam::plug_grabbed_keyboard("hw-test vt keyboard")?;
     chord(&mut kb, &[KeyCode::KEY_LEFTALT, KeyCode::KEY_RIGHT])?;
     let by_key = vt_after(&before, 2)?;
-    vt::activate(console(), 2).map_err(|e| e.to_string())?;
+    vt::activate(console(), n).map_err(|e| e.to_string())?;
     let by_request = vt_after(&before, 2)?;
     ensure(by_key == before && by_request == before, || {
-        format!("VT switched mid-exam: {before} -> {by_key} by Alt+Right, -> {by_request} by VT_ACTIVATE 2")
+        format!("VT switched mid-exam: {before} -> {by_key} by Alt+Right, -> {by_request} by VT_ACTIVATE {n}")
     })?;
     Ok(format!(
-        "{UNIT} active; Alt+Right through the filter and VT_ACTIVATE 2 as root: VT stays {before}"
+        "{UNIT} active; Alt+Right through the filter and VT_ACTIVATE {n} as root: VT stays {before}"
     ))
 }
 
@@ -53,27 +53,20 @@ fn unlocked(_ctx: &Ctx) -> Result<String, String> {
     wait_for(10, || Ok((!unit_active(UNIT)).then_some(())))?
         .ok_or_else(|| format!("{UNIT} still active 10 s after the exam"))?;
     let before = active_vt().ok_or("no VTs in this machine")?;
-    let n = vt_number(&before).ok_or_else(|| format!("active VT {before} is not a ttyN"))?;
-    let _tty2 = allocate_tty2()?;
-    let back = || -> Result<(), String> {
-        vt::activate(console(), n).map_err(|e| e.to_string())?;
-        wait_for(2, || Ok(active_vt().filter(|v| *v == before)))?
-            .map(|_| ())
-            .ok_or_else(|| format!("could not switch back to {before}"))
-    };
+    let (n, _tty) = other_vt(&before)?;
     // Not grabbed now: the kernel reads this keyboard directly.
     let mut kb = full_keyboard("hw-test vt control keyboard")?;
     std::thread::sleep(Duration::from_millis(500));
     chord(&mut kb, &[KeyCode::KEY_LEFTALT, KeyCode::KEY_RIGHT])?;
     let by_key = vt_after(&before, 2)?;
-    back()?;
-    vt::activate(console(), 2).map_err(|e| e.to_string())?;
+    switch_back(&before)?;
+    vt::activate(console(), n).map_err(|e| e.to_string())?;
     let by_request = vt_after(&before, 2)?;
-    back()?;
+    switch_back(&before)?;
     ensure(by_request != before, || {
-        format!("VT_ACTIVATE 2 did not switch from {before} after the exam: still locked?")
+        format!("VT_ACTIVATE {n} did not switch from {before} after the exam: still locked?")
     })?;
     Ok(format!(
-        "{UNIT} inactive; {before} -> {by_key} by Alt+Right, -> {by_request} by VT_ACTIVATE 2, and back"
+        "{UNIT} inactive; {before} -> {by_key} by Alt+Right, -> {by_request} by VT_ACTIVATE {n}, and back"
     ))
 }
