@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod devices;
 pub mod exam;
+pub mod face;
 pub mod flow;
 pub mod identity;
 pub mod kiosk;

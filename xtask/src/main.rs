@@ -18,6 +18,7 @@ mod disk;
 mod hwtest;
 mod image;
 mod imagetest;
+mod pictures;
 mod qemu;
 mod recipe;
 mod run;

@@ -3,17 +3,19 @@
 //! [`crate::s3`]). Then the USB image booted in QEMU ([`crate::hwtest`]) and a corrupted copy
 //! of it ([`crate::imagetest`]).
 
-use crate::{deps, run, s3};
+use crate::{deps, pictures, run, s3};
 
 /// Runs the whole test suite; extra arguments go to `cargo test`.
 pub fn run(extra: &[String]) -> Result<(), String> {
     deps::ensure(&[deps::BUILD])?;
     crate::units::check()?;
+    let pictures = pictures::ensure()?;
     let server = s3::start()?;
     eprintln!("xtask: cargo test --workspace");
     run::status(
         run::cargo()
             .envs(server.env())
+            .env(pictures::ENV, &pictures)
             .args(["test", "--workspace", "--all-targets", "--locked"])
             .args(extra),
     )?;
