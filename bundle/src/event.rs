@@ -195,6 +195,9 @@ pub enum Event {
     InputPresent { name: Text },
     /// The student was warned: this many minutes left.
     TimeWarning { minutes_left: u32 },
+    /// The face check did not pass in `failed_tries` tries and the proctor went on with the
+    /// PIN (a detector never locks a student out).
+    FaceCheckOverridden { failed_tries: u16 },
 }
 
 impl Event {
@@ -226,6 +229,7 @@ impl Event {
             Event::NoticeAcknowledged => "NoticeAcknowledged",
             Event::InputPresent { .. } => "InputPresent",
             Event::TimeWarning { .. } => "TimeWarning",
+            Event::FaceCheckOverridden { .. } => "FaceCheckOverridden",
         }
     }
 }

@@ -1,7 +1,9 @@
 //! A whole exam sat at the station as a student and a proctor do it: the image's own
 //! `stationd` on its readiness card, and a USB keyboard (uinput) that types the student number
 //! (a wrong one first), switches to French and back, picks the exam, types a wrong PIN and then
-//! the right one, accepts the notice and takes the photo ID. The exam runs to time up and the
+//! the right one, accepts the notice and takes the photo ID; the face scan finds no face in
+//! vivid's pattern, and after the failed tries the proctor goes on with the PIN (the override
+//! path, switching to French and back on the way). The exam runs to time up and the
 //! sealed screen shows the receipt. No `stationctl exam simulate`: the keys go through the
 //! station's own input, screens and session.
 //!
@@ -147,9 +149,15 @@ fn sit_exam(pin: &str, before: &[PathBuf]) -> Result<(String, f64, String), Stri
     screenshot(&mut paused, "notice")?;
     send(&mut kb, &press("Enter"))?;
     screenshot(&mut paused, "identity")?;
+    let offers = face_offers();
     send(&mut kb, &press("Enter"))?;
+    screenshot(&mut paused, "face")?;
+    send(&mut kb, &press("F2"))?;
+    screenshot(&mut paused, "face-fr")?;
+    send(&mut kb, &press("F2"))?;
+    face_override(&mut kb, pin, offers, Some(&mut paused))?;
     wait_for(120, || Ok(Path::new(MARKER).exists().then_some(())))?
-        .ok_or("no exam recording 120 s after the photo ID")?;
+        .ok_or("no exam recording 120 s after the face check")?;
     // From the first key to the recording, less the pauses for the screenshots.
     let checkin_s = (t0.elapsed() - paused).as_secs_f64();
     let started = Instant::now();
@@ -223,10 +231,39 @@ fn check_in(kb: &mut VirtualDevice, pin: &str) -> Result<(), String> {
     step(kb, press("Enter"))?;
     step(kb, [typing(pin), press("Enter")].concat())?;
     step(kb, press("Enter"))?;
+    let offers = face_offers();
     send(kb, &press("Enter"))?;
+    face_override(kb, pin, offers, None)?;
     wait_for(120, || Ok(Path::new(MARKER).exists().then_some(())))?
         .ok_or("no exam recording 120 s after the check-in")?;
     Ok(())
+}
+
+/// What stationd logs when the face check offers the proctor to go on.
+const FACE_OFFER: &str = "the proctor may go on with the PIN";
+
+/// How many times stationd offered the proctor to go on at the face check so far.
+fn face_offers() -> usize {
+    run(Command::new("journalctl").args(["-u", "stationd.service", "-o", "cat", "--no-pager"]))
+        .map(|log| log.matches(FACE_OFFER).count())
+        .unwrap_or(0)
+}
+
+/// The face scan on vivid's pattern finds no face: waits until the failed tries make the
+/// station offer the proctor to go on (one more offer than `before`), as the proctor sees it
+/// on screen, then types the PIN. With `paused`, screenshots the offer first.
+fn face_override(
+    kb: &mut VirtualDevice,
+    pin: &str,
+    before: usize,
+    paused: Option<&mut Duration>,
+) -> Result<(), String> {
+    wait_for(120, || Ok((face_offers() > before).then_some(())))?
+        .ok_or("the face check offered the proctor no way on within 120 s")?;
+    if let Some(paused) = paused {
+        screenshot(paused, "face-proctor")?;
+    }
+    send(kb, &[typing(pin), press("Enter")].concat())
 }
 
 /// Runs `body` against a started stationd with a fresh keyboard (after a check-in up to the

@@ -219,7 +219,10 @@ fn control_vt_switch(kb: &mut VirtualDevice) -> Result<Option<(String, String)>,
     };
     let (n, _tty) = other_vt(&before)?;
     use KeyCode as K;
-    chord(kb, &[K::KEY_LEFTCTRL, K::KEY_LEFTALT, FKEYS[usize::from(n) - 1]])?;
+    chord(
+        kb,
+        &[K::KEY_LEFTCTRL, K::KEY_LEFTALT, FKEYS[usize::from(n) - 1]],
+    )?;
     let switched = vt_after(&before, 2)?;
     if switched == before {
         return Ok(Some((before, "unchanged".into())));

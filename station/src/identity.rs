@@ -3,7 +3,7 @@
 
 use bundle::event::{text, Event, Still};
 
-use crate::devices::{Camera, Frame};
+use crate::devices::Frame;
 use crate::exam::ExamError;
 use crate::session::Capture;
 
@@ -26,20 +26,15 @@ pub fn jpeg(frame: &Frame) -> Result<Vec<u8>, ExamError> {
     Ok(out)
 }
 
-/// Captures one still of `kind` and seals it as `identity/<name>.jpg.sealed`.
-pub fn capture(
-    grant: &Capture<'_>,
-    camera: &mut dyn Camera,
-    kind: Still,
-    name: &str,
-) -> Result<Frame, ExamError> {
+/// Seals `frame` (a picture the camera gave under `grant`, e.g. the one the student saw on
+/// screen) as the still `identity/<name>.jpg.sealed` of `kind`, and journals it.
+pub fn seal(grant: &Capture<'_>, frame: &Frame, kind: Still, name: &str) -> Result<(), ExamError> {
     let exam = grant.exam().ok_or_else(|| {
         ExamError::Recorder("identity stills need an exam in the Identity state".into())
     })?;
-    let frame = camera.still(grant)?;
     let file = format!("identity/{name}.jpg.sealed");
     let mut w = exam.create_sealed(&file)?;
-    w.append(&jpeg(&frame)?)?;
+    w.append(&jpeg(frame)?)?;
     w.finish()?;
     exam.record_sync(Event::StillCaptured {
         kind,
@@ -47,5 +42,5 @@ pub fn capture(
         width: frame.width,
         height: frame.height,
     })?;
-    Ok(frame)
+    Ok(())
 }

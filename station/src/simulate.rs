@@ -102,8 +102,9 @@ pub fn run(
 }
 
 /// The keys a student and a proctor type for one exam: Enter at the readiness card, the student
-/// number, the first open exam, the PIN, Enter at the notice, Enter for the photo ID, and Enter
-/// at the sealed screen.
+/// number, the first open exam, the PIN, Enter at the notice, Enter for the photo ID, the PIN
+/// again at the face scan (the simulated camera shows no face: the proctor goes on after the
+/// failed tries), and Enter at the sealed screen.
 pub fn script(student: &str, pin: &str) -> Vec<(u16, i32)> {
     let enter = || keys::press("Enter");
     let mut s = enter();
@@ -111,8 +112,11 @@ pub fn script(student: &str, pin: &str) -> Vec<(u16, i32)> {
     s.extend(enter());
     s.extend(enter());
     s.extend(keys::typing(pin));
-    for _ in 0..4 {
+    for _ in 0..3 {
         s.extend(enter());
     }
+    s.extend(keys::typing(pin));
+    s.extend(enter());
+    s.extend(enter());
     s
 }

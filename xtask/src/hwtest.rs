@@ -366,6 +366,8 @@ const CHECK_IN_EVENTS: &[&str] = &[
     "ProctorApproved",
     "NoticeAcknowledged",
     "StillCaptured",
+    "FaceCheck",
+    "FaceCheckOverridden",
     "ExamStarted",
     "ExamEnded",
 ];

@@ -238,27 +238,20 @@ impl Form {
             }
             (Step::Proctor, Key::Enter) => {
                 let typed = std::mem::take(&mut self.typed);
-                match gate.check(&typed, now) {
+                let verdict = gate.check(&typed, now);
+                if let Some((msg, [(k, v)])) = verdict.refusal() {
+                    self.error = Some(Said::new(msg, &[(k, &v)]));
+                }
+                match verdict {
                     Verdict::Accepted => {
                         self.go(Step::Notice);
                         Outcome::Approved
                     }
-                    Verdict::Rejected { attempts, wait } => {
-                        self.error = Some(if wait.is_zero() {
-                            Said::new(Msg::PinWrong, &[("attempts", &attempts.to_string())])
-                        } else {
-                            Said::new(Msg::PinWait, &[("secs", &wait.as_secs().to_string())])
-                        });
-                        Outcome::PinRejected {
-                            attempts,
-                            wait_secs: wait.as_secs().min(u32::MAX.into()) as u32,
-                        }
-                    }
-                    Verdict::Waiting(left) => {
-                        let secs = left.as_secs_f64().ceil().to_string();
-                        self.error = Some(Said::new(Msg::PinWait, &[("secs", &secs)]));
-                        Outcome::Nothing
-                    }
+                    Verdict::Rejected { attempts, wait } => Outcome::PinRejected {
+                        attempts,
+                        wait_secs: wait.as_secs().min(u32::MAX.into()) as u32,
+                    },
+                    Verdict::Waiting(_) => Outcome::Nothing,
                 }
             }
             (Step::Notice, Key::Enter) => Outcome::Acknowledged,

@@ -172,17 +172,16 @@ impl Control {
             }
             (Mode::ProctorPin { .. }, Key::Enter) => {
                 let typed = std::mem::take(&mut self.typed);
-                match gate.check(&typed, now) {
+                let verdict = gate.check(&typed, now);
+                if let Some((msg, [(k, v)])) = verdict.refusal() {
+                    self.error = Some(fill(self.lang, msg, &[(k, &v)]));
+                }
+                match verdict {
                     Verdict::Accepted => {
                         self.close();
                         vec![Action::Divert(false), Action::End(EndReason::Proctor)]
                     }
                     Verdict::Rejected { attempts, wait } => {
-                        self.error = Some(fill(
-                            self.lang,
-                            Msg::PinWrong,
-                            &[("attempts", &attempts.to_string())],
-                        ));
                         self.mode = Mode::ProctorPin {
                             until: now + QUESTION_OPEN,
                         };
@@ -191,11 +190,7 @@ impl Control {
                             wait_secs: wait.as_secs().min(u32::MAX.into()) as u32,
                         }]
                     }
-                    Verdict::Waiting(left) => {
-                        let secs = left.as_secs_f64().ceil().to_string();
-                        self.error = Some(fill(self.lang, Msg::PinWait, &[("secs", &secs)]));
-                        Vec::new()
-                    }
+                    Verdict::Waiting(_) => Vec::new(),
                 }
             }
             (Mode::ProctorPin { .. }, Key::Char(c)) if c.is_ascii_digit() => {

@@ -1,73 +1,22 @@
-//! The exam itself, once the student is checked in and has read the notice: identity stills,
-//! the recorded exam under lockdown until its time is up, then the sealed bundle and its receipt.
+//! The exam itself, once the student is checked in, has read the notice and passed the
+//! identity check: the recorded exam under lockdown until its time is up, then the sealed bundle and its receipt.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use board_config::Language;
-use bundle::event::{EndReason, Event, Still};
+use bundle::event::{EndReason, Event};
 
 use super::control::{Action, Control, Overlay};
 use super::pin::Gate;
 use super::text::{fill, Msg};
-use super::{Keys, Screen};
+use super::Screen;
 use crate::devices::{Devices, Signal};
 use crate::exam::ExamError;
-use crate::flow::keys::Key;
 use crate::lockdown::combo::StationKey;
 use crate::lockdown::StationInput;
 use crate::session::{Identity, Ready, Session};
-use crate::{identity, ui};
-
-/// Photo ID (taken when the student presses Enter) and `face_frames` face stills.
-pub(super) fn stills(
-    session: &Session<Identity>,
-    devices: &mut Devices,
-    keys: &mut dyn Keys,
-    screen: &Screen,
-    face_frames: u32,
-) -> Result<(), ExamError> {
-    screen.show(
-        devices,
-        &ui::with_help(
-            ui::identity(
-                screen.w,
-                screen.h,
-                &screen.theme,
-                "HOLD YOUR PHOTO ID TO THE CAMERA",
-            ),
-            &screen.theme,
-            "Enter: take the picture",
-        ),
-    );
-    loop {
-        let got = keys.next(devices, Duration::from_millis(100))?;
-        match got {
-            None => {
-                return Err(ExamError::Recorder(
-                    "the input ended before the photo ID was taken".into(),
-                ))
-            }
-            Some(k) if k.contains(&Key::Enter) => break,
-            Some(_) => {}
-        }
-    }
-    let grant = session.capture();
-    identity::capture(&grant, devices.camera.as_mut(), Still::PhotoId, "photo-id")?;
-    screen.show(
-        devices,
-        &ui::identity(screen.w, screen.h, &screen.theme, "LOOK AT THE CAMERA"),
-    );
-    for i in 0..face_frames {
-        identity::capture(
-            &grant,
-            devices.camera.as_mut(),
-            Still::Face,
-            &format!("face-{i:02}"),
-        )?;
-    }
-    Ok(())
-}
+use crate::ui;
 
 /// What the exam is to be: its length and the warnings before its end.
 pub(super) struct Plan {

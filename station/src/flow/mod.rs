@@ -10,6 +10,7 @@
 pub mod checkin;
 pub mod control;
 mod exam;
+mod identity;
 pub mod keys;
 pub mod pin;
 mod ready;
@@ -203,8 +204,9 @@ pub struct Flow {
     notice: ui::Notice,
     /// Overrides the exams' own duration (`stationctl exam simulate --duration`).
     pub duration: Option<Duration>,
-    /// Face stills taken after the photo ID.
+    /// Face stills sealed after the face scan.
     pub face_frames: u32,
+    detector: Box<dyn crate::face::Detector>,
     heartbeat: Box<dyn FnMut()>,
 }
 
@@ -224,6 +226,9 @@ impl Flow {
             notice: ui::Notice::of(site),
             duration: None,
             face_frames: 3,
+            detector: Box::new(
+                crate::face::Seeta::new().expect("the compiled-in face model loads"),
+            ),
             heartbeat: Box::new(|| {}),
         }
     }
@@ -364,9 +369,18 @@ impl Flow {
         keys: &mut dyn Keys,
     ) -> Result<(Session<Ready>, PathBuf), ExamError> {
         let plan = self.plan();
-        let lang = self.form.language();
+        let mut lang = self.form.language();
         let session = session.identity()?;
-        exam::stills(&session, devices, keys, &self.screen, self.face_frames)?;
+        let mut check = identity::Check {
+            screen: &self.screen,
+            lang: &mut lang,
+            gate: &mut self.gate,
+            detector: self.detector.as_mut(),
+            face_frames: self.face_frames,
+            heartbeat: &mut *self.heartbeat,
+        };
+        check.photo_id(&session, devices, keys)?;
+        check.face_scan(&session, devices, keys)?;
         keys.hand_over();
         let (ready, dir) = exam::record(
             session,

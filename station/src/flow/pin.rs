@@ -11,6 +11,8 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 
+use super::text::Msg;
+
 /// Wrong PINs in a row that cost no wait.
 pub const FREE_TRIES: u16 = 3;
 /// The first wait, after [`FREE_TRIES`] wrong PINs.
@@ -63,6 +65,26 @@ pub enum Verdict {
     },
     /// Not checked: the station still waits this long after earlier wrong PINs.
     Waiting(Duration),
+}
+
+impl Verdict {
+    /// What the screen says of a PIN not accepted: the message and its argument (wrong, with
+    /// how many in a row; or how many seconds to wait). `None` for [`Verdict::Accepted`].
+    pub fn refusal(self) -> Option<(Msg, [(&'static str, String); 1])> {
+        match self {
+            Verdict::Accepted => None,
+            Verdict::Rejected { attempts, wait } if wait.is_zero() => {
+                Some((Msg::PinWrong, [("attempts", attempts.to_string())]))
+            }
+            Verdict::Rejected { wait, .. } => {
+                Some((Msg::PinWait, [("secs", wait.as_secs().to_string())]))
+            }
+            Verdict::Waiting(left) => Some((
+                Msg::PinWait,
+                [("secs", left.as_secs_f64().ceil().to_string())],
+            )),
+        }
+    }
 }
 
 /// Checks PINs against the site's hash with the rate limit. One gate lives as long as the

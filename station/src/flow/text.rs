@@ -65,6 +65,32 @@ pub enum Msg {
     ProctorEndHelp,
     /// How the student ends the exam: `{keys}`.
     EndKeyHint,
+    /// Title of the identity check.
+    IdentityTitle,
+    /// What to do with the photo ID.
+    HoldId,
+    /// How to take its picture.
+    HoldIdHelp,
+    /// No camera picture: `{error}`.
+    NoCamera,
+    /// What to do for the face scan.
+    LookAtCamera,
+    /// The face scan goes on by itself.
+    FaceHelp,
+    /// One face, large and lit enough.
+    FaceGood,
+    /// No face found.
+    FaceNone,
+    /// More than one face.
+    FaceOnlyOne,
+    /// The face is too small.
+    FaceCloser,
+    /// The picture is too dark.
+    FaceDark,
+    /// The proctor may go on after `{tries}` failed tries.
+    FaceOverride,
+    /// How the proctor goes on.
+    FaceOverrideHelp,
 }
 
 /// (message, English, French).
@@ -176,6 +202,67 @@ const TEXTS: &[(Msg, &str, &str)] = &[
         Msg::EndKeyHint,
         "To end your exam before the time is up: {keys}",
         "Pour terminer votre examen avant la fin du temps : {keys}",
+    ),
+    (
+        Msg::IdentityTitle,
+        "IDENTITY CHECK",
+        "VÉRIFICATION D'IDENTITÉ",
+    ),
+    (
+        Msg::HoldId,
+        "Hold your photo ID inside the frame",
+        "Tenez votre pièce d'identité dans le cadre",
+    ),
+    (
+        Msg::HoldIdHelp,
+        "Enter: take the picture",
+        "Entrée : prendre la photo",
+    ),
+    (
+        Msg::NoCamera,
+        "No camera picture: {error}. Please ask the proctor.",
+        "Pas d'image de la caméra : {error}. Demandez au surveillant.",
+    ),
+    (
+        Msg::LookAtCamera,
+        "Look at the camera, your face inside the oval",
+        "Regardez la caméra, le visage dans l'ovale",
+    ),
+    (
+        Msg::FaceHelp,
+        "Please wait: the camera checks your face",
+        "Patientez : la caméra vérifie votre visage",
+    ),
+    (Msg::FaceGood, "Hold still", "Ne bougez plus"),
+    (
+        Msg::FaceNone,
+        "No face found: face the camera",
+        "Aucun visage trouvé : faites face à la caméra",
+    ),
+    (
+        Msg::FaceOnlyOne,
+        "Only one person in the picture, please",
+        "Une seule personne dans l'image, s'il vous plaît",
+    ),
+    (
+        Msg::FaceCloser,
+        "Move closer to the camera",
+        "Approchez-vous de la caméra",
+    ),
+    (
+        Msg::FaceDark,
+        "Too dark: more light on your face",
+        "Trop sombre : éclairez votre visage",
+    ),
+    (
+        Msg::FaceOverride,
+        "The face check did not succeed in {tries} tries. Proctor: compare the student with the photo ID, then type your PIN.",
+        "La vérification du visage n'a pas réussi en {tries} essais. Surveillant : comparez l'étudiant à sa pièce d'identité, puis tapez votre NIP.",
+    ),
+    (
+        Msg::FaceOverrideHelp,
+        "Proctor PIN, Enter: go on without the face check",
+        "NIP du surveillant, Entrée : continuer sans la vérification du visage",
     ),
 ];
 

@@ -7,9 +7,9 @@ use super::{Canvas, Rgb, Theme};
 use crate::devices::Frame;
 
 /// Colour of error messages.
-const ERROR: Rgb = [255, 120, 100];
+pub(super) const ERROR: Rgb = [255, 120, 100];
 /// Colour of the verdict line when the station may be used.
-const GOOD: Rgb = [120, 220, 140];
+pub(super) const GOOD: Rgb = [120, 220, 140];
 
 /// One interactive screen.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -105,7 +105,7 @@ pub fn with_help(mut frame: Frame, t: &Theme, help: &str) -> Frame {
     frame
 }
 
-fn help_line(c: &mut Canvas, help: &str, text: u32, t: &Theme) {
+pub(super) fn help_line(c: &mut Canvas, help: &str, text: u32, t: &Theme) {
     let (w, h) = (c.frame.width, c.frame.height);
     let line = 10 * text;
     let width = w.saturating_sub(8 * text);

@@ -10,12 +10,14 @@ pub mod font;
 mod form;
 mod notice;
 mod overlay;
+mod preview;
 mod screens;
 
 pub use form::{form, with_help, View};
 pub use notice::{privacy_notice, Notice};
 pub use overlay::overlay;
-pub use screens::{badge, check_in, identity, scale, status, Theme};
+pub use preview::{preview, Framing, Preview};
+pub use screens::{badge, check_in, scale, status, Theme};
 
 use crate::devices::Frame;
 

@@ -73,17 +73,6 @@ pub fn check_in(w: u32, h: u32, t: &Theme, station: &str) -> Frame {
     c.frame
 }
 
-/// The identity screen: a box where the camera picture goes and the current instruction.
-pub fn identity(w: u32, h: u32, t: &Theme, instruction: &str) -> Frame {
-    let mut c = frame_with_title(w, h, t, "IDENTITY CHECK", true);
-    let s = (h / 100).max(1);
-    let (bw, bh) = (w / 2, h / 2);
-    c.rect((w - bw) / 2 - s, h / 6 - s, bw + 2 * s, bh + 2 * s, t.fg);
-    c.rect((w - bw) / 2, h / 6, bw, bh, [0, 0, 0]);
-    c.centered(h / 6 + bh + 6 * s, instruction, s, t.fg);
-    c.frame
-}
-
 /// The status screen: one line per item (e.g. device checks), and whether recording is on.
 pub fn status(w: u32, h: u32, t: &Theme, lines: &[String], recording: bool) -> Frame {
     let mut c = frame_with_title(w, h, t, "STATION STATUS", recording);
@@ -103,7 +92,6 @@ mod tests {
         let t = Theme::default();
         for f in [
             check_in(640, 480, &t, "S-01"),
-            identity(640, 480, &t, "SHOW YOUR PHOTO ID"),
             status(640, 480, &t, &["CAMERA OK".into()], true),
         ] {
             assert_eq!((f.width, f.height, f.rgb.len()), (640, 480, 640 * 480 * 3));
