@@ -198,6 +198,16 @@ pub enum Event {
     /// The face check did not pass in `failed_tries` tries and the proctor went on with the
     /// PIN (a detector never locks a student out).
     FaceCheckOverridden { failed_tries: u16 },
+    /// This part resumes an exam cut short: the previous part's exam id and journal head
+    /// (hex, as in its manifest), this part's number, the recording time left and the time
+    /// lost between the cut and the resume, in seconds. The proctor resumed it with the PIN.
+    Resumed {
+        previous: Text,
+        previous_head: Text,
+        part: u16,
+        left_secs: u32,
+        lost_secs: u32,
+    },
 }
 
 impl Event {
@@ -230,6 +240,7 @@ impl Event {
             Event::InputPresent { .. } => "InputPresent",
             Event::TimeWarning { .. } => "TimeWarning",
             Event::FaceCheckOverridden { .. } => "FaceCheckOverridden",
+            Event::Resumed { .. } => "Resumed",
         }
     }
 }

@@ -76,12 +76,16 @@ pub fn id_time_ms(id: &str) -> Option<u64> {
 impl Exam {
     /// Creates a new exam folder with its first journal segment.
     pub fn create(station: &Arc<Station>) -> Result<Self, ExamError> {
+        Self::create_named(station, &new_id(journal::now_ms()))
+    }
+
+    /// Creates exam folder `id` (a resumed part's `<first id>-p<n>`); refuses one that exists.
+    pub fn create_named(station: &Arc<Station>, id: &str) -> Result<Self, ExamError> {
         let now = journal::now_ms();
-        let id = new_id(now);
-        let dir = station.spool().join(&id);
-        std::fs::create_dir_all(&dir).map_err(|e| bundle::Error::io(&dir, e))?;
+        let dir = station.spool().join(id);
+        std::fs::create_dir(&dir).map_err(|e| bundle::Error::io(&dir, e))?;
         bundle::fsutil::sync_dir(&dir)?;
-        Self::open(station, id, dir, now)
+        Self::open(station, id.to_owned(), dir, now)
     }
 
     /// Re-opens an unsealed exam folder after a crash: a new journal segment continues the chain.
@@ -90,7 +94,14 @@ impl Exam {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let created = id_time_ms(&id).unwrap_or_else(journal::now_ms);
+        // When the folder was made (a resumed part's id holds its first part's time).
+        let created = std::fs::metadata(dir)
+            .and_then(|m| m.created())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_millis() as u64)
+            .or_else(|| id_time_ms(&id))
+            .unwrap_or_else(journal::now_ms);
         Self::open(station, id, dir.to_owned(), created)
     }
 
@@ -162,6 +173,16 @@ impl Exam {
         } else {
             journal::now_ms()
         };
+        self.seal_ended(interrupted, ended)
+    }
+
+    /// Seals an exam cut short at `cut_ms` (its files' last write before recovery touched
+    /// them): the manifest's end is the cut.
+    pub fn seal_cut(self, cut_ms: u64) -> Result<PathBuf, ExamError> {
+        self.seal_ended(true, cut_ms)
+    }
+
+    fn seal_ended(self, interrupted: bool, ended: u64) -> Result<PathBuf, ExamError> {
         let files = manifest::list_files(&self.dir)?;
         let count = files
             .iter()
@@ -246,7 +267,8 @@ impl ExamHandle {
     }
 }
 
-fn last_write_ms(dir: &Path) -> Option<u64> {
+/// The newest modification time of the files in exam folder `dir`, ms since the epoch.
+pub fn last_write_ms(dir: &Path) -> Option<u64> {
     manifest::list_files(dir)
         .ok()?
         .iter()

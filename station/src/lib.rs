@@ -15,6 +15,7 @@ pub mod level;
 pub mod lockdown;
 pub mod record;
 pub mod recover;
+pub mod resume;
 pub mod selftest;
 pub mod session;
 pub mod simulate;

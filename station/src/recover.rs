@@ -10,6 +10,7 @@ use bundle::manifest;
 use bundle::seal::{self, Tail};
 
 use crate::exam::{Exam, ExamError};
+use crate::resume::Record;
 use crate::station::Station;
 use bundle::spool::is_sealed;
 
@@ -24,6 +25,8 @@ pub fn unsealed(station: &Station) -> Result<Vec<PathBuf>, ExamError> {
 pub fn recover(station: &Arc<Station>) -> Result<Vec<PathBuf>, ExamError> {
     let mut sealed = Vec::new();
     for dir in unsealed(station)? {
+        // When it was cut: before recovery writes anything into the folder.
+        let cut = crate::exam::last_write_ms(&dir);
         let mut damaged = 0u16;
         for name in manifest::list_files(&dir)? {
             let path = dir.join(&name);
@@ -48,9 +51,40 @@ pub fn recover(station: &Arc<Station>) -> Result<Vec<PathBuf>, ExamError> {
         exam.record(Event::ExamEnded {
             reason: EndReason::Interrupted,
         })?;
-        let out = exam.seal(true)?;
+        let id = exam.id().to_owned();
+        let out = match cut {
+            Some(cut) => exam.seal_cut(cut)?,
+            None => exam.seal(true)?,
+        };
         tracing::info!("recovered interrupted exam {}", out.display());
+        mark_cut(station, &id, &out, cut)?;
         sealed.push(out);
     }
     Ok(sealed)
+}
+
+/// If the resume record names exam `id`, notes when it was cut and its sealed journal head:
+/// the readiness card then offers to resume it.
+fn mark_cut(
+    station: &Station,
+    id: &str,
+    sealed: &std::path::Path,
+    cut: Option<u64>,
+) -> Result<(), ExamError> {
+    let Some(mut record) = Record::load(&station.data_dir)? else {
+        return Ok(());
+    };
+    if record.exam != id {
+        return Ok(());
+    }
+    let head = manifest::Manifest::load(sealed)?.journal_head;
+    record.cut_ms = Some(cut.unwrap_or_else(bundle::journal::now_ms));
+    record.head = Some(head);
+    record.save(&station.data_dir)?;
+    tracing::info!(
+        exam = id,
+        part = record.part,
+        "the interrupted exam may be resumed"
+    );
+    Ok(())
 }

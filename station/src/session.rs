@@ -45,6 +45,7 @@ use std::time::Instant;
 use bundle::event::{text, EndReason, Event, State};
 
 use crate::exam::{Exam, ExamError};
+use crate::resume::{part_id, Resumable};
 use crate::station::Station;
 
 /// Permission to capture pixels or samples, borrowed from a session state that allows it.
@@ -171,6 +172,41 @@ impl Session<Ready> {
             });
         }
         Ok(self.to(CheckIn(exam)))
+    }
+}
+
+impl Session<Ready> {
+    /// The proctor resumes an interrupted exam: its next part (`<first id>-p<n>`) starts,
+    /// journaling the previous part's id and journal head, the time left and the time lost,
+    /// and goes straight to the identity state (the proctor's PIN vouched for the student).
+    pub fn resume(self, r: &Resumable) -> Result<Session<Identity>, Refused<Ready>> {
+        let part = r.record.part + 1;
+        let head = r.record.head.clone().unwrap_or_default();
+        let made =
+            Exam::create_named(&self.station, &part_id(&r.record.first, part)).and_then(|exam| {
+                exam.record_sync(Event::Resumed {
+                    previous: text(&r.record.exam),
+                    previous_head: text(&head),
+                    part,
+                    left_secs: r.left_secs,
+                    lost_secs: r.lost_secs,
+                })?;
+                exam.record_sync(Event::StateChanged {
+                    from: State::Ready,
+                    to: State::Identity,
+                })?;
+                Ok(exam)
+            });
+        match made {
+            Ok(exam) => {
+                tracing::info!(exam = exam.id(), part, "state: Ready -> Identity; resumed");
+                Ok(self.to(Identity(exam)))
+            }
+            Err(error) => Err(Refused {
+                error: Box::new(error),
+                session: self,
+            }),
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 //! ```text
 //! Welcome --Enter--> Student --Enter (matches the site's pattern)--> Exam --Enter--> CheckedIn
 //!    Proctor --PIN, Enter--> Approved -> Notice --Enter--> Acknowledged
+//! Welcome --F5 (an interrupted exam is offered)--> Resume --PIN, Enter--> Resume
 //! Esc goes back a step; from Proctor or Notice it cancels the check-in. F2 switches language.
 //! ```
 //!
@@ -36,6 +37,8 @@ pub enum Step {
     Proctor,
     /// The privacy notice.
     Notice,
+    /// The proctor resumes an interrupted exam with the PIN.
+    Resume,
 }
 
 /// What a key did that the exam flow must act on.
@@ -63,6 +66,19 @@ pub enum Outcome {
     Acknowledged,
     /// The check-in was abandoned after `CheckedIn`: the exam folder is to be sealed as such.
     Cancelled,
+    /// The proctor's PIN resumes the interrupted exam offered.
+    Resume,
+}
+
+/// An interrupted exam the readiness card offers to resume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offer {
+    /// The exam's code.
+    pub code: String,
+    /// Its title.
+    pub title: String,
+    /// Whole minutes of recording left (rounded up).
+    pub minutes_left: u32,
 }
 
 /// What the readiness card shows: lines about the station, and why it must not be used.
@@ -108,6 +124,7 @@ pub struct Form {
     example: String,
     roster: Vec<ExamEntry>,
     readiness: Readiness,
+    offer: Option<Offer>,
 }
 
 impl Form {
@@ -130,6 +147,7 @@ impl Form {
             example: checkin.student_example.clone(),
             roster,
             readiness: Readiness::default(),
+            offer: None,
         }
     }
 
@@ -148,9 +166,19 @@ impl Form {
         self.exam.and_then(|i| self.roster.get(i))
     }
 
+    /// The site's exam with `code`, open or not.
+    pub fn exam_by_code(&self, code: &str) -> Option<&ExamEntry> {
+        self.roster.iter().find(|e| e.code == code)
+    }
+
     /// Sets what the readiness card shows.
     pub fn set_readiness(&mut self, readiness: Readiness) {
         self.readiness = readiness;
+    }
+
+    /// Sets the interrupted exam the readiness card offers to resume (none: no offer).
+    pub fn set_offer(&mut self, offer: Option<Offer>) {
+        self.offer = offer;
     }
 
     /// Back to the readiness card for the next student, in the site's language.
@@ -196,7 +224,15 @@ impl Form {
                 }
                 Outcome::Nothing
             }
+            (Step::Welcome, Key::Function(5)) if self.offer.is_some() => {
+                self.go(Step::Resume);
+                Outcome::Nothing
+            }
             (Step::Welcome, _) => Outcome::Nothing,
+            (Step::Resume, Key::Escape) => {
+                self.go(Step::Welcome);
+                Outcome::Nothing
+            }
             (Step::Student, Key::Escape) => {
                 self.go(Step::Welcome);
                 Outcome::Nothing
@@ -236,13 +272,14 @@ impl Form {
                 self.restart();
                 Outcome::Cancelled
             }
-            (Step::Proctor, Key::Enter) => {
+            (Step::Proctor | Step::Resume, Key::Enter) => {
                 let typed = std::mem::take(&mut self.typed);
                 let verdict = gate.check(&typed, now);
                 if let Some((msg, [(k, v)])) = verdict.refusal() {
                     self.error = Some(Said::new(msg, &[(k, &v)]));
                 }
                 match verdict {
+                    Verdict::Accepted if self.step == Step::Resume => Outcome::Resume,
                     Verdict::Accepted => {
                         self.go(Step::Notice);
                         Outcome::Approved
@@ -259,9 +296,11 @@ impl Form {
                 self.typed.pop();
                 Outcome::Nothing
             }
-            (Step::Student | Step::Exam | Step::Proctor, Key::Char(c)) => {
+            (Step::Student | Step::Exam | Step::Proctor | Step::Resume, Key::Char(c)) => {
                 let takes = match self.step {
-                    Step::Proctor => c.is_ascii_digit() && self.typed.len() < *pin::DIGITS.end(),
+                    Step::Proctor | Step::Resume => {
+                        c.is_ascii_digit() && self.typed.len() < *pin::DIGITS.end()
+                    }
                     _ => !c.is_control() && self.typed.chars().count() < FIELD_MAX,
                 };
                 if takes {
@@ -302,6 +341,18 @@ impl Form {
         }
     }
 
+    fn offered(&self, o: &Offer) -> String {
+        fill(
+            self.lang,
+            Msg::ResumeOffer,
+            &[
+                ("code", &o.code),
+                ("title", &o.title),
+                ("minutes", &o.minutes_left.to_string()),
+            ],
+        )
+    }
+
     /// What the screen shows now (`now` and `wall_ms` as for [`Form::on_key`]). The notice
     /// step's view is only its help line: the notice itself is drawn by `ui::privacy_notice`.
     pub fn view(&self, gate: &Gate, now: Instant, wall_ms: i64) -> View {
@@ -321,6 +372,20 @@ impl Form {
                 });
                 v.lines = self.readiness.lines.clone();
                 v.help = format!("{}   {switch}", text(l, Msg::PressEnter));
+                if let Some(o) = &self.offer {
+                    v.lines.push(String::new());
+                    v.lines.push(self.offered(o));
+                    v.help = format!("{}   {}", v.help, text(l, Msg::ResumeKey));
+                }
+            }
+            Step::Resume => {
+                v.title = text(l, Msg::ResumeTitle).to_owned();
+                v.lines = self.offer.iter().map(|o| self.offered(o)).collect();
+                v.field = Some((
+                    text(l, Msg::PinLabel).to_owned(),
+                    "*".repeat(self.typed.len()),
+                ));
+                v.help = format!("{}   {switch}", text(l, Msg::ResumeHelp));
             }
             Step::Student => {
                 v.field = Some((text(l, Msg::StudentLabel).to_owned(), self.typed.clone()));
@@ -362,13 +427,13 @@ impl Form {
                     text(l, Msg::PinLabel).to_owned(),
                     "*".repeat(self.typed.len()),
                 ));
-                if let Some(left) = gate.waiting(now) {
-                    let secs = left.as_secs_f64().ceil().to_string();
-                    v.error = Some(fill(l, Msg::PinWait, &[("secs", &secs)]));
-                }
                 v.help = format!("{}   {switch}", text(l, Msg::PinHelp));
             }
             Step::Notice => v.help = format!("{}   {switch}", text(l, Msg::NoticeHelp)),
+        }
+        if let (Step::Proctor | Step::Resume, Some(left)) = (self.step, gate.waiting(now)) {
+            let secs = left.as_secs_f64().ceil().to_string();
+            v.error = Some(fill(l, Msg::PinWait, &[("secs", &secs)]));
         }
         v
     }

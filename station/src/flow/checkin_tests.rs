@@ -229,3 +229,37 @@ fn pins_wait_after_three_wrong_and_the_wait_is_shown() {
     t.now += Duration::from_secs(25);
     assert_eq!(t.typed("2468"), Outcome::Approved);
 }
+
+#[test]
+fn the_resume_offer_takes_f5_and_the_proctors_pin() {
+    let mut t = T::new(vec![exam("MATH101", None)]);
+    assert_eq!(t.key(Key::Function(5)), Outcome::Nothing);
+    assert_eq!(t.form.step(), Step::Welcome, "no offer: F5 does nothing");
+    t.form.set_offer(Some(Offer {
+        code: "MATH101".into(),
+        title: "Calculus".into(),
+        minutes_left: 42,
+    }));
+    let card = t.view();
+    assert!(
+        card.lines
+            .iter()
+            .any(|l| l.contains("MATH101") && l.contains("42 min left")),
+        "{card:?}"
+    );
+    assert!(card.help.contains("F5"), "{}", card.help);
+    t.key(Key::Function(5));
+    assert_eq!(t.form.step(), Step::Resume);
+    assert_eq!(t.key(Key::Escape), Outcome::Nothing);
+    assert_eq!(t.form.step(), Step::Welcome, "Esc goes back");
+    t.key(Key::Function(5));
+    assert!(matches!(
+        t.typed("12x34"),
+        Outcome::PinRejected { attempts: 1, .. }
+    ));
+    assert!(t.error().contains("Wrong PIN"), "{}", t.error());
+    assert_eq!(t.view().field.unwrap().1, "", "the wrong PIN is cleared");
+    assert_eq!(t.typed("2468"), Outcome::Resume);
+    t.key(Key::Function(2));
+    assert!(t.view().title.contains("REPRENDRE"), "{}", t.view().title);
+}

@@ -15,6 +15,7 @@ use crate::devices::{Devices, Signal};
 use crate::exam::ExamError;
 use crate::lockdown::combo::StationKey;
 use crate::lockdown::StationInput;
+use crate::resume::Record;
 use crate::session::{Identity, Ready, Session};
 use crate::ui;
 
@@ -24,6 +25,9 @@ pub(super) struct Plan {
     pub planned: Duration,
     /// Minutes before the end at which the student is warned.
     pub warnings: Vec<u32>,
+    /// What the station keeps in clear to resume this part after a power cut (its exam id
+    /// and start are filled in when recording starts).
+    pub resume: Record,
 }
 
 /// Records the exam, under the input and network lockdown, until time up, the student's end
@@ -40,6 +44,12 @@ pub(super) fn record(
 ) -> Result<(Session<Ready>, PathBuf), ExamError> {
     let secs = plan.planned.as_secs().clamp(1, u32::MAX.into()) as u32;
     let session = session.start_exam(secs).map_err(|r| *r.error)?;
+    let data_dir = session.station().data_dir.clone();
+    let mut resume = plan.resume;
+    resume.exam = session.exam().id().to_owned();
+    resume.planned_secs = secs;
+    resume.started_ms = bundle::journal::now_ms();
+    resume.save(&data_dir)?;
     devices.indicator.set_recording(true)?;
     let station_id = session.station().site.station.id.clone();
     let lines = [
@@ -136,7 +146,10 @@ pub(super) fn record(
         ),
     );
     let session = session.end(reason)?;
-    session.seal()
+    let sealed = session.seal()?;
+    // Ended as planned: nothing to resume.
+    Record::clear(&data_dir)?;
+    Ok(sealed)
 }
 
 /// The receipt of a sealed exam: the first 60 bits of its journal head in Crockford base32,

@@ -23,14 +23,15 @@ use std::time::{Duration, Instant};
 use board_config::ExamEntry;
 use bundle::event::{text as jtext, Event};
 
-pub use checkin::{Form, Outcome, Readiness, Step};
+pub use checkin::{Form, Offer, Outcome, Readiness, Step};
 pub use exam::receipt;
 use keys::{Key, Keyboard};
 pub use ready::readiness;
 
 use crate::devices::{Devices, Frame};
 use crate::exam::ExamError;
-use crate::session::{CheckIn, Ready, Session};
+use crate::resume::{Record, Resumable};
+use crate::session::{CheckIn, Identity, Ready, Session};
 use crate::station::Station;
 use crate::ui;
 
@@ -206,6 +207,7 @@ pub struct Flow {
     pub duration: Option<Duration>,
     /// Face stills sealed after the face scan.
     pub face_frames: u32,
+    resumable: Option<Resumable>,
     detector: Box<dyn crate::face::Detector>,
     heartbeat: Box<dyn FnMut()>,
 }
@@ -226,6 +228,7 @@ impl Flow {
             notice: ui::Notice::of(site),
             duration: None,
             face_frames: 3,
+            resumable: None,
             detector: Box::new(
                 crate::face::Seeta::new().expect("the compiled-in face model loads"),
             ),
@@ -271,6 +274,7 @@ impl Flow {
         devices: &mut Devices,
         keys: &mut dyn Keys,
     ) -> Result<(Session<Ready>, Ended), ExamError> {
+        self.offer_resume(&session.station().data_dir);
         let mut ready = Some(session);
         let mut checked: Option<Session<CheckIn>> = None;
         let mut dirty = true;
@@ -338,6 +342,25 @@ impl Flow {
                         self.draw(devices);
                         return Ok((r, Ended::Cancelled(dir)));
                     }
+                    Outcome::Resume => {
+                        let (Some(r), Some(offer)) = (ready.take(), self.resumable.take()) else {
+                            continue;
+                        };
+                        match r.resume(&offer) {
+                            Ok(session) => {
+                                let plan = self.resumed_plan(&offer);
+                                let lang = self.form.language();
+                                let (r, dir) = self.record(session, plan, lang, devices, keys)?;
+                                return Ok((r, Ended::Sealed(dir)));
+                            }
+                            Err(refused) => {
+                                tracing::error!("the exam could not be resumed: {}", refused.error);
+                                ready = Some(refused.session);
+                                self.form.set_offer(None);
+                                self.form.restart();
+                            }
+                        }
+                    }
                     Outcome::Acknowledged => {
                         let s = checked.take().expect("notice after check-in");
                         s.exam().record_sync(Event::NoticeAcknowledged)?;
@@ -350,7 +373,7 @@ impl Flow {
     }
 
     /// The chosen exam's length (or the simulation's) and warnings.
-    fn plan(&self) -> exam::Plan {
+    fn plan(&self, first: &str) -> exam::Plan {
         let exam = self.form.exam();
         exam::Plan {
             planned: self
@@ -358,7 +381,53 @@ impl Flow {
                 .or_else(|| exam.map(|e| Duration::from_secs(e.duration_secs().into())))
                 .unwrap_or(Duration::from_secs(60)),
             warnings: exam.map(ExamEntry::warnings).unwrap_or_default(),
+            resume: Record {
+                first: first.to_owned(),
+                exam: first.to_owned(),
+                part: 1,
+                code: exam.map(|e| e.code.clone()).unwrap_or_default(),
+                title: exam.map(|e| e.title.clone()).unwrap_or_default(),
+                planned_secs: 0,
+                started_ms: 0,
+                cut_ms: None,
+                head: None,
+            },
         }
+    }
+
+    /// The next part of an interrupted exam: the time that was left, the warnings that still
+    /// fall within it.
+    fn resumed_plan(&self, r: &Resumable) -> exam::Plan {
+        let left = r.left_secs;
+        let warnings = self
+            .form
+            .exam_by_code(&r.record.code)
+            .map(ExamEntry::warnings)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| m * 60 < left)
+            .collect();
+        exam::Plan {
+            planned: Duration::from_secs(left.into()),
+            warnings,
+            resume: r.record.next("", 0, left),
+        }
+    }
+
+    /// Offers the interrupted exam the resume record names, if it may still be resumed.
+    fn offer_resume(&mut self, data_dir: &std::path::Path) {
+        self.resumable = match Record::load(data_dir) {
+            Ok(r) => r.and_then(|r| r.resumable(bundle::journal::now_ms())),
+            Err(e) => {
+                tracing::warn!("{e}");
+                None
+            }
+        };
+        self.form.set_offer(self.resumable.as_ref().map(|r| Offer {
+            code: r.record.code.clone(),
+            title: r.record.title.clone(),
+            minutes_left: r.left_secs.div_ceil(60),
+        }));
     }
 
     /// Identity stills, the recorded exam, the sealed screen with the receipt.
@@ -368,7 +437,7 @@ impl Flow {
         devices: &mut Devices,
         keys: &mut dyn Keys,
     ) -> Result<(Session<Ready>, PathBuf), ExamError> {
-        let plan = self.plan();
+        let plan = self.plan(session.exam().id());
         let mut lang = self.form.language();
         let session = session.identity()?;
         let mut check = identity::Check {
@@ -381,6 +450,18 @@ impl Flow {
         };
         check.photo_id(&session, devices, keys)?;
         check.face_scan(&session, devices, keys)?;
+        self.record(session, plan, lang, devices, keys)
+    }
+
+    /// The recorded exam (or part), then the sealed screen with the receipt.
+    fn record(
+        &mut self,
+        session: Session<Identity>,
+        plan: exam::Plan,
+        lang: board_config::Language,
+        devices: &mut Devices,
+        keys: &mut dyn Keys,
+    ) -> Result<(Session<Ready>, PathBuf), ExamError> {
         keys.hand_over();
         let (ready, dir) = exam::record(
             session,

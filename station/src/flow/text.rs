@@ -91,6 +91,14 @@ pub enum Msg {
     FaceOverride,
     /// How the proctor goes on.
     FaceOverrideHelp,
+    /// An interrupted exam on the readiness card: `{code}`, `{title}`, `{minutes}` left.
+    ResumeOffer,
+    /// The key that resumes it.
+    ResumeKey,
+    /// Title of the resume step.
+    ResumeTitle,
+    /// What the proctor does there.
+    ResumeHelp,
 }
 
 /// (message, English, French).
@@ -263,6 +271,22 @@ const TEXTS: &[(Msg, &str, &str)] = &[
         Msg::FaceOverrideHelp,
         "Proctor PIN, Enter: go on without the face check",
         "NIP du surveillant, Entrée : continuer sans la vérification du visage",
+    ),
+    (
+        Msg::ResumeOffer,
+        "Interrupted exam {code} {title}: {minutes} min left",
+        "Examen interrompu {code} {title} : encore {minutes} min",
+    ),
+    (
+        Msg::ResumeKey,
+        "F5: resume it (proctor)",
+        "F5 : le reprendre (surveillant)",
+    ),
+    (Msg::ResumeTitle, "RESUME THE EXAM", "REPRENDRE L'EXAMEN"),
+    (
+        Msg::ResumeHelp,
+        "Proctor: check it is the same student, type your PIN, Enter: resume. Esc: back",
+        "Surveillant : vérifiez que c'est le même étudiant, tapez votre NIP, Entrée : reprendre. Échap : retour",
     ),
 ];
 
