@@ -1,40 +1,77 @@
 //! `examctl fetch`: download a central bundle by exam id and verify it
-//! (`bundle::manifest::verify_bundle`: signature, every file's size and SHA-256).
+//! (`bundle::manifest::verify_bundle`: signature, every file's size and SHA-256). An exam in
+//! several parts (resumed after a power cut, [`crate::parts`]) is fetched whole, each part
+//! into a sub-folder named by its id.
 
 use std::path::Path;
 
 use bundle::manifest::{self, Manifest};
 
 use crate::error::UplinkError;
+use crate::parts;
 use crate::store::CentralStore;
 
-/// Finds exam `exam` below `[<prefix>/]recordings/`, downloads it into `out`, verifies it.
+/// Finds exam `exam` (any part's id) below `[<prefix>/]recordings/`, downloads it into `out`
+/// (a single bundle) or `out/<part id>/` (each part of an exam in several parts) and verifies
+/// every bundle. Returns the manifests in part order.
 pub fn fetch(
     store: &dyn CentralStore,
     prefix: &str,
     exam: &str,
     out: &Path,
-) -> Result<Manifest, UplinkError> {
+) -> Result<Vec<Manifest>, UplinkError> {
     let p = prefix.trim_matches('/');
     let root = if p.is_empty() {
         "recordings/".to_owned()
     } else {
         format!("{p}/recordings/")
     };
-    let marker = format!("/{exam}/");
+    let first = parts::first_id(exam);
     let listed = store.list(&root)?;
-    let base = listed
-        .iter()
-        .find_map(|o| {
-            o.key
-                .find(&marker)
-                .map(|i| o.key[..i + marker.len()].to_owned())
-        })
-        .ok_or_else(|| UplinkError::Store {
+    // Each part's folder: `.../<id>/` with the part's id.
+    let mut bases: Vec<(String, String)> = Vec::new();
+    for o in &listed {
+        let mut dirs = o.key[root.len().min(o.key.len())..]
+            .split('/')
+            .collect::<Vec<_>>();
+        dirs.pop();
+        let Some(pos) = dirs.iter().position(|d| parts::is_part_of(d, first)) else {
+            continue;
+        };
+        let id = dirs[pos].to_owned();
+        let base = format!("{root}{}/", dirs[..=pos].join("/"));
+        if !bases.iter().any(|(_, b)| *b == base) {
+            bases.push((id, base));
+        }
+    }
+    if bases.is_empty() {
+        return Err(UplinkError::Store {
             key: format!("{root}*/{exam}/"),
             why: format!("exam {exam} not found in {}", store.describe()),
             retryable: false,
-        })?;
+        });
+    }
+    bases.sort_by_key(|(id, _)| parts::number(id));
+    let several = bases.len() > 1;
+    let mut manifests = Vec::new();
+    for (id, base) in &bases {
+        let dest = if several {
+            out.join(id)
+        } else {
+            out.to_owned()
+        };
+        manifests.push(fetch_one(store, &listed, id, base, &dest)?);
+    }
+    Ok(manifests)
+}
+
+fn fetch_one(
+    store: &dyn CentralStore,
+    listed: &[crate::store::Listed],
+    exam: &str,
+    base: &str,
+    out: &Path,
+) -> Result<Manifest, UplinkError> {
     if !listed
         .iter()
         .any(|o| o.key == format!("{base}{}", manifest::FILE))
@@ -45,7 +82,7 @@ pub fn fetch(
             retryable: false,
         });
     }
-    for o in listed.iter().filter(|o| o.key.starts_with(&base)) {
+    for o in listed.iter().filter(|o| o.key.starts_with(base)) {
         let name = &o.key[base.len()..];
         if !manifest::safe_name(name) {
             return Err(UplinkError::Store {

@@ -16,6 +16,7 @@ pub mod error;
 pub mod fetch;
 pub mod log;
 pub mod open;
+pub mod parts;
 pub mod progress;
 pub mod remux;
 pub mod residency;

@@ -1,13 +1,17 @@
 //! Opening a sealed bundle with the institution's identity: verify, decrypt, reassemble.
 //!
 //! Output folder: `timeline.json` (every journal event), `identity/*.jpg`, and one file per
-//! stream (`camera.mkv`, `microphone.mka`, `screen.mkv`) that standard players open.
+//! stream (`camera.mkv`, `microphone.mka`, `screen.mkv`) that standard players open. An exam in
+//! several parts (resumed after a power cut, [`crate::parts`]) opens as one exam: each part
+//! must continue the one before it (its `Resumed` event names the previous part's id and
+//! journal head), the timeline holds every part's events in order and the media run on from
+//! part to part.
 
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use bundle::event::Record;
+use bundle::event::{Event, Record};
 use bundle::keys::Identity;
 use bundle::manifest::{self, Manifest};
 use bundle::{journal, seal};
@@ -22,6 +26,9 @@ pub enum OpenError {
     /// Reassembling media failed.
     #[error("{0}")]
     Media(String),
+    /// The parts of an exam do not chain, or there is no bundle.
+    #[error("{0}")]
+    Parts(String),
     /// The journal does not end where the manifest says.
     #[error(
         "journal head {found} differs from the manifest's {expected}: the journal was changed"
@@ -60,17 +67,34 @@ pub struct Timeline {
     pub started_at: String,
     /// Ended, RFC 3339.
     pub ended_at: String,
-    /// Sealed on recovery after a crash.
+    /// Sealed on recovery after a crash (the last part).
     pub interrupted: bool,
-    /// Every journal event, in order.
+    /// Each part of the exam (one unless it was resumed after a power cut).
+    pub parts: Vec<Part>,
+    /// Every journal event, in order, part after part.
     pub events: Vec<Entry>,
+}
+
+/// One part of an exam in the timeline.
+#[derive(Debug, Serialize)]
+pub struct Part {
+    /// The part's exam id.
+    pub exam: String,
+    /// Started, RFC 3339.
+    pub started_at: String,
+    /// Ended (or cut), RFC 3339.
+    pub ended_at: String,
+    /// Cut short by a crash or power cut.
+    pub interrupted: bool,
 }
 
 /// What [`open`] produced.
 #[derive(Debug)]
 pub struct Opened {
-    /// The verified manifest.
+    /// The verified manifest (of the first part).
     pub manifest: Manifest,
+    /// Every part's verified manifest, in order.
+    pub parts: Vec<Manifest>,
     /// The timeline.
     pub timeline: Timeline,
     /// Media files written (stream file -> path).
@@ -98,51 +122,99 @@ fn entry(r: &Record) -> Entry {
     }
 }
 
-/// Verifies `bundle_dir`, decrypts it with `identity` and writes the opened exam into `out`.
+/// Verifies `bundle_dir` (a bundle, or a folder of an exam's parts as `examctl fetch` leaves
+/// them), decrypts it with `identity` and writes the opened exam into `out`.
 pub fn open(bundle_dir: &Path, identity: &Identity, out: &Path) -> Result<Opened, OpenError> {
-    let manifest = manifest::verify_bundle(bundle_dir)?;
-    std::fs::create_dir_all(out).map_err(|e| bundle::Error::io(out, e))?;
-    let (records, head) = journal::read_all(bundle_dir, identity)?;
-    if hex::encode(head) != manifest.journal_head {
-        return Err(OpenError::JournalHead {
-            expected: manifest.journal_head.clone(),
-            found: hex::encode(head),
-        });
+    let dirs =
+        crate::parts::bundles_in(bundle_dir).map_err(|e| bundle::Error::io(bundle_dir, e))?;
+    if dirs.is_empty() {
+        return Err(OpenError::Parts(format!(
+            "{}: no {} here, nor in any folder in it: not a bundle",
+            bundle_dir.display(),
+            manifest::FILE
+        )));
     }
+    open_parts(&dirs, identity, out)
+}
+
+/// Opens the parts of one exam, in order, as one exam.
+pub fn open_parts(dirs: &[PathBuf], identity: &Identity, out: &Path) -> Result<Opened, OpenError> {
+    let mut parts: Vec<Manifest> = Vec::new();
+    let mut events = Vec::new();
+    for dir in dirs {
+        let manifest = manifest::verify_bundle(dir)?;
+        let (records, head) = journal::read_all(dir, identity)?;
+        if hex::encode(head) != manifest.journal_head {
+            return Err(OpenError::JournalHead {
+                expected: manifest.journal_head.clone(),
+                found: hex::encode(head),
+            });
+        }
+        if let Some(before) = parts.last() {
+            check_continues(&manifest, &records, before)?;
+        }
+        events.extend(records.iter().map(entry));
+        parts.push(manifest);
+    }
+    let (first, last) = (&parts[0], &parts[parts.len() - 1]);
+    std::fs::create_dir_all(out).map_err(|e| bundle::Error::io(out, e))?;
     let timeline = Timeline {
-        exam: manifest.exam.clone(),
-        station: manifest.station.clone(),
-        started_at: manifest.started_at.clone(),
-        ended_at: manifest.ended_at.clone(),
-        interrupted: manifest.interrupted,
-        events: records.iter().map(entry).collect(),
+        exam: first.exam.clone(),
+        station: first.station.clone(),
+        started_at: first.started_at.clone(),
+        ended_at: last.ended_at.clone(),
+        interrupted: last.interrupted,
+        parts: parts
+            .iter()
+            .map(|m| Part {
+                exam: m.exam.clone(),
+                started_at: m.started_at.clone(),
+                ended_at: m.ended_at.clone(),
+                interrupted: m.interrupted,
+            })
+            .collect(),
+        events,
     };
     let tl_path = out.join("timeline.json");
     let json = serde_json::to_vec_pretty(&timeline).map_err(|e| OpenError::Media(e.to_string()))?;
     std::fs::write(&tl_path, json).map_err(|e| bundle::Error::io(&tl_path, e))?;
 
     let mut stills = Vec::new();
-    let mut streams: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-    for f in &manifest.files {
-        let Some(plain) = f.name.strip_suffix(".sealed") else {
-            continue;
-        };
-        if plain.starts_with("identity/") {
-            let dest = out.join(plain);
-            decrypt_to(&bundle_dir.join(&f.name), identity, &dest, false)?;
-            stills.push(dest);
-        } else if let Some((stream, rest)) = plain.split_once('-') {
-            let ext = rest.rsplit('.').next().unwrap_or("mkv");
+    let mut streams: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for (dir, m) in dirs.iter().zip(&parts) {
+        let mut segs: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+        for f in &m.files {
+            let Some(plain) = f.name.strip_suffix(".sealed") else {
+                continue;
+            };
+            if let Some(still) = plain.strip_prefix("identity/") {
+                // A later part's stills keep its id, so the parts' names never collide.
+                let name = if std::ptr::eq(m, first) {
+                    plain.to_owned()
+                } else {
+                    format!("identity/{}-{still}", m.exam)
+                };
+                let dest = out.join(name);
+                decrypt_to(&dir.join(&f.name), identity, &dest, false)?;
+                stills.push(dest);
+            } else if let Some((stream, rest)) = plain.split_once('-') {
+                let ext = rest.rsplit('.').next().unwrap_or("mkv");
+                segs.entry(format!("{stream}.{ext}"))
+                    .or_default()
+                    .push(&f.name);
+            }
+        }
+        for (file, mut names) in segs {
+            names.sort();
             streams
-                .entry(format!("{stream}.{ext}"))
+                .entry(file)
                 .or_default()
-                .push(&f.name);
+                .extend(names.into_iter().map(|n| dir.join(n)));
         }
     }
     let mut media = Vec::new();
-    for (file, mut segs) in streams {
-        segs.sort();
-        let runs = reassemble(bundle_dir, identity, &segs, out, &file)?;
+    for (file, segs) in streams {
+        let runs = reassemble(identity, &segs, out, &file)?;
         let dest = out.join(&file);
         crate::remux::remux(&runs, &dest).map_err(|e| OpenError::Media(format!("{file}: {e}")))?;
         for r in runs {
@@ -151,11 +223,38 @@ pub fn open(bundle_dir: &Path, identity: &Identity, out: &Path) -> Result<Opened
         media.push(dest);
     }
     Ok(Opened {
-        manifest,
+        manifest: first.clone(),
+        parts,
         timeline,
         media,
         stills,
     })
+}
+
+/// Part `m` must begin by naming the part `before` it: its id and journal head.
+fn check_continues(m: &Manifest, records: &[Record], before: &Manifest) -> Result<(), OpenError> {
+    let named = records.iter().find_map(|r| match &r.event {
+        Event::Resumed {
+            previous,
+            previous_head,
+            ..
+        } => Some((
+            previous.as_str().to_owned(),
+            previous_head.as_str().to_owned(),
+        )),
+        _ => None,
+    });
+    match named {
+        Some((id, head)) if id == before.exam && head == before.journal_head => Ok(()),
+        Some((id, head)) => Err(OpenError::Parts(format!(
+            "exam part {} does not continue {} (journal head {}): it names {id} (journal head {head})",
+            m.exam, before.exam, before.journal_head
+        ))),
+        None => Err(OpenError::Parts(format!(
+            "exam part {} does not continue {}: its journal has no Resumed event",
+            m.exam, before.exam
+        ))),
+    }
 }
 
 fn decrypt_to(
@@ -183,17 +282,16 @@ fn decrypt_to(
 /// EBML magic: a segment starting with it begins a new run of the muxer (a source restarted).
 const EBML: [u8; 4] = [0x1a, 0x45, 0xdf, 0xa3];
 
-/// Decrypts a stream's segments into one file per run (`.runN.<file>` in `out`).
+/// Decrypts a stream's segments (in order) into one file per run (`.runN.<file>` in `out`).
 fn reassemble(
-    dir: &Path,
     identity: &Identity,
-    segs: &[&str],
+    segs: &[PathBuf],
     out: &Path,
     file: &str,
 ) -> Result<Vec<PathBuf>, OpenError> {
     let mut runs: Vec<PathBuf> = Vec::new();
     for seg in segs {
-        let mut r = seal::Reader::open(&dir.join(seg), identity)?;
+        let mut r = seal::Reader::open(seg, identity)?;
         let first = r.next_frame()?;
         let Some(first) = first else { continue };
         if first.starts_with(&EBML) || runs.is_empty() {
@@ -217,21 +315,34 @@ fn reassemble(
 /// A short human summary: states passed, events by kind, files and sizes.
 pub fn summary(o: &Opened) -> String {
     use std::fmt::Write as _;
-    let m = &o.manifest;
+    let t = &o.timeline;
     let mut s = String::new();
     let _ = writeln!(
         s,
         "exam {} from station {} ({}), {} .. {}",
-        m.exam,
-        m.station,
-        if m.interrupted {
+        t.exam,
+        t.station,
+        if t.interrupted {
             "INTERRUPTED"
         } else {
             "completed"
         },
-        m.started_at,
-        m.ended_at
+        t.started_at,
+        t.ended_at
     );
+    if t.parts.len() > 1 {
+        for (i, p) in t.parts.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "part {}: {} {} .. {}{}",
+                i + 1,
+                p.exam,
+                p.started_at,
+                p.ended_at,
+                if p.interrupted { " (cut)" } else { "" }
+            );
+        }
+    }
     let mut states = Vec::new();
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
     for e in &o.timeline.events {

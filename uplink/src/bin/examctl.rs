@@ -158,12 +158,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let site_cfg = board_config::load_site(&site)?;
             let store =
                 uplink::store::open(&site_cfg, credentials.as_deref(), &Default::default())?;
-            let m = uplink::fetch::fetch(store.as_ref(), &site_cfg.uplink.prefix, &exam, &out)?;
+            let parts = uplink::fetch::fetch(store.as_ref(), &site_cfg.uplink.prefix, &exam, &out)?;
+            for m in &parts {
+                println!(
+                    "fetched and verified exam {} ({} files)",
+                    m.exam,
+                    m.files.len() + 1
+                );
+            }
             println!(
-                "fetched and verified exam {} ({} files) into {}",
-                m.exam,
-                m.files.len() + 1,
-                out.display()
+                "into {}{}",
+                out.display(),
+                if parts.len() > 1 {
+                    format!(" (one folder per part: {} parts)", parts.len())
+                } else {
+                    String::new()
+                }
             );
         }
         Cmd::CreateBucket { site, credentials } => {
