@@ -36,7 +36,7 @@ pub const TESTS: &[(&str, Test)] = &[
 pub const SCREENSHOT: &str = "HW-TESTS-SCREENSHOT ";
 
 /// The running exam's marker (the exam's ruleset and kiosk follow it).
-const MARKER: &str = "/run/station/exam-running";
+pub(crate) const MARKER: &str = "/run/station/exam-running";
 
 /// How long the station gets to draw a screen after a key under TCG.
 const SETTLE: Duration = Duration::from_secs(3);
@@ -48,7 +48,7 @@ const QUESTION: Duration = Duration::from_secs(10);
 
 /// Asks the host for a screenshot `name` and waits until it is taken; adds the time that took
 /// to `paused`.
-fn screenshot(paused: &mut Duration, name: &str) -> Result<(), String> {
+pub(crate) fn screenshot(paused: &mut Duration, name: &str) -> Result<(), String> {
     let t0 = Instant::now();
     let r = shoot(name);
     *paused += t0.elapsed();
@@ -65,7 +65,7 @@ fn shoot(name: &str) -> Result<(), String> {
 }
 
 /// Sends key events `(code, value)`, each with its SYN_REPORT, a little apart as typed.
-fn send(kb: &mut VirtualDevice, events: &[(u16, i32)]) -> Result<(), String> {
+pub(crate) fn send(kb: &mut VirtualDevice, events: &[(u16, i32)]) -> Result<(), String> {
     for (code, value) in events {
         kb.emit(&[evdev::InputEvent::new(EventType::KEY.0, *code, *value)])
             .map_err(|e| format!("typing {:?}={value}: {e}", KeyCode::new(*code)))?;
@@ -74,7 +74,7 @@ fn send(kb: &mut VirtualDevice, events: &[(u16, i32)]) -> Result<(), String> {
     Ok(())
 }
 
-fn run(cmd: &mut Command) -> Result<String, String> {
+pub(crate) fn run(cmd: &mut Command) -> Result<String, String> {
     let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
     let text =
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
@@ -85,7 +85,7 @@ fn run(cmd: &mut Command) -> Result<String, String> {
 }
 
 /// Sealed bundles in the spool.
-fn sealed() -> Vec<PathBuf> {
+pub(crate) fn sealed() -> Vec<PathBuf> {
     let spool = Path::new(DATA).join("spool");
     let mut v: Vec<PathBuf> = std::fs::read_dir(spool)
         .map(|d| {
@@ -99,7 +99,7 @@ fn sealed() -> Vec<PathBuf> {
     v
 }
 
-fn stationd_log() -> String {
+pub(crate) fn stationd_log() -> String {
     run(Command::new("journalctl").args(["-u", "stationd.service", "-n", "30", "--no-pager"]))
         .unwrap_or_default()
 }
@@ -220,7 +220,7 @@ fn browser_back() -> Result<String, String> {
 }
 
 /// Types a check-in at stationd fast (no screenshots) up to the recording.
-fn check_in(kb: &mut VirtualDevice, pin: &str) -> Result<(), String> {
+pub(crate) fn check_in(kb: &mut VirtualDevice, pin: &str) -> Result<(), String> {
     let step = |kb: &mut VirtualDevice, events: Vec<(u16, i32)>| -> Result<(), String> {
         send(kb, &events)?;
         std::thread::sleep(SETTLE);

@@ -3,7 +3,8 @@
 //! Runs inside the USB image booted by `cargo xtask hw-test` (vivid, snd-aloop, uinput,
 //! virtio-gpu), or on a station booted from the image. Prints `PASS name: detail` or
 //! `FAIL name: reason` per test and a closing `N passed, M failed`; exits 1 if any failed.
-//! Arguments filter tests by name substring.
+//! Arguments filter tests by name substring; `--after-power-cut` runs the resume tests of the
+//! boot after the power cut instead.
 //!
 //! The board file comes from `STATION_BOARD` (default: the repository's qemu board), the site
 //! file from `STATION_SITE`, the data folder from `STATION_DATA_DIR`, the host's share (where
@@ -21,6 +22,7 @@ mod input;
 mod kiosk;
 mod lockdown;
 mod network;
+mod powercut;
 mod removal;
 mod station;
 mod system;
@@ -50,8 +52,10 @@ fn tests() -> Vec<(&'static str, Test)> {
     // A whole exam typed at the image's own stationd, screens grabbed by the host.
     t.extend(checkin::TESTS);
     t.extend(system::TESTS);
-    // Last: the camera is unplugged (and its driver reloaded).
+    // The camera is unplugged (and its driver reloaded).
     t.extend(removal::TESTS);
+    // Last: the power is cut mid-exam (the host boots again for `powercut::AFTER`).
+    t.push(powercut::CUT);
     t
 }
 
@@ -75,7 +79,14 @@ fn main() -> ExitCode {
         }
     };
     let (mut passed, mut failed) = (0, 0);
-    for (name, test) in tests() {
+    // After the power cut only the resume tests run.
+    let (list, filters) = if filters.first().map(String::as_str) == Some(powercut::AFTER_POWER_CUT)
+    {
+        (powercut::AFTER.to_vec(), Vec::new())
+    } else {
+        (tests(), filters)
+    };
+    for (name, test) in list {
         if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
             continue;
         }

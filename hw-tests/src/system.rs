@@ -56,7 +56,7 @@ fn uplink(_ctx: &Ctx) -> Result<String, String> {
 
 /// Waits until the uplink log says `exam` was deleted locally (after its central copy was
 /// verified); returns how long that took.
-fn sends(exam: &str) -> Result<std::time::Duration, String> {
+pub(crate) fn sends(exam: &str) -> Result<std::time::Duration, String> {
     let local = std::path::Path::new(DATA).join("spool").join(exam);
     let log_path = std::path::Path::new(DATA).join("uplink/log");
     let mine = || -> Vec<String> {

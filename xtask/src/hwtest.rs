@@ -121,21 +121,49 @@ pub fn run(filters: &[String]) -> Result<(), String> {
     deps::ensure(&[deps::BUILD, crate::screens::HOST])?;
     let server = s3::start()?;
     vm::ensure_host()?;
-    let built = image::build("x86_64-uefi", false)?;
-    run_with(&server, &built, filters)
+    let prepared = prepare(&server)?;
+    let built = image::build_for("x86_64-uefi", false, Some(&prepared.guest_site()))?;
+    run_prepared(&built, &prepared, filters)
 }
 
-/// Runs the hw-tests in `built` against `server`.
-pub fn run_with(
-    server: &s3::Server,
-    built: &image::Built,
-    filters: &[String],
-) -> Result<(), String> {
+/// What a run needs before the image is built: the institution's key, the store's bucket, the
+/// test site (baked into the image: the station boots with it, as an institution's image does
+/// with its own) and the share for the guest.
+pub struct Prepared {
+    started: Instant,
+    dir: std::path::PathBuf,
+    share: std::path::PathBuf,
+    key: std::path::PathBuf,
+    creds: std::path::PathBuf,
+    host_site: std::path::PathBuf,
+}
+
+impl Prepared {
+    /// The site file the image is built with.
+    pub fn guest_site(&self) -> std::path::PathBuf {
+        self.share.join("site.toml")
+    }
+}
+
+/// Builds the test binaries, makes the institution's key, the sites and the bucket.
+pub fn prepare(server: &s3::Server) -> Result<Prepared, String> {
     let started = Instant::now();
     deps::ensure(&[crate::screens::HOST])?;
-    eprintln!("xtask hw-test: cargo build -p hw-tests");
-    run::status(run::cargo().args(["build", "--locked", "-p", "hw-tests"]))?;
-    run::status(run::cargo().args(["build", "--locked", "-p", "station", "--bin", "stationctl"]))?;
+    eprintln!("xtask hw-test: cargo build -p hw-tests, stationctl, examctl");
+    run::status(run::cargo().args([
+        "build",
+        "--locked",
+        "-p",
+        "hw-tests",
+        "-p",
+        "station",
+        "--bin",
+        "stationctl",
+        "-p",
+        "uplink",
+        "--bin",
+        "examctl",
+    ]))?;
     let root = run::root();
     let bin = |name: &str| root.join("target/debug").join(name);
     let dir = root.join("target/images/x86_64-uefi/hw-test");
@@ -187,8 +215,22 @@ pub fn run_with(
             &hash,
         ),
     )?;
-    write(&share.join("args"), &filters.join(" "))?;
     write(&share.join("pin"), PIN)?;
+    Ok(Prepared {
+        started,
+        dir,
+        share,
+        key,
+        creds,
+        host_site,
+    })
+}
+
+/// Runs the hw-tests in `built` (made with `p`'s site) against `server`.
+pub fn run_prepared(built: &image::Built, p: &Prepared, filters: &[String]) -> Result<(), String> {
+    let (started, dir, share) = (p.started, &p.dir, &p.share);
+    let (key, creds, host_site) = (&p.key, &p.creds, &p.host_site);
+    write(&share.join("args"), &filters.join(" "))?;
     let shots_tmp = dir.join("screens-tmp");
     for d in [share.join("screens"), shots_tmp.clone()] {
         std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
@@ -198,52 +240,67 @@ pub fn run_with(
     imagetest::disk_copy(&built.img, &disk, 1 << 30)?;
     let spare = qemu::blank_file(&dir.join("spare-stick.img"), 64 << 20)?;
     let monitor = dir.join("monitor.sock");
-    let cmd = qemu::image_cmd(&qemu::ImageBoot {
-        dir: &dir,
-        disk: &disk,
-        cpus: 2,
-        credentials: &["station.boot-report=1", "station.hw-test=1"],
-        share: Some(&share),
-        monitor: Some(&monitor),
-        spare: Some(&spare),
-        exam_host: true,
-    })?;
     let ready = started.elapsed();
     eprintln!(
         "xtask hw-test: booting the image (QEMU TCG; boot, tests and a whole exam take minutes)"
     );
-    let mut plugged = None;
     let mut shot_errors = Vec::new();
-    let boot = qemu::watch(cmd, TIMEOUT, |l| {
-        if l.contains(ATTACH) {
-            plugged = Some(qemu::plug_spare_stick(&monitor));
-        }
-        if let Some(Err(e)) = crate::screens::on_line(l, &monitor, &shots_tmp, &share) {
-            shot_errors.push(e);
-        }
-        imagetest::is_report(l) || is_guest_report(l)
-    })?;
+    let first = boot_once(
+        dir,
+        &disk,
+        share,
+        &spare,
+        &monitor,
+        &shots_tmp,
+        &mut shot_errors,
+    )?;
+    let boot = first.watched;
     let _ = std::fs::write(dir.join("console.log"), boot.console.join("\n"));
-    let _ = std::fs::remove_file(&disk);
-    if let Some(Err(e)) = &plugged {
-        eprintln!("xtask hw-test: could not plug the USB stick in: {e}");
+    let mut results = std::fs::read_to_string(share.join("results.txt")).unwrap_or_default();
+    // The power cut: the same disk boots again, and the guest resumes the exam cut short.
+    let mut second = None;
+    if first.cut {
+        eprintln!("xtask hw-test: power cut mid-exam; booting the same disk again");
+        write(&share.join("args"), AFTER_POWER_CUT)?;
+        let _ = std::fs::remove_file(share.join("results.txt"));
+        let again = boot_once(
+            dir,
+            &disk,
+            share,
+            &spare,
+            &monitor,
+            &shots_tmp,
+            &mut shot_errors,
+        )?;
+        let _ = std::fs::write(dir.join("console-2.log"), again.watched.console.join("\n"));
+        let more = std::fs::read_to_string(share.join("results.txt")).unwrap_or_default();
+        if more.is_empty() {
+            shot_errors.push(format!(
+                "after the power cut the image ran no test; last console lines:\n{}",
+                vm::tail(&again.watched.console, 40)
+            ));
+        }
+        results.push_str(&more);
+        second = Some(again.watched);
     }
+    let _ = std::fs::remove_file(&disk);
+    std::fs::write(share.join("results.txt"), &results).map_err(|e| e.to_string())?;
 
     let mut t = Tally::default();
     imagetest::check_report(&boot, &mut t);
-    guest_results(&share, &boot, &mut t);
-    for e in shot_errors {
-        t.failures.push(format!("screenshot: {e}"));
+    if let Some(again) = &second {
+        imagetest::check_report(again, &mut t);
     }
-    let results = std::fs::read_to_string(share.join("results.txt")).unwrap_or_default();
-    crate::screens::check(&results, &share, &dir.join("screens"), &mut t);
+    guest_results(&results, &boot, &mut t);
+    t.failures.extend(shot_errors);
+    crate::screens::check(&results, share, &dir.join("screens"), &mut t);
     let exam = std::fs::read_to_string(share.join("exam-id")).unwrap_or_default();
     let typed = std::fs::read_to_string(share.join("exam-id-typed")).unwrap_or_default();
     let read = |f: &str| std::fs::read_to_string(share.join(f)).unwrap_or_default();
     let killed = read("exam-id-killed");
     let uploaded = results.contains("PASS uplink_unit_sends_the_bundle");
     let open = |exam: &str, kinds: &[&str], t: &mut Tally| {
-        open_on_host(&dir, exam, &host_site, &creds, &key, kinds, t)
+        open_on_host(dir, exam, host_site, creds, key, kinds, t)
     };
     if uploaded && !exam.trim().is_empty() {
         let timeline = open(exam.trim(), LOCKDOWN_EVENTS, &mut t);
@@ -291,12 +348,75 @@ pub fn run_with(
             || "no ExamEnded with reason Interrupted".into(),
         );
     }
+    let cut = read("exam-id-cut");
+    if results.contains("PASS uplink_sends_both_parts") && !cut.trim().is_empty() {
+        resumed_on_host(cut.trim(), &open(cut.trim(), RESUME_EVENTS, &mut t), &mut t);
+    } else if filters.is_empty() {
+        t.failures
+            .push("no exam was resumed after the power cut (see the tests above)".into());
+    }
     eprintln!(
         "xtask hw-test: image and binaries ready in {:.0} s, QEMU ran {:.0} s",
         ready.as_secs_f64(),
         (started.elapsed() - ready).as_secs_f64()
     );
-    imagetest::finish("hw-test", t, &dir)
+    imagetest::finish("hw-test", t, dir)
+}
+
+/// The console line with which the guest asks for the power to be cut mid-exam
+/// (hw-tests/src/powercut.rs): the host quits QEMU at once, as a pulled plug.
+const POWER_CUT: &str = "HW-TESTS-POWER-CUT";
+
+/// The guest's arguments for the boot after the power cut: only the resume tests.
+const AFTER_POWER_CUT: &str = "--after-power-cut";
+
+/// One boot of the test disk.
+struct Booted {
+    watched: qemu::Watched,
+    /// The guest asked for the power cut, and got it.
+    cut: bool,
+}
+
+/// Boots `disk` once with the share and the spare stick; plugs the stick in, takes the
+/// screenshots and cuts the power when the guest asks.
+fn boot_once(
+    dir: &Path,
+    disk: &Path,
+    share: &Path,
+    spare: &Path,
+    monitor: &Path,
+    shots_tmp: &Path,
+    errors: &mut Vec<String>,
+) -> Result<Booted, String> {
+    let cmd = qemu::image_cmd(&qemu::ImageBoot {
+        dir,
+        disk,
+        cpus: 2,
+        credentials: &["station.boot-report=1", "station.hw-test=1"],
+        share: Some(share),
+        monitor: Some(monitor),
+        spare: Some(spare),
+        exam_host: true,
+    })?;
+    let mut cut = false;
+    let watched = qemu::watch(cmd, TIMEOUT, |l| {
+        if l.contains(ATTACH) {
+            if let Err(e) = qemu::plug_spare_stick(monitor) {
+                errors.push(format!("could not plug the USB stick in: {e}"));
+            }
+        }
+        if l.contains(POWER_CUT) && !cut {
+            match qemu::monitor(monitor, "quit") {
+                Ok(_) => cut = true,
+                Err(e) => errors.push(format!("could not cut the power: {e}")),
+            }
+        }
+        if let Some(Err(e)) = crate::screens::on_line(l, monitor, shots_tmp, share) {
+            errors.push(format!("screenshot: {e}"));
+        }
+        imagetest::is_report(l) || is_guest_report(l)
+    })?;
+    Ok(Booted { watched, cut })
 }
 
 /// Whether a console line is part of the guest's test report (printed live).
@@ -308,10 +428,13 @@ fn is_guest_report(line: &str) -> bool {
         || line.contains(" passed, ")
 }
 
-/// Counts the guest's `PASS`/`FAIL` lines (from the share, else the console).
-fn guest_results(share: &Path, boot: &qemu::Watched, t: &mut Tally) {
-    let text = std::fs::read_to_string(share.join("results.txt"))
-        .unwrap_or_else(|_| boot.console.join("\n"));
+/// Counts the guest's `PASS`/`FAIL` lines (from the share's results, else the console).
+fn guest_results(results: &str, boot: &qemu::Watched, t: &mut Tally) {
+    let text = if results.is_empty() {
+        boot.console.join("\n")
+    } else {
+        results.to_owned()
+    };
     let mut seen = 0;
     for l in text.lines() {
         if l.starts_with("PASS ") {
@@ -371,6 +494,38 @@ const CHECK_IN_EVENTS: &[&str] = &[
     "ExamStarted",
     "ExamEnded",
 ];
+
+/// What the exam cut by the power and resumed holds, over its two parts.
+const RESUME_EVENTS: &[&str] = &["ExamStarted", "Recovered", "Resumed", "ExamEnded"];
+
+/// The exam cut by the power opens as one exam of two parts: the second part listed, the
+/// first sealed as interrupted, the second ended by time up, and the time lost in between.
+fn resumed_on_host(cut: &str, timeline: &str, t: &mut Tally) {
+    let second = format!("\"{cut}-p2\"");
+    t.check(
+        timeline.contains(&format!("\"exam\": \"{cut}\"")) && timeline.contains(&second),
+        format!("host opened {cut} as one exam of two parts ({cut}, {cut}-p2)"),
+        || "the timeline does not list both parts".into(),
+    );
+    t.check(
+        timeline.contains("\"Interrupted\"") && timeline.contains("\"TimeUp\""),
+        format!("host timeline of {cut}: part 1 cut (Interrupted), part 2 ended by time up"),
+        || "no ExamEnded Interrupted and TimeUp".into(),
+    );
+    let lost: Option<u64> = timeline
+        .split("\"lost_secs\": ")
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok());
+    t.check(
+        lost.is_some_and(|s| s > 0),
+        format!(
+            "host timeline of {cut}: the downtime is journaled as time lost ({} s)",
+            lost.unwrap_or(0)
+        ),
+        || "no Resumed event with lost_secs > 0".into(),
+    );
+}
 
 /// Fetches `exam` from the store, opens it with the institution's key, checks the media and
 /// that its timeline has events of each of `kinds`; returns the timeline (JSON).

@@ -121,8 +121,14 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
 }
 
 /// Installs the product into the staging root: binaries (debug info stripped), `systemd/`,
-/// the recipe's overlay, the qemu board and example site, users, and the unit operations.
-fn install_product(board: &str, staging: &Path, profile: &str) -> Result<(), String> {
+/// the recipe's overlay, the qemu board and the site (`site`, else the example site), users,
+/// and the unit operations.
+fn install_product(
+    board: &str,
+    staging: &Path,
+    profile: &str,
+    site: Option<&Path>,
+) -> Result<(), String> {
     let root = run::root();
     for bin in BINARIES {
         let from = root.join("target").join(profile).join(bin);
@@ -140,12 +146,19 @@ fn install_product(board: &str, staging: &Path, profile: &str) -> Result<(), Str
     copy_tree(&recipe_dir(board).join("overlay"), staging)?;
     let etc = staging.join("etc/station");
     std::fs::create_dir_all(&etc).map_err(|e| format!("{}: {e}", etc.display()))?;
+    let site = site.map_or_else(
+        || root.join("board-config/sites/example.toml"),
+        Path::to_owned,
+    );
     for (from, to) in [
-        ("board-config/boards/qemu-x86_64.toml", "board.toml"),
-        ("board-config/sites/example.toml", "station.toml"),
+        (
+            root.join("board-config/boards/qemu-x86_64.toml"),
+            "board.toml",
+        ),
+        (site, "station.toml"),
     ] {
-        std::fs::copy(root.join(from), etc.join(to))
-            .map_err(|e| format!("install {from} as /etc/station/{to}: {e}"))?;
+        std::fs::copy(&from, etc.join(to))
+            .map_err(|e| format!("install {} as /etc/station/{to}: {e}", from.display()))?;
     }
     run::status(Command::new("systemd-sysusers").arg("--root").arg(staging))
         .map_err(|e| format!("users of the image: {e}"))?;
@@ -170,6 +183,13 @@ fn install_product(board: &str, staging: &Path, profile: &str) -> Result<(), Str
 
 /// Builds the image of `board`; `release` picks the release binaries.
 pub fn build(board: &str, release: bool) -> Result<Built, String> {
+    build_for(board, release, None)
+}
+
+/// Builds the image of `board` with the site file `site` as /etc/station/station.toml (the
+/// example site when `None`), checked by the built `stationctl site check` (errors name the
+/// line and field) before it goes in.
+pub fn build_for(board: &str, release: bool, site: Option<&Path>) -> Result<Built, String> {
     if !BOARDS.contains(&board) {
         return Err(format!(
             "no image recipe for board {board:?} (have: {})",
@@ -214,6 +234,11 @@ pub fn build(board: &str, release: bool) -> Result<Built, String> {
         ));
     }
     step(t0, "cargo build: done");
+    if let Some(site) = site {
+        let stationctl = run::root().join("target").join(profile).join("stationctl");
+        run::status(Command::new(stationctl).args(["site", "check"]).arg(site))
+            .map_err(|e| format!("--site {}: {e}", site.display()))?;
+    }
     let out = run::root().join("target/images").join(board);
     let work = out.join("work");
     let staging = work.join("staging");
@@ -225,7 +250,7 @@ pub fn build(board: &str, release: bool) -> Result<Built, String> {
     );
     run::status(Command::new("cp").args(["-a"]).arg(&rootfs).arg(&staging))
         .map_err(|e| format!("staging copy of {}: {e}", rootfs.display()))?;
-    install_product(board, &staging, profile)?;
+    install_product(board, &staging, profile, site)?;
     let name = format!("exam-station-{board}");
     let img = disk::assemble(&disk::Inputs {
         recipe: recipe_dir(board),
@@ -258,14 +283,17 @@ pub fn build(board: &str, release: bool) -> Result<Built, String> {
 pub fn run(args: &[String]) -> Result<(), String> {
     let mut board = None;
     let mut release = false;
+    let mut site = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--board" => board = it.next().cloned(),
             "--release" => release = true,
+            "--site" => site = it.next().map(PathBuf::from),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    let board = board.ok_or("usage: cargo xtask image --board BOARD [--release]")?;
-    build(&board, release).map(|_| ())
+    let board =
+        board.ok_or("usage: cargo xtask image --board BOARD [--release] [--site SITE.toml]")?;
+    build_for(&board, release, site.as_deref()).map(|_| ())
 }

@@ -48,11 +48,18 @@ const EXPECTED: &[(&str, &str, &[&str])] = &[
     (TYPED, "ready-again", &["READY"]),
     (STUDENT, "confirm-end", &["END YOUR EXAM NOW"]),
     (PROCTOR, "proctor-end", &["PROCTOR", "PIN TO END THIS EXAM"]),
+    (
+        RESUMED,
+        "resume-offer",
+        &["INTERRUPTED EXAM", "HWTEST", "F5"],
+    ),
+    (RESUMED, "resume-pin", &["RESUME THE EXAM", "PROCTOR PIN"]),
 ];
 
 const TYPED: &str = "station_exam_typed_at_the_keyboard";
 const STUDENT: &str = "station_exam_ended_by_the_student";
 const PROCTOR: &str = "station_exam_ended_by_the_proctor";
+const RESUMED: &str = "station_exam_resumed_after_power_cut";
 
 /// Takes the screenshot a console `line` asks for, if it asks for one: `screendump` through
 /// the monitor at `sock` into `tmp`, then moved into `share/screens/` (where the guest waits

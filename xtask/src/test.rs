@@ -28,7 +28,8 @@ pub fn run(extra: &[String]) -> Result<(), String> {
         return Ok(());
     }
     crate::vm::ensure_host()?;
-    let built = crate::image::build("x86_64-uefi", false)?;
-    crate::hwtest::run_with(&server, &built, &[])?;
+    let prepared = crate::hwtest::prepare(&server)?;
+    let built = crate::image::build_for("x86_64-uefi", false, Some(&prepared.guest_site()))?;
+    crate::hwtest::run_prepared(&built, &prepared, &[])?;
     crate::imagetest::run_corrupt(&built)
 }

@@ -51,6 +51,18 @@ enum Cmd {
     /// The proctor PIN.
     #[command(subcommand)]
     Pin(PinCmd),
+    /// Site files.
+    #[command(subcommand)]
+    Site(SiteCmd),
+}
+
+#[derive(Subcommand)]
+enum SiteCmd {
+    /// Check a site file as the station loads it: errors name the line and field.
+    Check {
+        /// The site file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -176,6 +188,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Cmd::Site(SiteCmd::Check { file }) => {
+            let site = board_config::load_site(&file)?;
+            println!(
+                "{}: station {}, {} exam(s), proctor PIN {}",
+                file.display(),
+                site.station.id,
+                site.exams.len(),
+                if site.proctor.is_some() {
+                    "set"
+                } else {
+                    "not set"
+                }
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Cmd::Pin(PinCmd::Hash) => {
             let mut line = String::new();
