@@ -149,20 +149,11 @@ impl Prepared {
 pub fn prepare(server: &s3::Server) -> Result<Prepared, String> {
     let started = Instant::now();
     deps::ensure(&[crate::screens::HOST])?;
-    eprintln!("xtask hw-test: cargo build -p hw-tests, stationctl, examctl");
+    eprintln!("xtask hw-test: cargo build -p hw-tests, and the image's binaries");
+    run::status(run::cargo().args(["build", "--locked", "-p", "hw-tests"]))?;
+    // The same packages as the image's build (`image::build`), so neither rebuilds the other's.
     run::status(run::cargo().args([
-        "build",
-        "--locked",
-        "-p",
-        "hw-tests",
-        "-p",
-        "station",
-        "--bin",
-        "stationctl",
-        "-p",
-        "uplink",
-        "--bin",
-        "examctl",
+        "build", "--locked", "-p", "station", "-p", "uplink", "-p", "exam-proxy", "--bins",
     ]))?;
     let root = run::root();
     let bin = |name: &str| root.join("target/debug").join(name);
