@@ -153,7 +153,15 @@ pub fn prepare(server: &s3::Server) -> Result<Prepared, String> {
     run::status(run::cargo().args(["build", "--locked", "-p", "hw-tests"]))?;
     // The same packages as the image's build (`image::build`), so neither rebuilds the other's.
     run::status(run::cargo().args([
-        "build", "--locked", "-p", "station", "-p", "uplink", "-p", "exam-proxy", "--bins",
+        "build",
+        "--locked",
+        "-p",
+        "station",
+        "-p",
+        "uplink",
+        "-p",
+        "exam-proxy",
+        "--bins",
     ]))?;
     let root = run::root();
     let bin = |name: &str| root.join("target/debug").join(name);
