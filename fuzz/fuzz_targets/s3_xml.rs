@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    uplink::xml::fuzz_xml(data);
+    uplink::fuzz_xml(data);
 });

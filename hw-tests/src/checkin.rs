@@ -20,8 +20,10 @@ use evdev::uinput::VirtualDevice;
 use evdev::{EventType, KeyCode};
 use station::flow::keys::{press, typing};
 
+use crate::ctx::share;
 use crate::ctx::{ensure, wait_for, Ctx};
-use crate::exam::{plug_grabbed_keyboard, share, DATA};
+use crate::exam::DATA;
+use crate::lockdown::plug_grabbed_keyboard;
 use crate::Test;
 
 /// The check-in tests.

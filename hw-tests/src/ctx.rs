@@ -115,3 +115,10 @@ pub fn usb_keys(
         .and_then(|b| b.build())
         .map_err(|e| format!("uinput `{name}`: {e}"))
 }
+
+/// Where the test host's share is mounted (results go back there).
+pub fn share() -> PathBuf {
+    std::env::var_os("HW_TESTS_SHARE")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir)
+}

@@ -10,13 +10,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use evdev::uinput::VirtualDevice;
 use evdev::KeyCode;
 use station::devices::linux::input::VIRTUAL_NAME;
 
-use crate::ctx::{ensure, open_named, wait_for, Ctx};
+use crate::ctx::{ensure, open_named, share, wait_for, Ctx};
 use crate::input::keys;
-use crate::lockdown::{active_vt, chord, full_keyboard};
+use crate::lockdown::{active_vt, chord, plug_grabbed_keyboard};
 use crate::Test;
 
 /// The exam tests, in the order they must run.
@@ -46,13 +45,6 @@ const EXAM: &str = "90s";
 
 /// The running exam, between the tests.
 static RUNNING: Mutex<Option<Child>> = Mutex::new(None);
-
-/// Where the test host's share is mounted (results go back there).
-pub fn share() -> PathBuf {
-    std::env::var_os("HW_TESTS_SHARE")
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir)
-}
 
 fn site() -> PathBuf {
     std::env::var_os("STATION_SITE")
@@ -93,21 +85,6 @@ fn starts(ctx: &Ctx) -> Result<String, String> {
         "exam running as user station, lockdown active after {:.1} s",
         t0.elapsed().as_secs_f64()
     ))
-}
-
-/// Plugs in a uinput keyboard `name` mid-exam and waits until the filter has grabbed it (our
-/// own grab is then refused, EBUSY); returns it and the milliseconds that took.
-pub(crate) fn plug_grabbed_keyboard(name: &str) -> Result<(VirtualDevice, f64), String> {
-    let t0 = Instant::now();
-    let kb = full_keyboard(name)?;
-    wait_for(10, || {
-        let Some((_, mut dev)) = open_named(name)? else {
-            return Ok(None);
-        };
-        Ok(dev.grab().is_err().then_some(()))
-    })?
-    .ok_or_else(|| format!("`{name}` not grabbed 10 s after it was plugged in"))?;
-    Ok((kb, t0.elapsed().as_secs_f64() * 1000.0))
 }
 
 fn keyboard(_ctx: &Ctx) -> Result<String, String> {

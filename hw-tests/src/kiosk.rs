@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use std::path::Path;
 
-use station::kiosk::screencopy;
+use station::devices::linux::wayland::screencopy;
 use station::lockdown::net::{user_uid, MARKER};
 use station::station::DEFAULT_RUNTIME_DIR;
 
@@ -169,7 +169,7 @@ fn shows_page(_ctx: &Ctx) -> Result<String, String> {
 
 /// Saves `frame` to the share for a look, and describes it.
 fn describe(frame: &station::devices::Frame) -> String {
-    let ppm = crate::exam::share().join("kiosk-screen.ppm");
+    let ppm = crate::ctx::share().join("kiosk-screen.ppm");
     let mut data = format!("P6\n{} {}\n255\n", frame.width, frame.height).into_bytes();
     data.extend_from_slice(&frame.rgb);
     let saved =

@@ -559,3 +559,18 @@ fn unplugged(ctx: &Ctx) -> Result<String, String> {
     })?;
     Ok("Ctrl and A released on the virtual device at unplug; Shift+I from another keyboard then passes".into())
 }
+
+/// Plugs in a uinput keyboard `name` mid-exam and waits until the filter has grabbed it (our
+/// own grab is then refused, EBUSY); returns it and the milliseconds that took.
+pub(crate) fn plug_grabbed_keyboard(name: &str) -> Result<(VirtualDevice, f64), String> {
+    let t0 = Instant::now();
+    let kb = full_keyboard(name)?;
+    wait_for(10, || {
+        let Some((_, mut dev)) = open_named(name)? else {
+            return Ok(None);
+        };
+        Ok(dev.grab().is_err().then_some(()))
+    })?
+    .ok_or_else(|| format!("`{name}` not grabbed 10 s after it was plugged in"))?;
+    Ok((kb, t0.elapsed().as_secs_f64() * 1000.0))
+}

@@ -16,8 +16,10 @@ use std::time::{Duration, Instant};
 use station::flow::keys::{press, typing};
 
 use crate::checkin::{check_in, run, screenshot, sealed, send, stationd_log, MARKER};
+use crate::ctx::share;
 use crate::ctx::{ensure, wait_for, Ctx};
-use crate::exam::{plug_grabbed_keyboard, share, DATA};
+use crate::exam::DATA;
+use crate::lockdown::plug_grabbed_keyboard;
 use crate::Test;
 
 /// Runs last in the first boot (QEMU is gone after it).
@@ -118,12 +120,13 @@ fn resume(pin: &str, exam: &str, before: &[PathBuf]) -> Result<(PathBuf, f64, f6
     let mut paused = Duration::ZERO;
     screenshot(&mut paused, "resume-offer")?;
     let t0 = Instant::now();
+    paused = Duration::ZERO;
     send(&mut kb, &press("F5"))?;
     screenshot(&mut paused, "resume-pin")?;
     send(&mut kb, &[typing(pin), press("Enter")].concat())?;
     wait_for(60, || Ok(Path::new(MARKER).exists().then_some(())))?
         .ok_or("no recording 60 s after the proctor's PIN")?;
-    let resumed_s = (t0.elapsed() - paused).as_secs_f64();
+    let resumed_s = t0.elapsed().saturating_sub(paused).as_secs_f64();
     let started = Instant::now();
     wait_for(180, || Ok((!Path::new(MARKER).exists()).then_some(())))?
         .ok_or("the resumed part was still recording 180 s after it started")?;

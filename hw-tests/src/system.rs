@@ -3,8 +3,9 @@
 
 use std::process::Command;
 
+use crate::ctx::share;
 use crate::ctx::{ensure, wait_for, Ctx};
-use crate::exam::{share, DATA};
+use crate::exam::DATA;
 use crate::Test;
 
 /// The system tests (the uplink one after the exam tests).

@@ -36,7 +36,7 @@ fn locked(_ctx: &Ctx) -> Result<String, String> {
     })?;
     let before = active_vt().ok_or("no VTs in this machine")?;
     let (n, _tty) = other_vt(&before)?;
-    let (mut kb, _) = crate::exam::plug_grabbed_keyboard("hw-test vt keyboard")?;
+    let (mut kb, _) = crate::lockdown::plug_grabbed_keyboard("hw-test vt keyboard")?;
     chord(&mut kb, &[KeyCode::KEY_LEFTALT, KeyCode::KEY_RIGHT])?;
     let by_key = vt_after(&before, 2)?;
     vt::activate(console(), n).map_err(|e| e.to_string())?;

@@ -9,7 +9,6 @@ use bundle::manifest::{self, FileEntry, Manifest};
 use bundle::seal;
 
 use crate::devices::DeviceError;
-use crate::session::epoch;
 use crate::station::Station;
 
 /// Errors of exam operations.
@@ -41,6 +40,12 @@ pub struct Exam {
     dir: PathBuf,
     created_ms: u64,
     journal: Arc<Mutex<Option<journal::Writer>>>,
+}
+
+/// Monotonic zero of this station process: the journals' `mono_ms` count from it.
+pub fn epoch() -> std::time::Instant {
+    static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    *EPOCH.get_or_init(std::time::Instant::now)
 }
 
 /// A new exam id: UTC time of check-in and a random suffix (`20261125-234201-3fa9c2`).

@@ -11,7 +11,6 @@ pub mod face;
 pub mod flow;
 pub mod identity;
 pub mod kiosk;
-pub mod level;
 pub mod lockdown;
 pub mod record;
 pub mod recover;

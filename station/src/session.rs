@@ -39,8 +39,7 @@
 //! ```
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
 
 use bundle::event::{text, EndReason, Event, State};
 
@@ -53,6 +52,9 @@ pub struct Capture<'s> {
     exam: Option<&'s Exam>,
     _private: (),
 }
+
+impl crate::devices::sealed::Sealed for Capture<'_> {}
+impl crate::devices::Permit for Capture<'_> {}
 
 impl<'s> Capture<'s> {
     /// The running exam this grant belongs to (`None` during the self-test, where nothing may
@@ -346,13 +348,4 @@ impl Session<Finalizing> {
             dir,
         ))
     }
-}
-
-/// Shared, locked journal writer of one exam.
-pub type JournalHandle = Arc<Mutex<bundle::journal::Writer>>;
-
-/// Monotonic zero of this station process.
-pub fn epoch() -> Instant {
-    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    *EPOCH.get_or_init(Instant::now)
 }

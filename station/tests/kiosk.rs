@@ -3,9 +3,9 @@
 //! xdg-shell client here ([`window`]) stands in for the browser with a window of one known
 //! colour.
 //!
-//! - `station::kiosk::screencopy::grab` must read that colour back, as the station reads the
+//! - `station::devices::linux::wayland::screencopy::grab` must read that colour back, as the station reads the
 //!   kiosk's screen for the recording during an exam;
-//! - `station::kiosk::badge::Badge` must keep the station's recording badge over that
+//! - `station::devices::linux::wayland::badge::Badge` must keep the station's recording badge over that
 //!   fullscreen window, pixel for pixel, come back when the compositor restarts, and be gone
 //!   when dropped.
 //!
@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use station::devices::linux::wayland::{badge::Badge, screencopy};
 use station::devices::Frame;
-use station::kiosk::{badge::Badge, screencopy};
 
 #[path = "kiosk/window.rs"]
 mod window;
@@ -160,7 +160,7 @@ fn the_recording_badge_stays_over_the_kiosk_until_dropped() {
 
     // Shown before the kiosk is there (the hand-over comes first): it waits for it.
     let badge = Badge::show(dir.path().join("wayland-1"), &image, margin).expect("badge");
-    std::thread::sleep(3 * station::kiosk::badge::RETRY);
+    std::thread::sleep(3 * station::devices::linux::wayland::badge::RETRY);
     assert!(!badge.is_shown());
     let (kiosk, socket) = start_kiosk(dir.path());
     let _window = window::Window::show(&socket, RGB).expect("a window in the kiosk");

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
+use station::devices::Permit;
 use station::devices::{Display, Frame, Result};
-use station::session::Capture;
 use station::simulate::{self, Plan};
 use station::ui;
 
@@ -33,7 +33,7 @@ impl Display for Recording {
         self.shown.lock().unwrap().push(frame.clone());
         self.inner.show(frame)
     }
-    fn grab(&mut self, grant: &Capture<'_>) -> Result<Frame> {
+    fn grab(&mut self, grant: &dyn Permit) -> Result<Frame> {
         self.inner.grab(grant)
     }
 }
@@ -120,7 +120,7 @@ impl Display for NoDisplay {
     fn show(&mut self, _: &Frame) -> Result<()> {
         Ok(())
     }
-    fn grab(&mut self, _: &Capture<'_>) -> Result<Frame> {
+    fn grab(&mut self, _: &dyn Permit) -> Result<Frame> {
         Ok(Frame {
             width: 0,
             height: 0,

@@ -30,3 +30,15 @@ pub mod wake;
 pub mod xml;
 
 pub use error::UplinkError;
+
+/// Fuzz entry point: arbitrary bytes into the S3 XML readers (error codes) and the lifecycle
+/// rules reader must never panic.
+pub fn fuzz_xml(data: &[u8]) {
+    let s = String::from_utf8_lossy(data);
+    for b in xml::blocks(&s, "Rule") {
+        let _ = xml::text(b, "Prefix").map(xml::unescape);
+        let _ = xml::text(b, "Days");
+    }
+    let _ = xml::text(&s, "Code");
+    let _ = retention::parse_rules(&s);
+}

@@ -56,18 +56,6 @@ pub fn unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// Fuzz entry point: arbitrary bytes into the XML readers (and the lifecycle reader) must never
-/// panic.
-pub fn fuzz_xml(data: &[u8]) {
-    let s = String::from_utf8_lossy(data);
-    for b in blocks(&s, "Rule") {
-        let _ = text(b, "Prefix").map(unescape);
-        let _ = text(b, "Days");
-    }
-    let _ = text(&s, "Code");
-    let _ = crate::retention::parse_rules(&s);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -42,9 +42,9 @@ fn state_parser_survives_mutations() {
 fn xml_readers_survive_mutations() {
     let seed = uplink::retention::to_xml(&uplink::retention::wanted("stations/a"));
     for m in mutations(seed.as_bytes()) {
-        uplink::xml::fuzz_xml(&m);
+        uplink::fuzz_xml(&m);
     }
     for m in mutations(b"<Error><Code>NoSuchUpload</Code><Message>x</Message></Error>") {
-        uplink::xml::fuzz_xml(&m);
+        uplink::fuzz_xml(&m);
     }
 }

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use crate::image::step;
 use crate::run;
+use crate::run::step;
 
 /// systemd-boot and the UKI stub (package systemd-boot-efi).
 const EFI_DIR: &str = "/usr/lib/systemd/boot/efi";

@@ -15,6 +15,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use crate::recipe::{self, MIRRORS};
+use crate::run::step;
 use crate::{deps, disk, run, vm};
 
 /// Host packages the image build needs.
@@ -47,11 +48,6 @@ const DRACUT_CONF: &str = "/etc/dracut.conf.d/50-exam-station.conf";
 pub struct Built {
     /// The raw disk image.
     pub img: PathBuf,
-}
-
-/// Step progress on stderr, with the time since `t0`.
-pub fn step(t0: Instant, what: &str) {
-    eprintln!("xtask image [{:5.1} s] {what}", t0.elapsed().as_secs_f64());
 }
 
 /// The recipe folder of `board`.

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::Command;
+use std::time::Instant;
 
 /// Runs `cmd`, inheriting stdio; an error names the command and its exit status.
 pub fn status(cmd: &mut Command) -> Result<(), String> {
@@ -41,4 +42,9 @@ pub fn cargo() -> Command {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     c.current_dir(root());
     c
+}
+
+/// Step progress on stderr, with the time since `t0`.
+pub fn step(t0: Instant, what: &str) {
+    eprintln!("xtask image [{:5.1} s] {what}", t0.elapsed().as_secs_f64());
 }

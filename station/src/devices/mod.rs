@@ -2,9 +2,12 @@
 //!
 //! Like embedded-hal, each trait has a handful of methods and every failure maps to a shared
 //! [`ErrorKind`], so the session reacts to "device gone" or "busy" without knowing the backend.
-//! Anything that yields pixels or samples takes a [`Capture`] token, which only the session
-//! states allowed to capture can hand out (privacy promise P1).
+//! Anything that yields pixels or samples takes a [`Permit`]: the session's capture grant
+//! (`session::Capture`), which only the session states allowed to capture hand out (privacy
+//! promise P1). The trait is sealed, so nothing outside the station makes one; devices import
+//! nothing above them.
 
+pub mod level;
 pub mod linux;
 pub mod sim;
 mod status;
@@ -13,7 +16,16 @@ pub use status::{status, Status};
 
 use std::fmt;
 
-use crate::session::Capture;
+/// Permission to capture pixels or samples. The session's capture grant is the one permit:
+/// it exists only in the states allowed to capture and borrows the session, so no device
+/// yields a pixel or a sample outside them (privacy promise P1).
+pub trait Permit: sealed::Sealed {}
+
+/// Seals [`Permit`]: only the station (its session) implements it.
+pub(crate) mod sealed {
+    /// Implemented by the session's capture grant only.
+    pub trait Sealed {}
+}
 
 /// What went wrong, independent of the backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,7 +153,7 @@ pub trait Camera: Send {
     /// Whether the camera is still there (cheap; called while recording).
     fn present(&mut self) -> Result<()>;
     /// Captures one still.
-    fn still(&mut self, grant: &Capture<'_>) -> Result<Frame>;
+    fn still(&mut self, grant: &dyn Permit) -> Result<Frame>;
     /// What the recorder reads.
     fn source(&self) -> Source;
 }
@@ -164,7 +176,7 @@ pub trait Microphone: Send {
     /// Whether the microphone is still there (cheap; called while recording).
     fn present(&mut self) -> Result<()>;
     /// Measures the level over `ms` milliseconds.
-    fn level(&mut self, grant: &Capture<'_>, ms: u32) -> Result<Level>;
+    fn level(&mut self, grant: &dyn Permit, ms: u32) -> Result<Level>;
     /// Sets the board's capture mixer control to `percent` and unmutes it; returns the
     /// capture volume read back (percent), or `None` if the control only has a capture switch.
     fn set_capture_volume(&mut self, percent: u8) -> Result<Option<u8>>;
@@ -183,7 +195,7 @@ pub trait Display: Send {
     /// Shows `frame` (a station screen drawn by [`crate::ui`]).
     fn show(&mut self, frame: &Frame) -> Result<()>;
     /// Reads back what is on the screen (for screen recording).
-    fn grab(&mut self, grant: &Capture<'_>) -> Result<Frame>;
+    fn grab(&mut self, grant: &dyn Permit) -> Result<Frame>;
     /// Lets the exam shell's kiosk compositor take the screen for the exam, which records. Until
     /// [`take_back`](Self::take_back), [`grab`](Self::grab) reads the kiosk's screen and the
     /// station keeps `overlay` (the recording badge) over it in the top right corner, `margin`

@@ -372,9 +372,10 @@ impl Form {
                 });
                 v.lines = self.readiness.lines.clone();
                 v.help = format!("{}   {switch}", text(l, Msg::PressEnter));
+                // The proctor sees the interrupted exam first, above the station's details.
                 if let Some(o) = &self.offer {
-                    v.lines.push(String::new());
-                    v.lines.push(self.offered(o));
+                    v.lines.insert(0, self.offered(o));
+                    v.lines.insert(1, text(l, Msg::ResumeKey).to_owned());
                     v.help = format!("{}   {}", v.help, text(l, Msg::ResumeKey));
                 }
             }

@@ -42,7 +42,7 @@ fn bar_height(scale: u32) -> u32 {
 
 /// The "recording" badge at `scale`: "REC" on the badge colour. The station screens show it in
 /// their title bar, and the station keeps it over the kiosk's screen while the exam records
-/// ([`crate::kiosk::badge`]), so the student sees the same sign everywhere.
+/// ([`crate::devices::linux::wayland::badge`]), so the student sees the same sign everywhere.
 pub fn badge(scale: u32, t: &Theme) -> Frame {
     let label = "REC";
     let w = Canvas::text_width(label, scale) + 4 * scale;

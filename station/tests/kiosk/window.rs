@@ -4,7 +4,7 @@ use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 
-use station::kiosk::wire::{globals, Announced, Done, Registry};
+use station::devices::linux::wayland::wire::{globals, Announced, Done, Registry};
 use wayland_client::protocol::{
     wl_buffer, wl_callback, wl_compositor, wl_registry, wl_shm, wl_shm_pool, wl_surface,
 };

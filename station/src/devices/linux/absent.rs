@@ -1,8 +1,8 @@
 //! A device that is missing or unusable on this machine: every call reports why.
 
 use crate::devices::{
-    Camera, Capture, DeviceError, Display, Frame, Hotplug, Indicator, Input, InputDevice,
-    InputEvent, Level, Microphone, Result, Signal, Source,
+    Camera, DeviceError, Display, Frame, Hotplug, Indicator, Input, InputDevice, InputEvent, Level,
+    Microphone, Permit, Result, Signal, Source,
 };
 
 /// Stands in for a device that could not be opened; every call returns the opening error.
@@ -33,7 +33,7 @@ impl Camera for Absent {
     fn present(&mut self) -> Result<()> {
         self.fail()
     }
-    fn still(&mut self, _grant: &Capture<'_>) -> Result<Frame> {
+    fn still(&mut self, _grant: &dyn Permit) -> Result<Frame> {
         self.fail()
     }
     /// Nothing to read: the recorder gets no frames (it checks `present` first).
@@ -49,7 +49,7 @@ impl Microphone for Absent {
     fn present(&mut self) -> Result<()> {
         self.fail()
     }
-    fn level(&mut self, _grant: &Capture<'_>, _ms: u32) -> Result<Level> {
+    fn level(&mut self, _grant: &dyn Permit, _ms: u32) -> Result<Level> {
         self.fail()
     }
     fn set_capture_volume(&mut self, _percent: u8) -> Result<Option<u8>> {
@@ -74,7 +74,7 @@ impl Display for Absent {
     fn show(&mut self, _frame: &Frame) -> Result<()> {
         self.fail()
     }
-    fn grab(&mut self, _grant: &Capture<'_>) -> Result<Frame> {
+    fn grab(&mut self, _grant: &dyn Permit) -> Result<Frame> {
         self.fail()
     }
 }

@@ -15,7 +15,7 @@ use v4l::video::Capture as _;
 use v4l::FourCC;
 
 use super::convert;
-use crate::devices::{Camera, Capture, DeviceError, ErrorKind, Frame, Result, Source};
+use crate::devices::{Camera, DeviceError, ErrorKind, Frame, Permit, Result, Source};
 
 /// Group that grants access to /dev/video*.
 const GROUP: &str = "video";
@@ -254,7 +254,7 @@ impl Camera for LinuxCamera {
         self.dev.query_caps().map(|_| ()).map_err(|e| self.err(e))
     }
 
-    fn still(&mut self, _grant: &Capture<'_>) -> Result<Frame> {
+    fn still(&mut self, _grant: &dyn Permit) -> Result<Frame> {
         self.present()?;
         let mut stream =
             MmapStream::with_buffers(&self.dev, Type::VideoCapture, 2).map_err(|e| self.err(e))?;

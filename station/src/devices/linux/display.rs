@@ -6,9 +6,9 @@
 //! (`DRM_IOCTL_MODE_GETFB`). During the exam it drops DRM master for the kiosk compositor
 //! ([`Display::hand_over`]); the kernel then withholds the scanout buffer from it (only a master
 //! or CAP_SYS_ADMIN may map it), so the recording reads the kiosk's screen through
-//! wlr-screencopy ([`crate::kiosk::screencopy`]), scaled to the station's mode so the stream
+//! wlr-screencopy ([`crate::devices::linux::wayland::screencopy`]), scaled to the station's mode so the stream
 //! keeps its size, and keeps the station's recording badge over the kiosk's screen
-//! ([`crate::kiosk::badge`]) until it takes the screen back. GStreamer 1.22 has no DRM source,
+//! ([`crate::devices::linux::wayland::badge`]) until it takes the screen back. GStreamer 1.22 has no DRM source,
 //! so the recorder pushes these frames through appsrc.
 
 use std::fs::{File, OpenOptions};
@@ -22,8 +22,8 @@ use drm::Device as _;
 
 use crate::devices::linux::convert::{fit, xrgb_to_rgb};
 use crate::devices::linux::mapped;
-use crate::devices::{Capture, DeviceError, Display, ErrorKind, Frame, Result};
-use crate::kiosk::badge::Badge;
+use crate::devices::linux::wayland::badge::Badge;
+use crate::devices::{DeviceError, Display, ErrorKind, Frame, Permit, Result};
 
 /// Group that grants access to /dev/dri/card*.
 const GROUP: &str = "video";
@@ -230,7 +230,7 @@ impl LinuxDisplay {
     /// station's last screen is still what the CRTC scans out.
     fn grab_kiosk(&self, socket: &std::path::Path) -> Result<Frame> {
         let (w, h) = mode_size(&self.mode);
-        match crate::kiosk::screencopy::grab(socket) {
+        match crate::devices::linux::wayland::screencopy::grab(socket) {
             Ok(frame) => Ok(fit(frame, w, h)),
             Err(e)
                 if matches!(
@@ -330,7 +330,7 @@ impl Display for LinuxDisplay {
 
     fn hand_over(&mut self, overlay: &Frame, margin: u32) -> Result<()> {
         self.card.release_master_lock().map_err(|e| self.err(e))?;
-        let socket = crate::kiosk::screencopy::socket_path();
+        let socket = crate::devices::linux::wayland::screencopy::socket_path();
         self.badge = Some(
             Badge::show(socket.clone(), overlay, margin)
                 .map_err(|e| DeviceError::from_io(&self.name(), &e, GROUP))?,
@@ -367,7 +367,7 @@ impl Display for LinuxDisplay {
         Ok(())
     }
 
-    fn grab(&mut self, _grant: &Capture<'_>) -> Result<Frame> {
+    fn grab(&mut self, _grant: &dyn Permit) -> Result<Frame> {
         if let Some(socket) = &self.kiosk {
             return self.grab_kiosk(socket);
         }

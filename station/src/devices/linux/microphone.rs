@@ -4,7 +4,7 @@ use alsa::mixer::{Mixer, SelemChannelId, SelemId};
 use alsa::pcm::{Access, Format, HwParams, PCM};
 use alsa::{Direction, ValueOr};
 
-use crate::devices::{Capture, DeviceError, ErrorKind, Level, Microphone, Result, Source};
+use crate::devices::{DeviceError, ErrorKind, Level, Microphone, Permit, Result, Source};
 
 /// Group that grants access to /dev/snd/*.
 const GROUP: &str = "audio";
@@ -143,7 +143,7 @@ impl Microphone for LinuxMicrophone {
         })
     }
 
-    fn level(&mut self, _grant: &Capture<'_>, ms: u32) -> Result<Level> {
+    fn level(&mut self, _grant: &dyn Permit, ms: u32) -> Result<Level> {
         let pcm = open_pcm(&self.device, Direction::Capture, self.channels, self.rate)?;
         let io = pcm.io_i16().map_err(|e| alsa_err(&self.device, e))?;
         let total = (self.rate as usize * ms as usize / 1000).max(1) * self.channels as usize;
@@ -159,7 +159,7 @@ impl Microphone for LinuxMicrophone {
                     .map_err(|e| alsa_err(&self.device, e))?,
             }
         }
-        Ok(crate::level::measure(&samples))
+        Ok(crate::devices::level::measure(&samples))
     }
 
     fn set_capture_volume(&mut self, percent: u8) -> Result<Option<u8>> {

@@ -16,6 +16,7 @@ pub mod input;
 pub mod mapped;
 pub mod microphone;
 pub mod own;
+pub mod wayland;
 
 pub use absent::Absent;
 

@@ -9,8 +9,8 @@ mod pattern;
 use std::sync::{Arc, Mutex};
 
 use super::{
-    Camera, Capture, DeviceError, Devices, Display, ErrorKind, Frame, Hotplug, Indicator, Input,
-    InputDevice, InputEvent, Level, Microphone, Result, Signal, Source,
+    Camera, DeviceError, Devices, Display, ErrorKind, Frame, Hotplug, Indicator, Input,
+    InputDevice, InputEvent, Level, Microphone, Permit, Result, Signal, Source,
 };
 
 /// Faults and signals injected into simulated devices.
@@ -108,7 +108,7 @@ impl Camera for SimCamera {
         }
         Ok(())
     }
-    fn still(&mut self, _grant: &Capture<'_>) -> Result<Frame> {
+    fn still(&mut self, _grant: &dyn Permit) -> Result<Frame> {
         self.present()?;
         self.tick += 1;
         Ok(pattern::test_card(self.width, self.height, self.tick))
@@ -132,7 +132,7 @@ impl Microphone for SimMicrophone {
     fn present(&mut self) -> Result<()> {
         Ok(())
     }
-    fn level(&mut self, _grant: &Capture<'_>, ms: u32) -> Result<Level> {
+    fn level(&mut self, _grant: &dyn Permit, ms: u32) -> Result<Level> {
         let n = (self.rate as u64 * ms as u64 / 1000).max(1) as usize;
         let samples: Vec<i16> = (0..n)
             .map(|i| {
@@ -140,7 +140,7 @@ impl Microphone for SimMicrophone {
                     as i16
             })
             .collect();
-        Ok(crate::level::measure(&samples))
+        Ok(crate::devices::level::measure(&samples))
     }
     fn set_capture_volume(&mut self, percent: u8) -> Result<Option<u8>> {
         self.volume = percent.min(100);
@@ -179,7 +179,7 @@ impl Display for SimDisplay {
         self.fb.rgb.copy_from_slice(&frame.rgb);
         Ok(())
     }
-    fn grab(&mut self, _grant: &Capture<'_>) -> Result<Frame> {
+    fn grab(&mut self, _grant: &dyn Permit) -> Result<Frame> {
         Ok(self.fb.clone())
     }
 }

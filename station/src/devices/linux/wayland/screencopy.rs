@@ -23,8 +23,10 @@ use wayland_protocols_wlr::screencopy::v1::client::{
 
 use crate::devices::linux::convert::xrgb_to_rgb;
 use crate::devices::linux::mapped;
+use crate::devices::linux::wayland::wire::{
+    dispatch_until, fail, globals, Announced, Done, Registry,
+};
 use crate::devices::Frame;
-use crate::kiosk::wire::{dispatch_until, fail, globals, Announced, Done, Registry};
 
 /// How long one frame may take before the grab gives up.
 pub const TIMEOUT: Duration = Duration::from_secs(2);

@@ -25,9 +25,11 @@ use wayland_protocols_wlr::layer_shell::v1::client::{
 };
 
 use crate::devices::linux::mapped;
+use crate::devices::linux::wayland::screencopy::TIMEOUT;
+use crate::devices::linux::wayland::wire::{
+    dispatch_for, fail, globals, Announced, Done, Registry,
+};
 use crate::devices::Frame;
-use crate::kiosk::screencopy::TIMEOUT;
-use crate::kiosk::wire::{dispatch_for, fail, globals, Announced, Done, Registry};
 
 /// How soon the badge comes back after the kiosk compositor (re)starts.
 pub const RETRY: Duration = Duration::from_millis(200);
