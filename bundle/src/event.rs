@@ -208,6 +208,11 @@ pub enum Event {
         left_secs: u32,
         lost_secs: u32,
     },
+    /// The exam shell's browser ended mid-exam (closed or crashed): its compositor is gone and
+    /// the unit starts it again.
+    KioskGone,
+    /// The exam page is on screen again, `gone_ms` after the kiosk went.
+    KioskBack { gone_ms: u32 },
 }
 
 impl Event {
@@ -241,6 +246,8 @@ impl Event {
             Event::TimeWarning { .. } => "TimeWarning",
             Event::FaceCheckOverridden { .. } => "FaceCheckOverridden",
             Event::Resumed { .. } => "Resumed",
+            Event::KioskGone => "KioskGone",
+            Event::KioskBack { .. } => "KioskBack",
         }
     }
 }

@@ -240,10 +240,14 @@ fn read_header(r: &mut impl Read, path: &Path) -> Result<Header, Error> {
 
 /// Outcome of reading one frame.
 enum Next {
-    Frame { kind: u8, bytes: Vec<u8> },
+    Frame {
+        kind: u8,
+        bytes: Vec<u8>,
+    },
     Eof,
     Torn,
-    Bad(String),
+    /// A damaged frame, and whether every byte read of it was zero.
+    Bad(String, bool),
 }
 
 fn read_frame(r: &mut impl Read, prev: &Hash) -> io::Result<Next> {
@@ -255,7 +259,8 @@ fn read_frame(r: &mut impl Read, prev: &Hash) -> io::Result<Next> {
     }
     let len = u32::from_le_bytes(head[..4].try_into().expect("4 bytes")) as usize;
     if !(TAG..=MAX_PAYLOAD + TAG).contains(&len) {
-        return Ok(Next::Bad(format!("impossible length {len}")));
+        let zeros = head.iter().all(|b| *b == 0);
+        return Ok(Next::Bad(format!("impossible length {len}"), zeros));
     }
     let mut bytes = vec![0u8; FRAME_HEAD + len + 4];
     bytes[..FRAME_HEAD].copy_from_slice(&head);
@@ -263,20 +268,34 @@ fn read_frame(r: &mut impl Read, prev: &Hash) -> io::Result<Next> {
         return Ok(Next::Torn);
     }
     let (frame, c) = bytes.split_at(FRAME_HEAD + len);
+    let zeros = bytes.iter().all(|b| *b == 0);
     if crc(&[frame]).to_le_bytes() != c {
-        return Ok(Next::Bad("CRC mismatch".into()));
+        return Ok(Next::Bad("CRC mismatch".into(), zeros));
     }
     if &frame[5..FRAME_HEAD] != prev {
         return Ok(Next::Bad(
             "hash chain broken (a frame was changed, removed or reordered)".into(),
+            zeros,
         ));
     }
     let kind = frame[4];
     if kind != DATA && kind != END {
-        return Ok(Next::Bad(format!("unknown frame kind {kind}")));
+        return Ok(Next::Bad(format!("unknown frame kind {kind}"), zeros));
     }
     bytes.truncate(FRAME_HEAD + len);
     Ok(Next::Frame { kind, bytes })
+}
+
+/// Whether everything left in `r` is zero bytes.
+fn rest_is_zero(r: &mut impl Read) -> io::Result<bool> {
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        match read_full(r, &mut buf)? {
+            0 => return Ok(true),
+            n if buf[..n].iter().any(|b| *b != 0) => return Ok(false),
+            _ => {}
+        }
+    }
 }
 
 fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -315,7 +334,13 @@ pub fn scan_from(mut r: impl Read, path: &Path) -> Result<Scan, Error> {
                 s.tail = Tail::Torn;
                 return Ok(s);
             }
-            Next::Bad(reason) => {
+            // Zeros to the end of the file: blocks the file system had given the file but the
+            // power cut before they were written. A torn tail, not damage.
+            Next::Bad(_, true) if rest_is_zero(&mut r).map_err(|e| Error::io(path, e))? => {
+                s.tail = Tail::Torn;
+                return Ok(s);
+            }
+            Next::Bad(reason, _) => {
                 s.tail = Tail::Corrupt {
                     index: s.frames,
                     offset: s.good_len,
@@ -434,7 +459,7 @@ impl<R: Read> Reader<R> {
         };
         match read_frame(&mut self.r, &self.prev).map_err(|e| Error::io(&self.path, e))? {
             Next::Eof | Next::Torn => Ok(None),
-            Next::Bad(why) => Err(at(why)),
+            Next::Bad(why, _) => Err(at(why)),
             Next::Frame { kind, mut bytes } => {
                 let digest: Hash = Sha256::digest(&bytes).into();
                 let (head, body) = bytes.split_at_mut(FRAME_HEAD);

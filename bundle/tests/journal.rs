@@ -92,6 +92,36 @@ fn torn_tail_is_cut_and_records_kept() {
 }
 
 #[test]
+fn a_zeroed_tail_after_a_power_cut_is_torn_not_corrupt() {
+    let d = tempfile::tempdir().unwrap();
+    let id = Identity::generate();
+    let mut j = journal::Writer::open(d.path(), &id.recipient(), Instant::now()).unwrap();
+    for _ in 0..5 {
+        j.append(Event::Tamper).unwrap();
+    }
+    j.sync().unwrap();
+    drop(j);
+    let p = d.path().join(journal::segment_name(0));
+    let full = std::fs::metadata(&p).unwrap().len();
+    // Blocks the file had been given but never written: zeros to the end.
+    let mut f = OpenOptions::new().append(true).open(&p).unwrap();
+    f.write_all(&[0; 6000]).unwrap();
+    drop(f);
+    assert_eq!(seal::scan(&p).unwrap().tail, seal::Tail::Torn);
+    assert_eq!(seal::cut_torn_tail(&p).unwrap().good_len, full);
+    assert_eq!(journal::verify(&p).unwrap(), Verdict::Intact { records: 5 });
+    // Zeros followed by anything else stay damage: evidence, left as it is.
+    let mut f = OpenOptions::new().append(true).open(&p).unwrap();
+    f.write_all(&[0; 100]).unwrap();
+    f.write_all(&[7]).unwrap();
+    drop(f);
+    assert!(matches!(
+        seal::scan(&p).unwrap().tail,
+        seal::Tail::Corrupt { index: 5, .. }
+    ));
+}
+
+#[test]
 fn flipped_byte_names_the_record() {
     let d = tempfile::tempdir().unwrap();
     let id = Identity::generate();
