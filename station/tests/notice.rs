@@ -67,7 +67,12 @@ fn the_notice_is_shown_after_check_in_and_before_the_identity_check() {
     let like = |a: &Frame, b: &Frame| a.rgb[..above] == b.rgb[..above];
     let notice_at = frames
         .iter()
-        .position(|f| like(f, &ui::privacy_notice(w, h, &t, &notice)))
+        .position(|f| {
+            like(
+                f,
+                &ui::privacy_notice(w, h, &t, &notice, board_config::Language::English),
+            )
+        })
         .expect("the notice was shown");
     // The identity check's screens show the camera: their title bar is the same whatever the
     // picture.

@@ -491,6 +491,8 @@ const CHECK_IN_EVENTS: &[&str] = &[
     "FaceCheck",
     "FaceCheckOverridden",
     "ExamStarted",
+    "KioskGone",
+    "KioskBack",
     "ExamEnded",
 ];
 

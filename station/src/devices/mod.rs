@@ -216,6 +216,12 @@ pub trait Display: Send {
     fn take_back(&mut self) -> Result<()> {
         Ok(())
     }
+    /// While the kiosk has the screen: whether the last [`grab`](Self::grab) read the kiosk's
+    /// own screen (`Some(true)`) or found its compositor gone (`Some(false)`: the browser ended
+    /// and the unit restarts it). `None` while the station has the screen, or without a kiosk.
+    fn kiosk_seen(&self) -> Option<bool> {
+        None
+    }
 }
 
 /// Indicator inputs.

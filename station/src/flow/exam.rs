@@ -30,6 +30,39 @@ pub(super) struct Plan {
     pub resume: Record,
 }
 
+/// Follows the kiosk through the exam: once its screen was seen, its going (the browser closed
+/// or crashed) and its coming back are journaled.
+#[derive(Debug, Default)]
+pub(super) struct KioskWatch {
+    seen: bool,
+    gone: Option<Instant>,
+}
+
+impl KioskWatch {
+    /// What the display says of the kiosk now (see `Display::kiosk_seen`); returns the event
+    /// to journal, if any.
+    pub fn update(&mut self, seen: Option<bool>, now: Instant) -> Option<Event> {
+        match (seen?, self.gone) {
+            (true, Some(at)) => {
+                self.gone = None;
+                let ms = now.saturating_duration_since(at).as_millis();
+                Some(Event::KioskBack {
+                    gone_ms: ms.min(u32::MAX.into()) as u32,
+                })
+            }
+            (true, None) => {
+                self.seen = true;
+                None
+            }
+            (false, None) if self.seen => {
+                self.gone = Some(now);
+                Some(Event::KioskGone)
+            }
+            (false, _) => None,
+        }
+    }
+}
+
 /// Records the exam, under the input and network lockdown, until time up, the student's end
 /// key (confirmed) or the proctor's key and PIN; then seals it.
 #[allow(clippy::too_many_arguments)]
@@ -77,6 +110,7 @@ pub(super) fn record(
     }
     let lockdown = crate::lockdown::Lockdown::start(&session, devices)?;
     let until = Instant::now() + plan.planned;
+    let mut kiosk = KioskWatch::default();
     let reason = loop {
         let now = Instant::now();
         let left = until.saturating_duration_since(now);
@@ -126,6 +160,10 @@ pub(super) fn record(
             })?;
         }
         recorder.tick(devices)?;
+        if let Some(e) = kiosk.update(devices.display.kiosk_seen(), Instant::now()) {
+            tracing::warn!("kiosk: {e:?}");
+            session.exam().record_sync(e)?;
+        }
         std::thread::sleep(Duration::from_millis(100).min(left));
     };
     tracing::info!("exam ends: {reason:?}");
@@ -167,6 +205,26 @@ pub fn receipt(journal_head_hex: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_kiosk_going_and_coming_back_is_journaled_once_it_was_seen() {
+        let mut w = KioskWatch::default();
+        let t0 = Instant::now();
+        assert_eq!(w.update(None, t0), None, "the station still has the screen");
+        assert_eq!(
+            w.update(Some(false), t0),
+            None,
+            "the compositor is starting"
+        );
+        assert_eq!(w.update(Some(true), t0), None);
+        assert_eq!(w.update(Some(false), t0), Some(Event::KioskGone));
+        assert_eq!(w.update(Some(false), t0 + Duration::from_secs(1)), None);
+        assert_eq!(
+            w.update(Some(true), t0 + Duration::from_millis(4500)),
+            Some(Event::KioskBack { gone_ms: 4500 })
+        );
+        assert_eq!(w.update(Some(true), t0), None);
+    }
 
     #[test]
     fn receipts_are_short_and_follow_the_head() {

@@ -257,7 +257,7 @@ impl Flow {
         let s = &self.screen;
         let frame = if self.form.step() == Step::Notice {
             ui::with_help(
-                ui::privacy_notice(s.w, s.h, &s.theme, &self.notice),
+                ui::privacy_notice(s.w, s.h, &s.theme, &self.notice, self.form.language()),
                 &s.theme,
                 &view.help,
             )

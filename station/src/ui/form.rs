@@ -106,6 +106,10 @@ pub fn with_help(mut frame: Frame, t: &Theme, help: &str) -> Frame {
 }
 
 pub(super) fn help_line(c: &mut Canvas, help: &str, text: u32, t: &Theme) {
+    // Parts of the help are three spaces apart (`Enter: next   F2: Français`); the wrapping
+    // keeps one space between words, so a slash keeps the parts apart.
+    let help = help.split("   ").collect::<Vec<_>>().join("  /  ");
+    let help = help.as_str();
     let (w, h) = (c.frame.width, c.frame.height);
     let line = 10 * text;
     let width = w.saturating_sub(8 * text);

@@ -64,6 +64,8 @@ pub struct LinuxDisplay {
     kiosk: Option<PathBuf>,
     /// The recording badge kept over the kiosk's screen meanwhile.
     badge: Option<Badge>,
+    /// What the last grab found of the kiosk ([`Display::kiosk_seen`]).
+    kiosk_seen: std::cell::Cell<Option<bool>>,
 }
 
 impl LinuxDisplay {
@@ -155,6 +157,7 @@ impl LinuxDisplay {
             last: None,
             kiosk: None,
             badge: None,
+            kiosk_seen: std::cell::Cell::new(None),
         })
     }
 
@@ -231,13 +234,17 @@ impl LinuxDisplay {
     fn grab_kiosk(&self, socket: &std::path::Path) -> Result<Frame> {
         let (w, h) = mode_size(&self.mode);
         match crate::devices::linux::wayland::screencopy::grab(socket) {
-            Ok(frame) => Ok(fit(frame, w, h)),
+            Ok(frame) => {
+                self.kiosk_seen.set(Some(true));
+                Ok(fit(frame, w, h))
+            }
             Err(e)
                 if matches!(
                     e.kind(),
                     std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
                 ) =>
             {
+                self.kiosk_seen.set(Some(false));
                 self.last.clone().ok_or_else(|| {
                     DeviceError::new(
                         self.name(),
@@ -336,6 +343,7 @@ impl Display for LinuxDisplay {
                 .map_err(|e| DeviceError::from_io(&self.name(), &e, GROUP))?,
         );
         self.kiosk = Some(socket);
+        self.kiosk_seen.set(None);
         Ok(())
     }
 
@@ -360,11 +368,16 @@ impl Display for LinuxDisplay {
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
         self.kiosk = None;
+        self.kiosk_seen.set(None);
         self.set_mode()?;
         if let Some(frame) = self.last.take() {
             self.show(&frame)?;
         }
         Ok(())
+    }
+
+    fn kiosk_seen(&self) -> Option<bool> {
+        self.kiosk.as_ref().and(self.kiosk_seen.get())
     }
 
     fn grab(&mut self, _grant: &dyn Permit) -> Result<Frame> {
