@@ -213,6 +213,9 @@ pub enum Event {
     KioskGone,
     /// The exam page is on screen again, `gone_ms` after the kiosk went.
     KioskBack { gone_ms: u32 },
+    /// The exam page stayed blank white for `secs` seconds (a dead page in a live browser):
+    /// the station reloaded it (F5 into the exam shell).
+    KioskBlank { secs: u32 },
 }
 
 impl Event {
@@ -248,6 +251,7 @@ impl Event {
             Event::Resumed { .. } => "Resumed",
             Event::KioskGone => "KioskGone",
             Event::KioskBack { .. } => "KioskBack",
+            Event::KioskBlank { .. } => "KioskBlank",
         }
     }
 }

@@ -149,6 +149,9 @@ fn sit_exam(pin: &str, before: &[PathBuf]) -> Result<(String, f64, String), Stri
     send(&mut kb, &typing(pin))?;
     send(&mut kb, &press("Enter"))?;
     screenshot(&mut paused, "notice")?;
+    send(&mut kb, &press("F2"))?;
+    screenshot(&mut paused, "notice-fr")?;
+    send(&mut kb, &press("F2"))?;
     send(&mut kb, &press("Enter"))?;
     screenshot(&mut paused, "identity")?;
     let offers = face_offers();

@@ -67,6 +67,9 @@ impl Input for Scripted {
     fn release(&mut self) -> Result<()> {
         Ok(())
     }
+    fn press(&mut self, _code: u16) -> Result<()> {
+        Ok(())
+    }
 }
 
 #[test]

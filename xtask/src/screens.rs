@@ -39,6 +39,15 @@ const EXPECTED: &[(&str, &str, &[&str])] = &[
         "notice",
         &["PRIVACY NOTICE", "DURING THE EXAM ONLY", "CANADA"],
     ),
+    (
+        TYPED,
+        "notice-fr",
+        &[
+            "AVIS DE CONFIDENTIALITE",
+            "PENDANT L EXAMEN SEULEMENT",
+            "CANADA",
+        ],
+    ),
     (TYPED, "identity", &["IDENTITY CHECK", "PHOTO ID", "FRAME"]),
     (TYPED, "face", &["LOOK AT THE CAMERA", "NO FACE FOUND"]),
     (TYPED, "face-fr", &["REGARDEZ LA CAMERA", "VISAGE"]),
@@ -115,6 +124,11 @@ fn normal(text: &str) -> String {
         .chars()
         .map(|c| match c.to_ascii_uppercase() {
             'É' | 'È' | 'Ê' | 'é' | 'è' | 'ê' => 'E',
+            'À' | 'Â' | 'à' | 'â' => 'A',
+            'Ç' | 'ç' => 'C',
+            'Î' | 'î' => 'I',
+            'Ô' | 'ô' => 'O',
+            'Ù' | 'Û' | 'ù' | 'û' => 'U',
             c if c.is_ascii_alphanumeric() => c,
             _ => ' ',
         })

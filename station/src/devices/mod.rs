@@ -301,6 +301,9 @@ pub trait Input: Send {
     ) -> Result<Vec<InputEvent>>;
     /// Releases the grab.
     fn release(&mut self) -> Result<()>;
+    /// Types key `code` (press and release) on the station's own virtual device, as if from
+    /// a keyboard: the station's keystroke into the exam shell (reloading a blank exam page).
+    fn press(&mut self, code: u16) -> Result<()>;
 }
 
 /// All devices of a board.

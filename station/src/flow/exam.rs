@@ -63,6 +63,40 @@ impl KioskWatch {
     }
 }
 
+/// How long the kiosk's page may stay blank white before the station reloads it.
+const BLANK_FOR: Duration = Duration::from_secs(10);
+
+/// How long after a reload the station waits before reloading a still blank page again.
+const RELOAD_AGAIN: Duration = Duration::from_secs(15);
+
+/// Watches for a dead exam page: the kiosk's screen blank white for [`BLANK_FOR`] (a crashed
+/// renderer or network service leaves one; the browser itself still runs).
+#[derive(Debug, Default)]
+pub(super) struct BlankWatch {
+    since: Option<Instant>,
+    reloaded: Option<Instant>,
+}
+
+impl BlankWatch {
+    /// Whether the kiosk's screen (`kiosk_seen`, see `Display::kiosk_seen`) is `blank` at
+    /// `now`; returns how many seconds it has been blank when the page is to be reloaded.
+    pub fn update(&mut self, blank: bool, kiosk_seen: Option<bool>, now: Instant) -> Option<u32> {
+        if !blank || kiosk_seen != Some(true) {
+            *self = BlankWatch::default();
+            return None;
+        }
+        let since = *self.since.get_or_insert(now);
+        let blank_for = now.saturating_duration_since(since);
+        let due = self
+            .reloaded
+            .is_none_or(|r| now.saturating_duration_since(r) >= RELOAD_AGAIN);
+        (blank_for >= BLANK_FOR && due).then(|| {
+            self.reloaded = Some(now);
+            blank_for.as_secs().min(u32::MAX.into()) as u32
+        })
+    }
+}
+
 /// Records the exam, under the input and network lockdown, until time up, the student's end
 /// key (confirmed) or the proctor's key and PIN; then seals it.
 #[allow(clippy::too_many_arguments)]
@@ -111,6 +145,7 @@ pub(super) fn record(
     let lockdown = crate::lockdown::Lockdown::start(&session, devices)?;
     let until = Instant::now() + plan.planned;
     let mut kiosk = KioskWatch::default();
+    let mut blank = BlankWatch::default();
     let reason = loop {
         let now = Instant::now();
         let left = until.saturating_duration_since(now);
@@ -160,9 +195,15 @@ pub(super) fn record(
             })?;
         }
         recorder.tick(devices)?;
-        if let Some(e) = kiosk.update(devices.display.kiosk_seen(), Instant::now()) {
+        let seen = devices.display.kiosk_seen();
+        if let Some(e) = kiosk.update(seen, Instant::now()) {
             tracing::warn!("kiosk: {e:?}");
             session.exam().record_sync(e)?;
+        }
+        if let Some(secs) = blank.update(recorder.screen_blank(), seen, Instant::now()) {
+            tracing::warn!("kiosk: the exam page is blank white ({secs} s): reloading it");
+            session.exam().record_sync(Event::KioskBlank { secs })?;
+            lockdown.press(evdev::KeyCode::KEY_F5.code());
         }
         std::thread::sleep(Duration::from_millis(100).min(left));
     };
@@ -205,6 +246,30 @@ pub fn receipt(journal_head_hex: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_blank_exam_page_is_reloaded_after_ten_seconds_then_every_fifteen() {
+        let mut w = BlankWatch::default();
+        let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        assert_eq!(w.update(true, Some(true), at(0)), None);
+        assert_eq!(w.update(true, Some(true), at(9)), None);
+        assert_eq!(w.update(true, Some(true), at(10)), Some(10));
+        assert_eq!(w.update(true, Some(true), at(20)), None, "just reloaded");
+        assert_eq!(w.update(true, Some(true), at(25)), Some(25));
+        assert_eq!(
+            w.update(false, Some(true), at(26)),
+            None,
+            "the page is back"
+        );
+        assert_eq!(w.update(true, Some(true), at(27)), None);
+        assert_eq!(w.update(true, Some(true), at(37)), Some(10));
+        // The station's own screen (no kiosk) or the kiosk gone: not the exam page.
+        let mut w = BlankWatch::default();
+        assert_eq!(w.update(true, None, at(0)), None);
+        assert_eq!(w.update(true, Some(false), at(20)), None);
+        assert_eq!(w.update(true, Some(true), at(21)), None);
+    }
 
     #[test]
     fn the_kiosk_going_and_coming_back_is_journaled_once_it_was_seen() {

@@ -46,8 +46,12 @@ type Returned = (Box<dyn Input>, Result<()>);
 pub struct Filter {
     stop: Arc<AtomicBool>,
     divert: Arc<AtomicBool>,
+    presses: Presses,
     thread: Option<JoinHandle<Returned>>,
 }
+
+/// Keys the station types into the exam shell, waiting for the filter thread.
+type Presses = Arc<std::sync::Mutex<Vec<u16>>>;
 
 /// Reads, filters and re-emits until `stop` is set; then releases the grab.
 struct Worker {
@@ -56,6 +60,7 @@ struct Worker {
     sink: Sink,
     station: Sender<StationInput>,
     divert: Arc<AtomicBool>,
+    presses: Presses,
     /// Whether reading (0) or looking for new devices (1) is failing now.
     failing: [bool; 2],
 }
@@ -142,6 +147,14 @@ impl Worker {
     fn run(mut self, stop: &AtomicBool) -> Returned {
         let mut scanned = Instant::now();
         while !stop.load(Ordering::Relaxed) {
+            let typed =
+                std::mem::take(&mut *self.presses.lock().unwrap_or_else(|p| p.into_inner()));
+            for code in typed {
+                match self.input.press(code) {
+                    Ok(()) => tracing::info!(code, "typed into the exam shell"),
+                    Err(e) => tracing::warn!(code, "could not type into the exam shell: {e}"),
+                }
+            }
             let r = self.pump();
             let failed = r.is_err();
             self.outcome(READING, r);
@@ -174,12 +187,14 @@ impl Filter {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let divert = Arc::new(AtomicBool::new(false));
+        let presses = Presses::default();
         let worker = Worker {
             input,
             combos,
             sink,
             station,
             divert: divert.clone(),
+            presses: presses.clone(),
             failing: [false; 2],
         };
         let thread = std::thread::Builder::new()
@@ -189,6 +204,7 @@ impl Filter {
         Ok(Filter {
             stop,
             divert,
+            presses,
             thread: Some(thread),
         })
     }
@@ -196,6 +212,15 @@ impl Filter {
     /// Sends every key to the station instead of the exam shell (`true`), or stops doing so.
     pub fn divert(&self, on: bool) {
         self.divert.store(on, Ordering::Relaxed);
+    }
+
+    /// Types key `code` into the exam shell, through the station's virtual device, as soon as
+    /// the filter thread is between two reads.
+    pub fn press(&self, code: u16) {
+        self.presses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(code);
     }
 
     /// Stops filtering, releases every device and gives the input back with the release's
@@ -276,6 +301,11 @@ mod tests {
         }
         fn release(&mut self) -> Result<()> {
             self.grabbed.store(false, Ordering::Relaxed);
+            Ok(())
+        }
+        fn press(&mut self, code: u16) -> Result<()> {
+            let mut out = self.emitted.lock().unwrap();
+            out.extend([(code, 1), (code, 0)]);
             Ok(())
         }
     }
@@ -409,5 +439,23 @@ mod tests {
         let (_, released) = filter.stop();
         released.unwrap();
         assert!(emitted.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_station_types_into_the_exam_shell() {
+        use evdev::KeyCode as K;
+        let (filter, emitted, _, keys) = scripted(Vec::new(), true);
+        filter.press(K::KEY_F5.code());
+        let t0 = Instant::now();
+        while emitted.lock().unwrap().len() < 2 && t0.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let (_, released) = filter.stop();
+        released.unwrap();
+        assert_eq!(
+            *emitted.lock().unwrap(),
+            vec![(K::KEY_F5.code(), 1), (K::KEY_F5.code(), 0)]
+        );
+        assert!(keys.try_recv().is_err(), "not a station key");
     }
 }

@@ -145,6 +145,13 @@ impl<'s> Lockdown<'s> {
         }
     }
 
+    /// Types key `code` into the exam shell (the station reloading a blank exam page).
+    pub fn press(&self, code: u16) {
+        if let Some(f) = &self.filter {
+            f.press(code);
+        }
+    }
+
     /// Releases every grabbed device and gives the input back to `devices`; lowers the
     /// network lockdown.
     pub fn stop(self, devices: &mut Devices) -> Result<(), ExamError> {

@@ -61,6 +61,8 @@ pub struct Recorder<'s> {
     last_screen: Instant,
     last_space_check: Instant,
     storage_low: bool,
+    /// Whether the last screen grabbed was blank white (see [`blank_white`]).
+    screen_blank: bool,
 }
 
 impl<'s> Recorder<'s> {
@@ -122,6 +124,7 @@ impl<'s> Recorder<'s> {
             last_screen: Instant::now() - Duration::from_secs(10),
             last_space_check: Instant::now(),
             storage_low: false,
+            screen_blank: false,
         };
         let mut started = 0;
         for i in 0..r.slots.len() {
@@ -256,10 +259,17 @@ impl<'s> Recorder<'s> {
             Ok(f) => f,
             Err(e) => return self.lose(i, &e.to_string()),
         };
+        self.screen_blank = blank_white(&frame);
         if let Err(e) = p.push_frame(frame.rgb) {
             return self.lose(i, &e);
         }
         Ok(())
+    }
+
+    /// Whether the last screen grabbed for the recording was blank white: what a browser shows
+    /// when its page died (a crashed renderer or network service).
+    pub fn screen_blank(&self) -> bool {
+        self.screen_blank
     }
 
     /// Ends every stream (EOS, muxers drained, segment files closed) and gives the grant back.
@@ -271,5 +281,45 @@ impl<'s> Recorder<'s> {
             }
         }
         Ok(self.frames())
+    }
+}
+
+/// Whether `frame` is white all over (every sampled pixel at 250 or more in each channel): no
+/// page shows nothing at all, not even a title.
+pub fn blank_white(frame: &crate::devices::Frame) -> bool {
+    !frame.rgb.is_empty()
+        && frame
+            .rgb
+            .chunks_exact(3)
+            .step_by(7)
+            .all(|p| p.iter().all(|&c| c >= 250))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::devices::Frame;
+
+    #[test]
+    fn only_a_page_white_all_over_is_blank() {
+        let white = Frame {
+            width: 64,
+            height: 48,
+            rgb: vec![255; 64 * 48 * 3],
+        };
+        assert!(blank_white(&white));
+        let mut titled = white.clone();
+        titled.rgb[3 * (64 * 20 + 30)..][..3 * 7].fill(20);
+        assert!(!blank_white(&titled), "a few dark pixels: a page with text");
+        let grey = Frame {
+            rgb: vec![200; 64 * 48 * 3],
+            ..white.clone()
+        };
+        assert!(!blank_white(&grey));
+        assert!(!blank_white(&Frame {
+            width: 0,
+            height: 0,
+            rgb: Vec::new()
+        }));
     }
 }

@@ -111,6 +111,9 @@ impl Input for Absent {
     fn release(&mut self) -> Result<()> {
         self.fail()
     }
+    fn press(&mut self, _code: u16) -> Result<()> {
+        self.fail()
+    }
 }
 
 macro_rules! boxed {

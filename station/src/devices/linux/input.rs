@@ -444,6 +444,15 @@ impl Input for LinuxInput {
         Ok(out)
     }
 
+    fn press(&mut self, code: u16) -> Result<()> {
+        let Some((outputs, _)) = self.grabbed.as_mut() else {
+            return Err(DeviceError::new("input", ErrorKind::Other, "not grabbed"));
+        };
+        let key = |v| evdev::InputEvent::new(EventType::KEY.0, code, v);
+        let syn = evdev::InputEvent::new(EventType::SYNCHRONIZATION.0, 0, 0);
+        outputs.emit(false, &[key(1), syn, key(0), syn])
+    }
+
     fn release(&mut self) -> Result<()> {
         if let Some((_, open)) = self.grabbed.take() {
             for mut o in open {

@@ -245,4 +245,15 @@ impl Input for SimInput {
         self.grabbed = false;
         Ok(())
     }
+    fn press(&mut self, _code: u16) -> Result<()> {
+        if self.grabbed {
+            Ok(())
+        } else {
+            Err(DeviceError::new(
+                "sim input",
+                ErrorKind::Other,
+                "not grabbed",
+            ))
+        }
+    }
 }
