@@ -15,6 +15,7 @@ mod bench;
 mod demo;
 mod deps;
 mod disk;
+mod hostopen;
 mod hwtest;
 mod image;
 mod imagetest;

@@ -1,0 +1,171 @@
+//! The host's side of the hw-test's exams: each exam the image uploaded is fetched from the
+//! store with `examctl fetch`, opened with the institution's key (`examctl open`), and its
+//! media and timeline checked: the lockdown's events, the check-in's, the endings, and the
+//! exam resumed after the power cut as one exam of two parts.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::imagetest::Tally;
+use crate::run;
+
+/// The attempts of hw-tests/src/escape.rs, as the timeline names them: the power and sleep
+/// keys, Ctrl+Alt+Delete, and the device named like the station's own (attached mid-exam).
+pub fn escapes_journaled(exam: &str, timeline: &str, t: &mut Tally) {
+    for needle in [
+        "\"KEY_POWER\"",
+        "\"KEY_SLEEP\"",
+        "\"Ctrl+Alt+Delete\"",
+        "exam-station virtual input (/dev/input/",
+    ] {
+        t.check(
+            timeline.contains(needle),
+            format!("host timeline of {exam}: {needle} journaled"),
+            || "not in timeline.json".into(),
+        );
+    }
+}
+
+/// What the simulated exam's timeline must hold: the lockdown at work.
+pub const LOCKDOWN_EVENTS: &[&str] = &[
+    "InputPresent",
+    "ExamStarted",
+    "InputAttached",
+    "KeyBlocked",
+    "HostVisited",
+    "HostBlocked",
+    "ExamEnded",
+];
+
+/// What the typed exam's timeline must hold: the check-in as the student and proctor did it.
+pub const CHECK_IN_EVENTS: &[&str] = &[
+    "CheckedIn",
+    "ExamChosen",
+    "PinRejected",
+    "ProctorApproved",
+    "NoticeAcknowledged",
+    "StillCaptured",
+    "FaceCheck",
+    "FaceCheckOverridden",
+    "ExamStarted",
+    "KioskGone",
+    "KioskBack",
+    "ExamEnded",
+];
+
+/// What the exam cut by the power and resumed holds, over its two parts.
+pub const RESUME_EVENTS: &[&str] = &["ExamStarted", "Recovered", "Resumed", "ExamEnded"];
+
+/// The exam cut by the power opens as one exam of two parts: the second part listed, the
+/// first sealed as interrupted, the second ended by time up, and the time lost in between.
+pub fn resumed_on_host(cut: &str, timeline: &str, t: &mut Tally) {
+    let second = format!("\"{cut}-p2\"");
+    t.check(
+        timeline.contains(&format!("\"exam\": \"{cut}\"")) && timeline.contains(&second),
+        format!("host opened {cut} as one exam of two parts ({cut}, {cut}-p2)"),
+        || "the timeline does not list both parts".into(),
+    );
+    t.check(
+        timeline.contains("\"Interrupted\"") && timeline.contains("\"TimeUp\""),
+        format!("host timeline of {cut}: part 1 cut (Interrupted), part 2 ended by time up"),
+        || "no ExamEnded Interrupted and TimeUp".into(),
+    );
+    let lost: Option<u64> = timeline
+        .split("\"lost_secs\": ")
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok());
+    t.check(
+        lost.is_some_and(|s| s > 0),
+        format!(
+            "host timeline of {cut}: the downtime is journaled as time lost ({} s)",
+            lost.unwrap_or(0)
+        ),
+        || "no Resumed event with lost_secs > 0".into(),
+    );
+}
+
+/// Fetches `exam` from the store, opens it with the institution's key, checks the media and
+/// that its timeline has events of each of `kinds`; returns the timeline (JSON).
+pub fn open_on_host(
+    dir: &Path,
+    exam: &str,
+    site: &Path,
+    creds: &Path,
+    key: &Path,
+    kinds: &[&str],
+    t: &mut Tally,
+) -> String {
+    let examctl = run::root().join("target/debug/examctl");
+    let fetched = dir.join("fetched").join(exam);
+    let opened = dir.join("opened").join(exam);
+    let fetch = run::output(
+        Command::new(&examctl)
+            .arg("fetch")
+            .arg("--site")
+            .arg(site)
+            .arg("--credentials")
+            .arg(creds)
+            .args(["--exam", exam])
+            .arg("--out")
+            .arg(&fetched),
+    );
+    let open = fetch.and_then(|f| {
+        run::output(
+            Command::new(&examctl)
+                .arg("open")
+                .arg(&fetched)
+                .arg("--identity")
+                .arg(key)
+                .arg("--out")
+                .arg(&opened),
+        )
+        .map(|o| format!("{f}{o}"))
+    });
+    let said = match open {
+        Ok(s) => s,
+        Err(e) => {
+            t.check(false, format!("host fetches and opens exam {exam}"), || e);
+            return String::new();
+        }
+    };
+    print!("{said}");
+    for media in ["camera.mkv", "microphone.mka", "screen.mkv"] {
+        let size = std::fs::metadata(opened.join(media))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        t.check(
+            size > 0,
+            format!("host opened {exam}: {media} ({size} bytes)"),
+            || format!("missing or empty in {}", opened.display()),
+        );
+    }
+    let timeline = std::fs::read_to_string(opened.join("timeline.json")).unwrap_or_default();
+    for kind in kinds {
+        let at = times_of(&timeline, kind);
+        t.check(
+            !at.is_empty(),
+            format!(
+                "host timeline of {exam}: {} {kind} event(s) at {}",
+                at.len(),
+                at.join(", ")
+            ),
+            || format!("none in {}", opened.join("timeline.json").display()),
+        );
+    }
+    timeline
+}
+
+/// The `time` of every event of `kind` in a pretty-printed timeline.json.
+fn times_of(timeline: &str, kind: &str) -> Vec<String> {
+    let mut time = "";
+    let mut at = Vec::new();
+    for l in timeline.lines().map(str::trim) {
+        if let Some(v) = l.strip_prefix("\"time\": ") {
+            time = v.trim_end_matches(',').trim_matches('"');
+        } else if l.trim_end_matches(',') == format!("\"kind\": \"{kind}\"") {
+            at.push(time.to_string());
+        }
+    }
+    at
+}
