@@ -12,13 +12,17 @@ use crate::qemu;
 /// The console line with which the guest asks for a screenshot (hw-tests/src/checkin.rs).
 pub const ASK: &str = "HW-TESTS-SCREENSHOT ";
 
-/// Host packages: OCR with its English and French data, PPM to PNG.
+/// Host packages: OCR with its English and French data, PPM to PNG, a QR code reader.
 pub const HOST: &[&str] = &[
     "tesseract-ocr",
     "tesseract-ocr-eng",
     "tesseract-ocr-fra",
     "netpbm",
+    "zbar-tools",
 ];
+
+/// The screen with the receipt, shown as text and as a QR code.
+const RECEIPT_SCREEN: &str = "sealed";
 
 /// The guest test that grabs a screen, the screen's name, and what it must say: words as OCR
 /// reads them (upper case, accents and punctuation dropped; the station's font draws French
@@ -185,7 +189,34 @@ pub fn check(results: &str, share: &Path, keep: &Path, t: &mut Tally) {
             format!("screen `{name}` reads {}", words.join(", ")),
             || format!("OCR lacks {missing:?}; it read: {read}"),
         );
+        if *name == RECEIPT_SCREEN {
+            qr_is_the_receipt(&keep.join(format!("{name}.png")), &read, t);
+        }
     }
+}
+
+/// The QR code on the screen (read by zbarimg from `png`) says the receipt the screen shows
+/// as text (`read`, by OCR).
+fn qr_is_the_receipt(png: &Path, read: &str, t: &mut Tally) {
+    let decoded = Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(png)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    // The receipt's alphabet (Crockford's) has no O, I or L: OCR's misreadings of 0 and 1.
+    let digits = |s: &str| s.replace('O', "0").replace(['I', 'L'], "1");
+    let code = digits(&normal(&decoded));
+    t.check(
+        code.len() >= 12 && digits(read).contains(&format!("RECEIPT {code}")),
+        format!("screen `{RECEIPT_SCREEN}`: its QR code reads the receipt shown ({decoded})"),
+        || {
+            format!(
+                "zbarimg read {decoded:?} from {}; OCR read: {read}",
+                png.display()
+            )
+        },
+    );
 }
 
 #[cfg(test)]

@@ -20,13 +20,14 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use board_config::ExamEntry;
+use board_config::{ExamEntry, Language};
 use bundle::event::{text as jtext, Event};
 
 pub use checkin::{Form, Offer, Outcome, Readiness, Step};
 pub use exam::receipt;
 use keys::{Key, Keyboard};
 pub use ready::readiness;
+use text::{fill, text, Msg};
 
 use crate::devices::{Devices, Frame};
 use crate::exam::ExamError;
@@ -472,7 +473,7 @@ impl Flow {
             lang,
             &mut *self.heartbeat,
         )?;
-        self.sealed_screen(devices, &dir);
+        self.sealed_screen(devices, &dir, lang);
         // The receipt stays until Enter (or five minutes), so the student can note it down.
         let until = Instant::now() + RECEIPT_SHOWN;
         while Instant::now() < until {
@@ -486,30 +487,43 @@ impl Flow {
         Ok((ready, dir))
     }
 
-    fn sealed_screen(&self, devices: &mut Devices, dir: &std::path::Path) {
+    fn sealed_screen(&self, devices: &mut Devices, dir: &std::path::Path, l: Language) {
         let manifest = bundle::manifest::Manifest::load(dir).ok();
-        let mut lines = vec!["Your exam is recorded and sealed.".to_string()];
+        let mut lines = vec![text(l, Msg::Sealed).to_owned()];
+        let code = manifest.as_ref().and_then(|m| receipt(&m.journal_head));
         if let Some(m) = &manifest {
             let bytes: u64 = m.files.iter().map(|f| f.size).sum();
-            lines.push(format!(
-                "{} files, {:.1} MB, upload pending",
-                m.files.len(),
-                bytes as f64 / 1e6
-            ));
-            if let Some(r) = receipt(&m.journal_head) {
-                lines.push(format!("Receipt: {r}"));
-                lines.push("Note this code: it names exactly this recording.".into());
-            }
+            let (files, mb) = (
+                m.files.len().to_string(),
+                format!("{:.1}", bytes as f64 / 1e6),
+            );
+            lines.push(fill(l, Msg::SealedFiles, &[("files", &files), ("mb", &mb)]));
+        }
+        if let Some(r) = &code {
+            lines.push(fill(l, Msg::Receipt, &[("code", r)]));
+            lines.push(text(l, Msg::ReceiptNote).to_owned());
         }
         let view = ui::View {
-            title: "EXAM ENDED".into(),
+            title: text(l, Msg::SealedTitle).to_owned(),
             lines,
-            help: "Enter: next student".into(),
+            help: text(l, Msg::NextStudent).to_owned(),
             ..ui::View::default()
         };
-        self.screen.show(
-            devices,
-            &ui::form(self.screen.w, self.screen.h, &self.screen.theme, &view),
-        );
+        let s = &self.screen;
+        let mut frame = ui::form(s.w, s.h, &s.theme, &view);
+        // The receipt as a QR code too, bottom right above the help line.
+        if let Some(q) = code.and_then(|r| ui::qr_code(&r, ui::scale(s.h) + 1)) {
+            let (x, y) = (
+                s.w.saturating_sub(q.width + 8 * ui::scale(s.h)),
+                s.h.saturating_sub(q.height + 24 * ui::scale(s.h)),
+            );
+            let mut c = ui::Canvas {
+                frame,
+                face: ui::face::current(),
+            };
+            c.blit(&q, x, y);
+            frame = c.frame;
+        }
+        s.show(devices, &frame);
     }
 }

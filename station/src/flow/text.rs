@@ -99,6 +99,18 @@ pub enum Msg {
     ResumeTitle,
     /// What the proctor does there.
     ResumeHelp,
+    /// Title of the sealed screen.
+    SealedTitle,
+    /// The exam is sealed.
+    Sealed,
+    /// `{files}` files, `{mb}` MB, upload pending.
+    SealedFiles,
+    /// The receipt: `{code}`.
+    Receipt,
+    /// What the receipt is for.
+    ReceiptNote,
+    /// How to go on.
+    NextStudent,
 }
 
 /// (message, English, French).
@@ -287,6 +299,28 @@ const TEXTS: &[(Msg, &str, &str)] = &[
         Msg::ResumeHelp,
         "Proctor: check it is the same student, type your PIN, Enter: resume. Esc: back",
         "Surveillant : vérifiez que c'est le même étudiant, tapez votre NIP, Entrée : reprendre. Échap : retour",
+    ),
+    (Msg::SealedTitle, "EXAM ENDED", "EXAMEN TERMINÉ"),
+    (
+        Msg::Sealed,
+        "Your exam is recorded and sealed.",
+        "Votre examen est enregistré et scellé.",
+    ),
+    (
+        Msg::SealedFiles,
+        "{files} files, {mb} MB, upload pending",
+        "{files} fichiers, {mb} Mo, envoi en attente",
+    ),
+    (Msg::Receipt, "Receipt: {code}", "Reçu : {code}"),
+    (
+        Msg::ReceiptNote,
+        "Note this code or scan it: it names exactly this recording.",
+        "Notez ce code ou photographiez-le : il désigne exactement cet enregistrement.",
+    ),
+    (
+        Msg::NextStudent,
+        "Enter: next student",
+        "Entrée : étudiant suivant",
     ),
 ];
 

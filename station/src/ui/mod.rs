@@ -11,12 +11,14 @@ mod form;
 mod notice;
 mod overlay;
 mod preview;
+mod qr;
 mod screens;
 
 pub use form::{form, with_help, View};
 pub use notice::{privacy_notice, Notice};
 pub use overlay::overlay;
 pub use preview::{preview, Framing, Preview};
+pub use qr::qr_code;
 pub use screens::{badge, check_in, scale, status, Theme};
 
 use crate::devices::Frame;
