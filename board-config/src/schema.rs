@@ -284,6 +284,12 @@ pub(crate) const FIELDS: &[FieldDoc] = &[
         OPT,
     ),
     f("exam.sync_seconds", "sync_seconds = 2", "1 to 10", OPT),
+    f(
+        "exam.ports",
+        "ports = [443, 80]",
+        "an array of ports, 1 to 65535",
+        OPT,
+    ),
     f("uplink", "[uplink]", "a table", REQ),
     f(
         "uplink.backend",

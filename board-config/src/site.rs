@@ -103,6 +103,10 @@ pub struct ExamPolicy {
     /// How often recordings are flushed and fsync'd, in seconds, 1 to 10. Default `2`.
     #[serde(default = "default_sync_seconds")]
     pub sync_seconds: u32,
+    /// Ports the exam shell may reach on allowlisted hosts, through the proxy. Default
+    /// `[443, 80]`.
+    #[serde(default = "default_ports")]
+    pub ports: Vec<u16>,
 }
 
 impl ExamPolicy {
@@ -221,6 +225,10 @@ impl Default for Storage {
 
 fn default_segment_seconds() -> u32 {
     60
+}
+
+fn default_ports() -> Vec<u16> {
+    vec![443, 80]
 }
 
 fn default_sync_seconds() -> u32 {

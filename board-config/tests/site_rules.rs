@@ -330,3 +330,18 @@ fn ca_file_is_an_absolute_path_and_https_only() {
     assert_eq!(err.field(), Some("uplink.ca_file"), "{err}");
     assert!(err.to_string().contains("not https"), "{err}");
 }
+
+#[test]
+fn exam_ports_default_to_https_and_http_and_must_be_ports() {
+    assert_eq!(ok(SITE).exam.ports, [443, 80]);
+    let allow = "allowlist = [\"exam.example.ca\", \"*.lms.example.ca\"]";
+    let site = ok(&edit(SITE, allow, &format!("{allow}\nports = [443, 8443]")));
+    assert_eq!(site.exam.ports, [443, 8443]);
+    for (ports, field) in [("[]", "exam.ports"), ("[443, 0]", "exam.ports[1]")] {
+        let err = site_err(&edit(SITE, allow, &format!("{allow}\nports = {ports}")));
+        assert_eq!(err.field(), Some(field), "{err}");
+        assert_eq!(err.kind(), ErrorKind::InvalidValue, "{err}");
+    }
+    let err = site_err(&edit(SITE, allow, &format!("{allow}\nports = [70000]")));
+    assert!(err.to_string().contains("exam.ports"), "{err}");
+}

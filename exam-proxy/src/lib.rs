@@ -14,3 +14,4 @@ pub mod allow {
 }
 pub mod proxy;
 pub mod report;
+pub mod request;

@@ -39,16 +39,17 @@ fn main() -> ExitCode {
     let reporter = Arc::new(Reporter::new(cli.report));
     let sink: exam_proxy::proxy::Sink = Arc::new(move |event| reporter.send(&event));
     let proxy = match Proxy::bind(cli.listen, Allowlist::new(&site.exam.allowlist), sink) {
-        Ok(p) => p,
+        Ok(p) => p.with_ports(&site.exam.ports),
         Err(e) => {
             eprintln!("exam-proxy: listen on {}: {e}", cli.listen);
             return ExitCode::FAILURE;
         }
     };
     eprintln!(
-        "exam-proxy: on {}, allowing {}",
+        "exam-proxy: on {}, allowing {} on ports {:?}",
         cli.listen,
-        site.exam.allowlist.join(", ")
+        site.exam.allowlist.join(", "),
+        site.exam.ports
     );
     let _ = proxy.spawn().join();
     ExitCode::FAILURE

@@ -1,18 +1,26 @@
 //! A small HTTP forward proxy on loopback: `CONNECT host:port` (HTTPS) and absolute-form
-//! requests (`GET http://host/path`) to allowlisted hosts are relayed, everything else gets 403.
+//! requests (`GET http://host/path`) to allowlisted hosts on allowed ports are relayed,
+//! everything else gets 403.
 //!
 //! The decision is taken on the requested name before anything is resolved or connected, so a
-//! refused host is never contacted. Each request is reported once to the [`Sink`].
+//! refused host is never contacted. Every request is checked and reported to the [`Sink`], not
+//! only a connection's first: a plain-HTTP request goes upstream with `Connection: close` and
+//! its exchange ends the connection; anything the client sends after it is read as a request,
+//! checked and reported, and never sent anywhere. A `Host` header naming another host than the
+//! request line is refused. Limits: connections served at once (one more gets 503 at once),
+//! a deadline for the whole request head, and an idle limit on tunnels and exchanges.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bundle::event::{text, Event};
 
 use crate::allow::Allowlist;
+use crate::request::{self, Refusal, Request};
 
 /// Where reports go (`HostVisited` / `HostBlocked`).
 pub type Sink = Arc<dyn Fn(Event) + Send + Sync>;
@@ -20,153 +28,185 @@ pub type Sink = Arc<dyn Fn(Event) + Send + Sync>;
 /// Opens the upstream connection to `host:port` (resolving the name).
 pub type Connector = Arc<dyn Fn(&str, u16) -> io::Result<TcpStream> + Send + Sync>;
 
-/// Largest request head accepted.
-const HEAD_MAX: usize = 8192;
-/// How long a client may take to send its request head.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// Ports the proxy connects to unless the site says otherwise: HTTPS and HTTP.
+pub const DEFAULT_PORTS: [u16; 2] = [443, 80];
+
+/// How long the proxy waits for a request after a plain-HTTP exchange (to check and report
+/// one sent on the same connection).
+const NEXT_WAIT: Duration = Duration::from_secs(2);
+
+/// The proxy's limits.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Connections served at once; one more is answered 503 at once.
+    pub connections: usize,
+    /// Time for a whole request head.
+    pub head: Duration,
+    /// A tunnel or exchange with no byte either way for this long is closed.
+    pub idle: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            connections: 256,
+            head: Duration::from_secs(10),
+            idle: Duration::from_secs(300),
+        }
+    }
+}
 
 /// A bound proxy; [`Proxy::spawn`] serves it on a thread.
 pub struct Proxy {
     listener: TcpListener,
-    allow: Arc<Allowlist>,
+    served: Arc<Served>,
+}
+
+/// What every connection is served with.
+struct Served {
+    allow: Allowlist,
+    ports: Vec<u16>,
     sink: Sink,
     connect: Connector,
+    limits: Limits,
 }
 
-/// What a client asked for.
-#[derive(Debug, PartialEq, Eq)]
-struct Request {
-    /// `CONNECT` tunnel (HTTPS) or a plain-HTTP request.
-    tunnel: bool,
-    host: String,
-    port: u16,
-    /// For plain HTTP: the head to send upstream (origin-form request line).
-    head: Vec<u8>,
+/// Answers `status` with no body and closes.
+fn answer(client: &mut TcpStream, status: &str) -> io::Result<()> {
+    client.write_all(
+        format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
 }
 
-/// Splits `host:port` (or `[v6]:port`); `default` if no port.
-fn host_port(s: &str, default: u16) -> Option<(String, u16)> {
-    let (host, port) = match s.rsplit_once(':') {
-        Some((h, p)) if !p.contains(']') => (h, p.parse().ok()?),
-        _ => (s, default),
-    };
-    let valid = !host.is_empty() && !host.contains(['/', '@', ' ']);
-    valid.then(|| (host.to_string(), port))
-}
-
-/// Parses a request head (up to and including the blank line).
-fn parse(head: &[u8]) -> Option<Request> {
-    let text = std::str::from_utf8(head).ok()?;
-    let (line, rest) = text.split_once("\r\n")?;
-    let mut parts = line.split(' ');
-    let (method, target, version) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || !version.starts_with("HTTP/1.") {
-        return None;
+impl Served {
+    /// Checks `req`: `None` when it may go; else the status it gets, reported as `HostBlocked`
+    /// with what was refused (the host, its port, or the disagreeing `Host` header).
+    fn refused(&self, req: &Request) -> Option<&'static str> {
+        let why = if !self.allow.allows(&req.host) {
+            req.host.clone()
+        } else if !self.ports.contains(&req.port) {
+            format!("{}:{}", req.host, req.port)
+        } else if let Some(h) = &req.host_mismatch {
+            format!("{} (Host: {h})", req.host)
+        } else {
+            return None;
+        };
+        (self.sink)(Event::HostBlocked { host: text(&why) });
+        Some("403 Forbidden")
     }
-    if method == "CONNECT" {
-        let (host, port) = host_port(target, 443)?;
-        return Some(Request {
-            tunnel: true,
-            host,
-            port,
-            head: Vec::new(),
+
+    fn handle(&self, mut client: TcpStream) -> io::Result<()> {
+        let (head, extra) = request::read_head(&mut client, Vec::new(), self.limits.head)?;
+        let req = match request::parse(&head) {
+            Ok(r) => r,
+            Err(Refusal::Malformed) => return answer(&mut client, "400 Bad Request"),
+            Err(Refusal::Chunked) => return answer(&mut client, "411 Length Required"),
+        };
+        if let Some(status) = self.refused(&req) {
+            return answer(&mut client, status);
+        }
+        (self.sink)(Event::HostVisited {
+            host: text(&req.host),
         });
+        let Ok(mut upstream) = (self.connect)(&req.host, req.port) else {
+            return answer(&mut client, "502 Bad Gateway");
+        };
+        if req.tunnel {
+            client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")?;
+            upstream.write_all(&extra)?;
+            return tunnel(client, upstream, self.limits.idle);
+        }
+        self.exchange(client, upstream, &req, extra)
     }
-    let after = target.strip_prefix("http://")?;
-    let (authority, path) = match after.find('/') {
-        Some(i) => (&after[..i], &after[i..]),
-        None => (after, "/"),
+
+    /// One plain-HTTP request and its response; then what the client sends next is checked.
+    fn exchange(
+        &self,
+        mut client: TcpStream,
+        mut upstream: TcpStream,
+        req: &Request,
+        mut extra: Vec<u8>,
+    ) -> io::Result<()> {
+        upstream.write_all(&req.head)?;
+        let now = extra
+            .len()
+            .min(usize::try_from(req.body).unwrap_or(usize::MAX));
+        upstream.write_all(&extra[..now])?;
+        let after = extra.split_off(now);
+        client.set_read_timeout(Some(self.limits.idle))?;
+        io::copy(&mut (&client).take(req.body - now as u64), &mut upstream)?;
+        // The response, until the upstream closes (it was asked to).
+        upstream.set_read_timeout(Some(self.limits.idle))?;
+        let _ = io::copy(&mut upstream, &mut client);
+        let _ = client.shutdown(Shutdown::Write);
+        // A request sent after this one on the same connection: checked and reported, never
+        // sent anywhere.
+        if let Ok((head, _)) = request::read_head(&mut client, after, NEXT_WAIT) {
+            if let Ok(next) = request::parse(&head) {
+                // Reported if refused; an allowed one is simply not served (the client asks
+                // again on a new connection).
+                let _ = self.refused(&next);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Relays both ways until either side closes, or nothing moved either way for `idle`.
+fn tunnel(client: TcpStream, upstream: TcpStream, idle: Duration) -> io::Result<()> {
+    let t0 = Instant::now();
+    let last = Arc::new(AtomicU64::new(0));
+    let pump = {
+        let last = last.clone();
+        move |mut from: TcpStream, mut to: TcpStream| {
+            let _ = from.set_read_timeout(Some(Duration::from_secs(1)));
+            let mut buf = [0u8; 16 * 1024];
+            loop {
+                match from.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        if to.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                        last.store(t0.elapsed().as_millis() as u64, Ordering::Relaxed);
+                    }
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                        ) =>
+                    {
+                        let quiet = t0.elapsed().as_millis() as u64 - last.load(Ordering::Relaxed);
+                        if quiet >= idle.as_millis() as u64 {
+                            // Idle both ways: close both, which ends the other direction too.
+                            let _ = from.shutdown(Shutdown::Both);
+                            let _ = to.shutdown(Shutdown::Both);
+                            break;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+            let _ = to.shutdown(Shutdown::Write);
+        }
     };
-    let (host, port) = host_port(authority, 80)?;
-    let head = format!("{method} {path} {version}\r\n{rest}").into_bytes();
-    Some(Request {
-        tunnel: false,
-        host,
-        port,
-        head,
-    })
-}
-
-/// Reads until the end of the request head; returns the head and any bytes after it.
-fn read_head(client: &mut TcpStream) -> io::Result<(Vec<u8>, Vec<u8>)> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 2048];
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let extra = buf.split_off(end + 4);
-            return Ok((buf, extra));
-        }
-        if buf.len() > HEAD_MAX {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "request head too long",
-            ));
-        }
-        let n = client.read(&mut chunk)?;
-        if n == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-}
-
-/// Copies both ways until either side closes.
-fn splice(client: TcpStream, upstream: TcpStream) -> io::Result<()> {
-    let (mut c_read, mut u_write) = (client.try_clone()?, upstream.try_clone()?);
-    let up = std::thread::spawn(move || {
-        let _ = io::copy(&mut c_read, &mut u_write);
-        let _ = u_write.shutdown(Shutdown::Write);
-    });
-    let (mut u_read, mut c_write) = (upstream, client);
-    let _ = io::copy(&mut u_read, &mut c_write);
-    let _ = c_write.shutdown(Shutdown::Write);
+    let up = {
+        let (from, to) = (client.try_clone()?, upstream.try_clone()?);
+        let pump = pump.clone();
+        std::thread::spawn(move || pump(from, to))
+    };
+    pump(upstream, client);
     let _ = up.join();
     Ok(())
 }
 
-fn handle(
-    mut client: TcpStream,
-    allow: &Allowlist,
-    sink: &Sink,
-    connect: &Connector,
-) -> io::Result<()> {
-    client.set_read_timeout(Some(HEAD_TIMEOUT))?;
-    let (head, extra) = read_head(&mut client)?;
-    let Some(req) = parse(&head) else {
-        client.write_all(
-            b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-        )?;
-        return Ok(());
-    };
-    if !allow.allows(&req.host) {
-        sink(Event::HostBlocked {
-            host: text(&req.host),
-        });
-        client.write_all(
-            b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-        )?;
-        return Ok(());
+/// Counts a served connection while it lives.
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
-    sink(Event::HostVisited {
-        host: text(&req.host),
-    });
-    let mut upstream = match connect(&req.host, req.port) {
-        Ok(s) => s,
-        Err(_) => {
-            client.write_all(
-                b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            )?;
-            return Ok(());
-        }
-    };
-    client.set_read_timeout(None)?;
-    if req.tunnel {
-        client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")?;
-    } else {
-        upstream.write_all(&req.head)?;
-    }
-    upstream.write_all(&extra)?;
-    splice(client, upstream)
 }
 
 impl Proxy {
@@ -180,15 +220,35 @@ impl Proxy {
         }
         Ok(Proxy {
             listener: TcpListener::bind(addr)?,
-            allow: Arc::new(allow),
-            sink,
-            connect: Arc::new(|host, port| TcpStream::connect((host, port))),
+            served: Arc::new(Served {
+                allow,
+                ports: DEFAULT_PORTS.to_vec(),
+                sink,
+                connect: Arc::new(|host, port| TcpStream::connect((host, port))),
+                limits: Limits::default(),
+            }),
         })
+    }
+
+    fn served(&mut self) -> &mut Served {
+        Arc::get_mut(&mut self.served).expect("configured before it is spawned")
     }
 
     /// Uses `connect` to reach upstream hosts instead of resolving and connecting directly.
     pub fn with_connector(mut self, connect: Connector) -> Proxy {
-        self.connect = connect;
+        self.served().connect = connect;
+        self
+    }
+
+    /// Connects only to `ports` (the site's `exam.ports`).
+    pub fn with_ports(mut self, ports: &[u16]) -> Proxy {
+        self.served().ports = ports.to_vec();
+        self
+    }
+
+    /// Serves within `limits`.
+    pub fn with_limits(mut self, limits: Limits) -> Proxy {
+        self.served().limits = limits;
         self
     }
 
@@ -197,43 +257,25 @@ impl Proxy {
         self.listener.local_addr()
     }
 
-    /// Serves clients on a thread, one thread per connection, until the process ends.
+    /// Serves clients on a thread, one thread per connection up to the connection limit,
+    /// until the process ends.
     pub fn spawn(self) -> JoinHandle<()> {
+        let active = Arc::new(AtomicUsize::new(0));
         std::thread::spawn(move || {
-            for client in self.listener.incoming().flatten() {
-                let (allow, sink) = (self.allow.clone(), self.sink.clone());
-                let connect = self.connect.clone();
+            for mut client in self.listener.incoming().flatten() {
+                if active.load(Ordering::SeqCst) >= self.served.limits.connections {
+                    let _ = client.set_write_timeout(Some(Duration::from_secs(1)));
+                    let _ = answer(&mut client, "503 Service Unavailable");
+                    continue;
+                }
+                active.fetch_add(1, Ordering::SeqCst);
+                let slot = Slot(active.clone());
+                let served = self.served.clone();
                 std::thread::spawn(move || {
-                    let _ = handle(client, &allow, &sink, &connect);
+                    let _slot = slot;
+                    let _ = served.handle(client);
                 });
             }
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_connect_and_absolute_form() {
-        let r = parse(b"CONNECT exam.example.ca:443 HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
-        assert!(r.tunnel);
-        assert_eq!((r.host.as_str(), r.port), ("exam.example.ca", 443));
-        let r =
-            parse(b"GET http://a.lms.example.ca:8080/q?x=1 HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
-        assert!(!r.tunnel);
-        assert_eq!((r.host.as_str(), r.port), ("a.lms.example.ca", 8080));
-        assert_eq!(r.head, b"GET /q?x=1 HTTP/1.1\r\nHost: a\r\n\r\n");
-        let r = parse(b"GET http://exam.example.ca HTTP/1.0\r\n\r\n").unwrap();
-        assert_eq!(
-            (r.port, r.head.as_slice()),
-            (80, &b"GET / HTTP/1.0\r\n\r\n"[..])
-        );
-        assert!(parse(b"GET /relative HTTP/1.1\r\n\r\n").is_none());
-        assert!(parse(b"GET https://x/ HTTP/1.1\r\n\r\n").is_none());
-        assert!(parse(b"CONNECT :443 HTTP/1.1\r\n\r\n").is_none());
-        // Userinfo would let `exam.example.ca@evil.com` look allowlisted: refused outright.
-        assert!(parse(b"GET http://exam.example.ca@evil.com/ HTTP/1.1\r\n\r\n").is_none());
     }
 }

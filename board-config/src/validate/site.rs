@@ -164,6 +164,21 @@ fn exam(e: &ExamPolicy) -> Check {
         }
     }
     start_url(e)?;
+    let ports = FieldPath::of("exam.ports");
+    if e.ports.is_empty() {
+        return Err(invalid(
+            ports,
+            "`exam.ports` is empty: the exam shell could reach no port",
+            "leave it out for HTTPS and HTTP (ports = [443, 80]), or list the exam's ports",
+        ));
+    }
+    if let Some(i) = e.ports.iter().position(|p| *p == 0) {
+        return Err(invalid(
+            ports.index(i),
+            "port 0 is not a port",
+            "ports are 1 to 65535, e.g. ports = [443, 80]",
+        ));
+    }
     for (i, combo) in e.blocked_combinations.iter().enumerate() {
         if let Err((message, hint)) = combination(combo) {
             return Err(invalid(

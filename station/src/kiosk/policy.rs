@@ -138,6 +138,7 @@ mod tests {
             blocked_combinations: Vec::new(),
             segment_seconds: 60,
             sync_seconds: 2,
+            ports: vec![443, 80],
         }
     }
 
