@@ -29,6 +29,23 @@ pub struct Station {
     pub recipient: Recipient,
     /// The station's signing key.
     pub key: StationKey,
+    /// Uids whose reports of hosts visited the running exam hears: the forward proxy's user
+    /// (`exam-proxy`); none where that user does not exist.
+    pub reporters: Vec<u32>,
+}
+
+/// The forward proxy's user.
+pub const PROXY_USER: &str = "exam-proxy";
+
+/// The uid of user `name` from /etc/passwd, if it exists.
+pub fn user_uid(name: &str) -> Option<u32> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        (f.next() == Some(name))
+            .then(|| f.nth(1).and_then(|u| u.parse().ok()))
+            .flatten()
+    })
 }
 
 /// Errors while loading the station context.
@@ -71,6 +88,7 @@ impl Station {
             runtime_dir: bundle::spool::runtime_dir(),
             recipient,
             key,
+            reporters: user_uid(PROXY_USER).into_iter().collect(),
         })
     }
 

@@ -123,13 +123,16 @@ impl<'s> Lockdown<'s> {
                 tracing::error!("proxy reports: journal: {e}");
             }
         });
-        net::NetLock::start(dir, sink).map(Some).map_err(|e| {
-            ExamError::Device(DeviceError::new(
-                "network lockdown",
-                ErrorKind::Other,
-                e.to_string(),
-            ))
-        })
+        let reporters = session.station().reporters.clone();
+        net::NetLock::start(dir, reporters, sink)
+            .map(Some)
+            .map_err(|e| {
+                ExamError::Device(DeviceError::new(
+                    "network lockdown",
+                    ErrorKind::Other,
+                    e.to_string(),
+                ))
+            })
     }
 
     /// The station keys pressed, and the keys diverted to the station, since the last call.

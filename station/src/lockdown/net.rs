@@ -7,8 +7,9 @@
 //!   traffic leave the machine, the uplink included;
 //! - `RUNTIME_DIR/proxy.sock` takes the forward proxy's reports (one JSON event a line,
 //!   `HostVisited` / `HostBlocked` only) and journals them. Only the proxy's user
-//!   (`exam-proxy`) and the station's own may report: the peer's uid is checked with
-//!   `SO_PEERCRED`, so the browser cannot forge its own history.
+//!   (`exam-proxy`, [`crate::station::Station::reporters`]) may report: the peer's uid is
+//!   checked with `SO_PEERCRED`, so neither the browser nor a station service (uplinkd shares
+//!   the station's uid) can forge the exam's history.
 
 use std::io::{BufRead, BufReader, Read};
 use std::os::fd::AsRawFd;
@@ -71,16 +72,7 @@ fn peer_uid(s: &UnixStream) -> std::io::Result<u32> {
     }
 }
 
-/// The uid of user `name` from /etc/passwd, if it exists.
-pub fn user_uid(name: &str) -> Option<u32> {
-    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
-    passwd.lines().find_map(|l| {
-        let mut f = l.split(':');
-        (f.next() == Some(name))
-            .then(|| f.nth(1).and_then(|u| u.parse().ok()))
-            .flatten()
-    })
-}
+pub use crate::station::user_uid;
 
 /// The network side of a running exam: the marker and the report listener.
 pub struct NetLock {
@@ -90,9 +82,13 @@ pub struct NetLock {
 }
 
 impl NetLock {
-    /// Creates the marker and starts listening for reports in `dir`; each accepted report goes
-    /// to `sink`. Fails (naming the path) if `dir` is not writable.
-    pub fn start(dir: &Path, sink: Arc<dyn Fn(Event) + Send + Sync>) -> std::io::Result<NetLock> {
+    /// Creates the marker and starts listening for reports in `dir` from the peers whose uid
+    /// is in `reporters` (the forward proxy's user); each accepted report goes to `sink`. Fails (naming the path) if `dir` is not writable.
+    pub fn start(
+        dir: &Path,
+        reporters: Vec<u32>,
+        sink: Arc<dyn Fn(Event) + Send + Sync>,
+    ) -> std::io::Result<NetLock> {
         let named = |p: &Path, e: std::io::Error| {
             std::io::Error::new(e.kind(), format!("{}: {e}", p.display()))
         };
@@ -105,12 +101,7 @@ impl NetLock {
         listener.set_nonblocking(true)?;
         let marker = dir.join(MARKER);
         std::fs::write(&marker, b"").map_err(|e| named(&marker, e))?;
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        let me = unsafe { libc::geteuid() };
-        let allowed: Vec<u32> = [user_uid("exam-proxy"), Some(me)]
-            .into_iter()
-            .flatten()
-            .collect();
+        let allowed = reporters;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
@@ -213,5 +204,42 @@ pub fn fuzz_report(data: &[u8]) {
             e,
             Event::HostVisited { .. } | Event::HostBlocked { .. }
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::sync::Mutex;
+
+    /// Reports sent over the socket by this process, heard when its uid is among `reporters`.
+    fn heard(reporters: Vec<u32>) -> Vec<Event> {
+        let dir = tempfile::tempdir().unwrap();
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let g = got.clone();
+        let lock = NetLock::start(
+            dir.path(),
+            reporters,
+            Arc::new(move |e| g.lock().unwrap().push(e)),
+        )
+        .unwrap();
+        let mut s = UnixStream::connect(dir.path().join(SOCKET)).unwrap();
+        s.write_all(b"{\"HostVisited\":{\"host\":\"exam.example.ca\"}}\n")
+            .unwrap();
+        drop(s);
+        std::thread::sleep(Duration::from_millis(300));
+        lock.stop().unwrap();
+        let out = got.lock().unwrap().clone();
+        out
+    }
+
+    #[test]
+    fn only_the_proxys_uid_is_heard() {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        assert_eq!(heard(vec![me]).len(), 1);
+        assert!(heard(Vec::new()).is_empty(), "a uid not listed is ignored");
+        assert!(heard(vec![me + 1]).is_empty());
     }
 }
