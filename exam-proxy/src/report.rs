@@ -24,13 +24,14 @@ impl Reporter {
         }
     }
 
-    /// Sends `event` (reconnecting once if the exam's socket was replaced); logs it on stderr.
+    /// Sends `event` (reconnecting once if the exam's socket was replaced). The host goes to
+    /// the exam's sealed journal only: the system journal gets the event's kind, never the
+    /// host.
     pub fn send(&self, event: &Event) {
         let line = match serde_json::to_string(event) {
             Ok(l) => l + "\n",
-            Err(e) => return eprintln!("exam-proxy: report {event:?}: {e}"),
+            Err(e) => return eprintln!("exam-proxy: a {} report: {e}", event.kind()),
         };
-        eprint!("exam-proxy: {line}");
         let Ok(mut conn) = self.conn.lock() else {
             return;
         };
@@ -45,8 +46,9 @@ impl Reporter {
             }
         }
         eprintln!(
-            "exam-proxy: no exam listening on {}: report only logged",
-            self.path.display()
+            "exam-proxy: no exam listening on {}: a {} report dropped",
+            self.path.display(),
+            event.kind()
         );
     }
 }

@@ -1,5 +1,6 @@
 //! The image as a system: the uplink unit sends the exam's bundle to the host's store (QEMU user
-//! network, https with the site's CA), and nothing listens on the network.
+//! network, https with the site's CA), nothing listens on the network, the system journal stays
+//! in RAM without the hosts the exam visited, and no process can dump core.
 
 use std::process::Command;
 
@@ -13,6 +14,10 @@ pub const TESTS: &[(&str, Test)] = &[
     ("uplink_unit_sends_the_bundle", uplink),
     ("no_socket_listens_on_the_network", sockets),
     ("names_resolve_with_the_dhcp_servers", resolver),
+    (
+        "logs_in_ram_no_core_dumps_no_hosts_in_the_system_journal",
+        logs,
+    ),
 ];
 
 fn run(cmd: &mut Command) -> Result<String, String> {
@@ -142,4 +147,45 @@ fn resolver(_ctx: &Ctx) -> Result<String, String> {
         format!("/etc/resolv.conf names {servers:?}, want [\"10.0.2.3\"] (from DHCP)")
     })?;
     Ok("/etc/resolv.conf: nameserver 10.0.2.3 (from DHCP, through resolved)".into())
+}
+
+/// The system journal in RAM only, no core dumps, and the hosts the exam shell visited or was
+/// refused (the exam tests' `chat.example.com`) only in the sealed exam journal.
+fn logs(_ctx: &Ctx) -> Result<String, String> {
+    let read = |p: &str| std::fs::read_to_string(p).map(|s| s.trim().to_string());
+    let pattern = read("/proc/sys/kernel/core_pattern").map_err(|e| e.to_string())?;
+    let suid = read("/proc/sys/fs/suid_dumpable").map_err(|e| e.to_string())?;
+    ensure(pattern == "|/bin/false" && suid == "0", || {
+        format!("core_pattern {pattern:?}, suid_dumpable {suid}")
+    })?;
+    let limit = run(Command::new("systemctl").args(["show", "-p", "DefaultLimitCORE", "--value"]))?;
+    ensure(limit.trim() == "0", || {
+        format!("DefaultLimitCORE={}", limit.trim())
+    })?;
+    let journald =
+        run(Command::new("systemd-analyze").args(["cat-config", "systemd/journald.conf"]))?;
+    let storage = journald
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("Storage="))
+        .unwrap_or("auto")
+        .to_string();
+    ensure(storage == "volatile", || {
+        format!("journald Storage={storage}")
+    })?;
+    let proxy = run(Command::new("journalctl").args([
+        "-u",
+        "exam-proxy.service",
+        "--no-pager",
+        "-o",
+        "cat",
+    ]))?;
+    ensure(!proxy.contains("chat.example.com"), || {
+        format!("exam-proxy logged a refused host in the system journal:\n{proxy}")
+    })?;
+    Ok(format!(
+        "journald Storage={storage}; core_pattern {pattern}, suid_dumpable 0, DefaultLimitCORE=0; \
+         exam-proxy's {} journal lines name no host it refused",
+        proxy.lines().count()
+    ))
 }
