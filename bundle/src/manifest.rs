@@ -71,6 +71,11 @@ impl Manifest {
         self.signature = hex::encode(key.sign(&self.signed_bytes()));
     }
 
+    /// The receipt the sealed screen showed for this bundle ([`receipt`]).
+    pub fn receipt(&self) -> Option<String> {
+        receipt(&self.journal_head)
+    }
+
     /// Checks the signature against the embedded station key.
     pub fn verify_signature(&self) -> Result<(), String> {
         verify_signature(&self.station_key, &self.signed_bytes(), &self.signature)
@@ -196,4 +201,36 @@ pub fn list_files(dir: &Path) -> Result<Vec<String>, Error> {
     walk(dir, dir, &mut out)?;
     out.sort();
     Ok(out)
+}
+
+/// The receipt of a sealed exam: the first 60 bits of its journal head (the manifest's
+/// `journal_head`, hex) in Crockford base32, grouped by four (`7K2M-QX9D-AB3F`). The station
+/// shows it on the sealed screen; the student can note it down and later ask for exactly that
+/// recording, and `examctl open` prints it.
+pub fn receipt(journal_head_hex: &str) -> Option<String> {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let bits = u64::from_str_radix(journal_head_hex.get(..16)?, 16).ok()?;
+    let code: String = (0..12)
+        .map(|i| ALPHABET[((bits >> (59 - 5 * i)) & 31) as usize] as char)
+        .collect();
+    Some(format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..]))
+}
+
+#[cfg(test)]
+mod receipt_tests {
+    use super::receipt;
+
+    #[test]
+    fn receipts_are_short_and_follow_the_head() {
+        let a = receipt("ffffffffffffffff00").unwrap();
+        assert_eq!(a, "ZZZZ-ZZZZ-ZZZZ");
+        assert_eq!(receipt("0000000000000000").unwrap(), "0000-0000-0000");
+        let b = receipt("0123456789abcdef0123").unwrap();
+        assert_eq!(b.len(), 14);
+        // The first 60 bits count; the 61st on does not.
+        assert_ne!(b, receipt("0123456789abcdff0123").unwrap());
+        assert_eq!(b, receipt("0123456789abcdee0123").unwrap());
+        assert_eq!(receipt("12"), None);
+        assert_eq!(receipt("zzzzzzzzzzzzzzzz"), None);
+    }
 }

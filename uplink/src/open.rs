@@ -330,18 +330,22 @@ pub fn summary(o: &Opened) -> String {
         t.started_at,
         t.ended_at
     );
+    let receipt = |m: &Manifest| m.receipt().unwrap_or_else(|| "?".into());
     if t.parts.len() > 1 {
-        for (i, p) in t.parts.iter().enumerate() {
+        for (i, (p, m)) in t.parts.iter().zip(&o.parts).enumerate() {
             let _ = writeln!(
                 s,
-                "part {}: {} {} .. {}{}",
+                "part {}: {} {} .. {}{}, receipt: {}",
                 i + 1,
                 p.exam,
                 p.started_at,
                 p.ended_at,
-                if p.interrupted { " (cut)" } else { "" }
+                if p.interrupted { " (cut)" } else { "" },
+                receipt(m)
             );
         }
+    } else {
+        let _ = writeln!(s, "receipt: {}", receipt(&o.manifest));
     }
     let mut states = Vec::new();
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();

@@ -130,6 +130,7 @@ pub fn open_on_host(
         }
     };
     print!("{said}");
+    let _ = std::fs::write(opened.join("examctl.txt"), &said);
     for media in ["camera.mkv", "microphone.mka", "screen.mkv"] {
         let size = std::fs::metadata(opened.join(media))
             .map(|m| m.len())
@@ -154,6 +155,18 @@ pub fn open_on_host(
         );
     }
     timeline
+}
+
+/// The sealed screen's QR code (`qr`, decoded from the screenshot) is the receipt `examctl
+/// open` printed for `exam` (opened into `dir/opened/<exam>` by [`open_on_host`]).
+pub fn receipt_is(dir: &Path, exam: &str, qr: &str, t: &mut Tally) {
+    let said = std::fs::read_to_string(dir.join("opened").join(exam).join("examctl.txt"))
+        .unwrap_or_default();
+    t.check(
+        said.contains(&format!("receipt: {qr}")),
+        format!("the sealed screen's QR code {qr} is exam {exam}'s receipt"),
+        || format!("examctl open said:\n{said}"),
+    );
 }
 
 /// The `time` of every event of `kind` in a pretty-printed timeline.json.

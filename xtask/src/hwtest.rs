@@ -24,7 +24,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::hostopen::{
-    escapes_journaled, open_on_host, resumed_on_host, CHECK_IN_EVENTS, LOCKDOWN_EVENTS,
+    escapes_journaled, open_on_host, receipt_is, resumed_on_host, CHECK_IN_EVENTS, LOCKDOWN_EVENTS,
     RESUME_EVENTS,
 };
 use crate::imagetest::{self, Tally};
@@ -296,7 +296,7 @@ pub fn run_prepared(built: &image::Built, p: &Prepared, filters: &[String]) -> R
     }
     guest_results(&results, &boot, &mut t);
     t.failures.extend(shot_errors);
-    crate::screens::check(&results, share, &dir.join("screens"), &mut t);
+    let qr = crate::screens::check(&results, share, &dir.join("screens"), &mut t);
     let exam = std::fs::read_to_string(share.join("exam-id")).unwrap_or_default();
     let typed = std::fs::read_to_string(share.join("exam-id-typed")).unwrap_or_default();
     let read = |f: &str| std::fs::read_to_string(share.join(f)).unwrap_or_default();
@@ -316,6 +316,9 @@ pub fn run_prepared(built: &image::Built, p: &Prepared, filters: &[String]) -> R
     }
     if uploaded && !typed.trim().is_empty() {
         let timeline = open(typed.trim(), CHECK_IN_EVENTS, &mut t);
+        if let Some(qr) = &qr {
+            receipt_is(dir, typed.trim(), qr, &mut t);
+        }
         t.check(
             timeline.contains("\"TimeUp\""),
             format!(

@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 use board_config::{ExamEntry, Language};
 use bundle::event::{text as jtext, Event};
 
+pub use bundle::manifest::receipt;
 pub use checkin::{Form, Offer, Outcome, Readiness, Step};
-pub use exam::receipt;
 use keys::{Key, Keyboard};
 pub use ready::readiness;
 use text::{fill, text, Msg};
