@@ -42,9 +42,6 @@ pub fn policy(exam: &ExamPolicy) -> Value {
             "ProxyBypassList": "<-loopback>",
         },
         "DnsOverHttpsMode": "off",
-        // WebRTC only through the proxy: no UDP of its own, no local addresses revealed (the
-        // ruleset drops the browser's UDP anyway).
-        "WebRtcIPHandling": "disable_non_proxied_udp",
         // No way to look behind the page, keep or print anything, or open local files.
         "DeveloperToolsAvailability": 2,
         "DownloadRestrictions": 3,
@@ -164,7 +161,6 @@ mod tests {
         );
         assert_eq!(p["ProxySettings"]["ProxyServer"], json!(PROXY));
         assert_eq!(p["DeveloperToolsAvailability"], json!(2));
-        assert_eq!(p["WebRtcIPHandling"], json!("disable_non_proxied_udp"));
         assert_eq!(p["DownloadRestrictions"], json!(3));
         assert_eq!(p["PrintingEnabled"], json!(false));
         assert_eq!(p["AllowFileSelectionDialogs"], json!(false));
