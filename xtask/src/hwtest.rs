@@ -155,18 +155,7 @@ pub fn prepare(server: &s3::Server) -> Result<Prepared, String> {
     deps::ensure(&[crate::screens::HOST])?;
     eprintln!("xtask hw-test: cargo build -p hw-tests, and the image's binaries");
     run::status(run::cargo().args(["build", "--locked", "-p", "hw-tests"]))?;
-    // The same packages as the image's build (`image::build`), so neither rebuilds the other's.
-    run::status(run::cargo().args([
-        "build",
-        "--locked",
-        "-p",
-        "station",
-        "-p",
-        "uplink",
-        "-p",
-        "exam-proxy",
-        "--bins",
-    ]))?;
+    run::status(&mut image::binaries(false))?;
     let root = run::root();
     let bin = |name: &str| root.join("target/debug").join(name);
     let dir = root.join("target/images/x86_64-uefi/hw-test");
@@ -248,15 +237,11 @@ pub fn run_prepared(built: &image::Built, p: &Prepared, filters: &[String]) -> R
         "xtask hw-test: booting the image (QEMU TCG; boot, tests and a whole exam take minutes)"
     );
     let mut shot_errors = Vec::new();
-    let first = boot_once(
-        dir,
-        &disk,
-        share,
-        &spare,
-        &monitor,
-        &shots_tmp,
-        &mut shot_errors,
-    )?;
+    // Both boots: the same disk, share, stick and monitor.
+    let boot_disk = |errors: &mut Vec<String>| {
+        boot_once(dir, &disk, share, &spare, &monitor, &shots_tmp, errors)
+    };
+    let first = boot_disk(&mut shot_errors)?;
     let boot = first.watched;
     let _ = std::fs::write(dir.join("console.log"), boot.console.join("\n"));
     let mut results = std::fs::read_to_string(share.join("results.txt")).unwrap_or_default();
@@ -266,15 +251,7 @@ pub fn run_prepared(built: &image::Built, p: &Prepared, filters: &[String]) -> R
         eprintln!("xtask hw-test: power cut mid-exam; booting the same disk again");
         write(&share.join("args"), AFTER_POWER_CUT)?;
         let _ = std::fs::remove_file(share.join("results.txt"));
-        let again = boot_once(
-            dir,
-            &disk,
-            share,
-            &spare,
-            &monitor,
-            &shots_tmp,
-            &mut shot_errors,
-        )?;
+        let again = boot_disk(&mut shot_errors)?;
         let _ = std::fs::write(dir.join("console-2.log"), again.watched.console.join("\n"));
         let more = std::fs::read_to_string(share.join("results.txt")).unwrap_or_default();
         if more.is_empty() {

@@ -177,6 +177,27 @@ fn install_product(
     std::fs::write(staging.join("etc/machine-id"), b"").map_err(|e| e.to_string())
 }
 
+/// `cargo build` of the image's binaries (`release`: optimised). The hw-test builds the same
+/// packages the same way, so neither rebuilds the other's.
+pub fn binaries(release: bool) -> Command {
+    let mut cargo = run::cargo();
+    cargo.args([
+        "build",
+        "--locked",
+        "-p",
+        "station",
+        "-p",
+        "uplink",
+        "-p",
+        "exam-proxy",
+        "--bins",
+    ]);
+    if release {
+        cargo.arg("--release");
+    }
+    cargo
+}
+
 /// Builds the image of `board`; `release` picks the release binaries.
 pub fn build(board: &str, release: bool) -> Result<Built, String> {
     build_for(board, release, None)
@@ -203,22 +224,7 @@ pub fn build_for(board: &str, release: bool, site: Option<&Path>) -> Result<Buil
             "cargo build -p station -p uplink -p exam-proxy --bins ({profile}), in the background"
         ),
     );
-    let mut cargo = run::cargo();
-    cargo.args([
-        "build",
-        "--locked",
-        "-p",
-        "station",
-        "-p",
-        "uplink",
-        "-p",
-        "exam-proxy",
-        "--bins",
-    ]);
-    if release {
-        cargo.arg("--release");
-    }
-    let mut building = cargo
+    let mut building = binaries(release)
         .spawn()
         .map_err(|e| format!("could not start cargo build: {e}"))?;
     let rootfs = ensure_rootfs(board, t0);

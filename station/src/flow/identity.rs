@@ -52,6 +52,13 @@ impl Check<'_> {
         s.show(devices, &ui::preview(s.w, s.h, &s.theme, p));
     }
 
+    /// What the screen says when the camera gave no picture, after the wait before the next
+    /// try.
+    fn camera_failed(&self, e: &crate::devices::DeviceError) -> String {
+        std::thread::sleep(CAMERA_RETRY);
+        fill(*self.lang, Msg::NoCamera, &[("error", &e.to_string())])
+    }
+
     fn preview<'f>(&self, camera: Option<&'f Frame>, framing: ui::Framing) -> ui::Preview<'f> {
         ui::Preview {
             title: self.say(Msg::IdentityTitle),
@@ -83,14 +90,7 @@ impl Check<'_> {
                     last = Some(f);
                     None
                 }
-                Err(e) => {
-                    std::thread::sleep(CAMERA_RETRY);
-                    Some(fill(
-                        *self.lang,
-                        Msg::NoCamera,
-                        &[("error", &e.to_string())],
-                    ))
-                }
+                Err(e) => Some(self.camera_failed(&e)),
             };
             let mut p = self.preview(last.as_ref(), ui::Framing::Card);
             p.lines = vec![self.say(Msg::HoldId)];
@@ -169,14 +169,7 @@ impl Check<'_> {
                     }
                     None
                 }
-                Err(e) => {
-                    std::thread::sleep(CAMERA_RETRY);
-                    Some(fill(
-                        *self.lang,
-                        Msg::NoCamera,
-                        &[("error", &e.to_string())],
-                    ))
-                }
+                Err(e) => Some(self.camera_failed(&e)),
             };
             let offer = guide.proctor_may_override();
             let mut p = self.preview(kept.back(), ui::Framing::Face);
