@@ -39,6 +39,7 @@ mod decode;
 mod error;
 mod locate;
 mod net;
+mod network;
 mod path;
 mod recipient;
 pub mod retention;
@@ -59,6 +60,7 @@ pub use board::{
 pub use checkin::{CheckIn, ExamEntry, Language, Proctor};
 pub use error::{ConfigError, ErrorKind};
 pub use net::is_loopback_url;
+pub use network::{is_internal, Network};
 pub use site::{
     ExamPolicy, Institution, Site, StationId, Storage, Uplink, UplinkBackend, CANADIAN_REGIONS,
 };

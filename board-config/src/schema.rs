@@ -290,6 +290,12 @@ pub(crate) const FIELDS: &[FieldDoc] = &[
         "an array of ports, 1 to 65535",
         OPT,
     ),
+    f(
+        "exam.private_networks",
+        r#"private_networks = ["10.20.0.0/16"]"#,
+        "an array of networks in CIDR form",
+        OPT,
+    ),
     f("uplink", "[uplink]", "a table", REQ),
     f(
         "uplink.backend",

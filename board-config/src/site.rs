@@ -107,6 +107,11 @@ pub struct ExamPolicy {
     /// `[443, 80]`.
     #[serde(default = "default_ports")]
     pub ports: Vec<u16>,
+    /// Internal networks (loopback, private, link-local; CIDR, e.g. `"10.20.0.0/16"`) that
+    /// allowlisted names may resolve to, for an exam server on the campus network. Default none:
+    /// the proxy refuses a name that resolves to an internal address.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub private_networks: Vec<String>,
 }
 
 impl ExamPolicy {

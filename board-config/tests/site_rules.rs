@@ -345,3 +345,55 @@ fn exam_ports_default_to_https_and_http_and_must_be_ports() {
     let err = site_err(&edit(SITE, allow, &format!("{allow}\nports = [70000]")));
     assert!(err.to_string().contains("exam.ports"), "{err}");
 }
+
+#[test]
+fn ip_literals_and_public_suffix_wildcards_are_refused_naming_the_entry() {
+    let allow = "\"*.lms.example.ca\"";
+    for (entry, says) in [
+        ("10.0.2.100", "is an IP address"),
+        ("127.1", "is an IP address"),
+        ("0x7f.0.0.1", "is an IP address"),
+        ("2130706433", "is an IP address"),
+        ("[::1]", "is not a host pattern"),
+        ("*.ca", "public suffix"),
+        ("*.co.uk", "public suffix"),
+        ("*.com", "public suffix"),
+    ] {
+        let err = site_err(&edit(SITE, allow, &format!("\"{entry}\"")));
+        assert_error(&err, ErrorKind::InvalidValue, 10, Some("exam.allowlist[1]"));
+        let text = err.to_string();
+        assert!(text.contains(entry), "{entry}: {text}");
+        assert!(text.contains(says), "{entry}: {text}");
+        assert!(text.contains("station.toml"), "{entry}: {text}");
+    }
+}
+
+#[test]
+fn private_networks_are_networks() {
+    let allow = "allowlist = [\"exam.example.ca\", \"*.lms.example.ca\"]";
+    let with = |nets: &str| edit(SITE, allow, &format!("{allow}\nprivate_networks = {nets}"));
+    let site = ok(&with("[\"10.20.0.0/16\", \"fd00:10::/32\"]"));
+    assert_eq!(site.exam.private_networks, ["10.20.0.0/16", "fd00:10::/32"]);
+    assert!(ok(SITE).exam.private_networks.is_empty());
+    for (nets, field, says) in [
+        (
+            "[\"10.20.0.0\"]",
+            "exam.private_networks[0]",
+            "no prefix length",
+        ),
+        (
+            "[\"10.20.0.0/16\", \"10.0.2.1/24\"]",
+            "exam.private_networks[1]",
+            "the network is 10.0.2.0/24",
+        ),
+        (
+            "[\"campus/8\"]",
+            "exam.private_networks[0]",
+            "not an IP address",
+        ),
+    ] {
+        let err = site_err(&with(nets));
+        assert_eq!(err.field(), Some(field), "{err}");
+        assert!(err.to_string().contains(says), "{err}");
+    }
+}

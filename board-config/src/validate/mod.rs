@@ -3,6 +3,7 @@
 
 mod board;
 mod checkin;
+mod host;
 mod site;
 
 pub(crate) use board::board;
