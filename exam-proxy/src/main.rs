@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use board_config::Network;
 use clap::Parser;
 use exam_proxy::allow::Allowlist;
 use exam_proxy::proxy::Proxy;
@@ -36,20 +37,30 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Validated with the site: every entry parses.
+    let private: Vec<Network> = site
+        .exam
+        .private_networks
+        .iter()
+        .filter_map(|n| n.parse().ok())
+        .collect();
     let reporter = Arc::new(Reporter::new(cli.report));
     let sink: exam_proxy::proxy::Sink = Arc::new(move |event| reporter.send(&event));
     let proxy = match Proxy::bind(cli.listen, Allowlist::new(&site.exam.allowlist), sink) {
-        Ok(p) => p.with_ports(&site.exam.ports),
+        Ok(p) => p
+            .with_ports(&site.exam.ports)
+            .with_private_networks(&private),
         Err(e) => {
             eprintln!("exam-proxy: listen on {}: {e}", cli.listen);
             return ExitCode::FAILURE;
         }
     };
     eprintln!(
-        "exam-proxy: on {}, allowing {} on ports {:?}",
+        "exam-proxy: on {}, allowing {} on ports {:?}, internal networks {:?}",
         cli.listen,
         site.exam.allowlist.join(", "),
-        site.exam.ports
+        site.exam.ports,
+        site.exam.private_networks
     );
     let _ = proxy.spawn().join();
     ExitCode::FAILURE

@@ -3,7 +3,10 @@
 //! everything else gets 403.
 //!
 //! The decision is taken on the requested name before anything is resolved or connected, so a
-//! refused host is never contacted. Every request is checked and reported to the [`Sink`], not
+//! refused host is never contacted. An allowed name is then resolved, and an internal address
+//! (loopback, private, link-local: [`board_config::is_internal`]) is refused unless it is in one
+//! of the site's private networks; the proxy connects to the addresses it checked, so a name
+//! cannot re-resolve somewhere else in between. Every request is checked and reported to the [`Sink`], not
 //! only a connection's first: a plain-HTTP request goes upstream with `Connection: close` and
 //! its exchange ends the connection; anything the client sends after it is read as a request,
 //! checked and reported, and never sent anywhere. A `Host` header naming another host than the
@@ -11,12 +14,13 @@
 //! a deadline for the whole request head, and an idle limit on tunnels and exchanges.
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use board_config::{is_internal, Network};
 use bundle::event::{text, Event};
 
 use crate::allow::Allowlist;
@@ -25,8 +29,9 @@ use crate::request::{self, Refusal, Request};
 /// Where reports go (`HostVisited` / `HostBlocked`).
 pub type Sink = Arc<dyn Fn(Event) + Send + Sync>;
 
-/// Opens the upstream connection to `host:port` (resolving the name).
-pub type Connector = Arc<dyn Fn(&str, u16) -> io::Result<TcpStream> + Send + Sync>;
+/// Resolves `host:port` to the addresses the proxy may connect to (the system resolver by
+/// default).
+pub type Resolver = Arc<dyn Fn(&str, u16) -> io::Result<Vec<SocketAddr>> + Send + Sync>;
 
 /// Ports the proxy connects to unless the site says otherwise: HTTPS and HTTP.
 pub const DEFAULT_PORTS: [u16; 2] = [443, 80];
@@ -66,8 +71,9 @@ pub struct Proxy {
 struct Served {
     allow: Allowlist,
     ports: Vec<u16>,
+    private: Vec<Network>,
     sink: Sink,
-    connect: Connector,
+    resolve: Resolver,
     limits: Limits,
 }
 
@@ -95,6 +101,17 @@ impl Served {
         Some("403 Forbidden")
     }
 
+    /// The addresses the proxy may connect to: internet addresses, and internal ones only in
+    /// the site's private networks; `None` when that leaves none.
+    fn reachable(&self, addrs: &[SocketAddr]) -> Option<Vec<SocketAddr>> {
+        let ok: Vec<SocketAddr> = addrs
+            .iter()
+            .filter(|a| !is_internal(a.ip()) || self.private.iter().any(|n| n.contains(a.ip())))
+            .copied()
+            .collect();
+        (!ok.is_empty()).then_some(ok)
+    }
+
     fn handle(&self, mut client: TcpStream) -> io::Result<()> {
         let (head, extra) = request::read_head(&mut client, Vec::new(), self.limits.head)?;
         let req = match request::parse(&head) {
@@ -105,10 +122,20 @@ impl Served {
         if let Some(status) = self.refused(&req) {
             return answer(&mut client, status);
         }
+        let addrs = match (self.resolve)(&req.host, req.port) {
+            Ok(a) if !a.is_empty() => a,
+            _ => return answer(&mut client, "502 Bad Gateway"),
+        };
+        let Some(addrs) = self.reachable(&addrs) else {
+            let ips: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
+            let why = format!("{} (resolves to {})", req.host, ips.join(", "));
+            (self.sink)(Event::HostBlocked { host: text(&why) });
+            return answer(&mut client, "403 Forbidden");
+        };
         (self.sink)(Event::HostVisited {
             host: text(&req.host),
         });
-        let Ok(mut upstream) = (self.connect)(&req.host, req.port) else {
+        let Some(mut upstream) = connect(&addrs, self.limits.head) else {
             return answer(&mut client, "502 Bad Gateway");
         };
         if req.tunnel {
@@ -150,6 +177,18 @@ impl Served {
         }
         Ok(())
     }
+}
+
+/// The first of `addrs` that accepts a connection within `timeout`.
+fn connect(addrs: &[SocketAddr], timeout: Duration) -> Option<TcpStream> {
+    addrs
+        .iter()
+        .find_map(|a| TcpStream::connect_timeout(a, timeout).ok())
+}
+
+/// The system resolver's addresses for `host:port`.
+fn system_resolver(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+    Ok((host, port).to_socket_addrs()?.collect())
 }
 
 /// Relays both ways until either side closes, or nothing moved either way for `idle`.
@@ -223,8 +262,9 @@ impl Proxy {
             served: Arc::new(Served {
                 allow,
                 ports: DEFAULT_PORTS.to_vec(),
+                private: Vec::new(),
                 sink,
-                connect: Arc::new(|host, port| TcpStream::connect((host, port))),
+                resolve: Arc::new(system_resolver),
                 limits: Limits::default(),
             }),
         })
@@ -234,9 +274,16 @@ impl Proxy {
         Arc::get_mut(&mut self.served).expect("configured before it is spawned")
     }
 
-    /// Uses `connect` to reach upstream hosts instead of resolving and connecting directly.
-    pub fn with_connector(mut self, connect: Connector) -> Proxy {
-        self.served().connect = connect;
+    /// Resolves names with `resolve` instead of the system resolver.
+    pub fn with_resolver(mut self, resolve: Resolver) -> Proxy {
+        self.served().resolve = resolve;
+        self
+    }
+
+    /// Lets allowlisted names resolve to internal addresses in `networks` (the site's
+    /// `exam.private_networks`); any other internal address is refused.
+    pub fn with_private_networks(mut self, networks: &[Network]) -> Proxy {
+        self.served().private = networks.to_vec();
         self
     }
 

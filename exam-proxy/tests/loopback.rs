@@ -1,6 +1,8 @@
-//! The proxy against a tiny upstream server on 127.0.0.1. Its connector reaches 127.0.0.1 for
-//! `localhost` and refuses anything else, so no test can leave loopback. The proxy connects
-//! only to the ports it is given: each test gives it its upstream's.
+//! The proxy against a tiny upstream server on 127.0.0.1. Its resolver maps `localhost` and
+//! `intranet.lms.example.ca` to 127.0.0.1 and knows no other name, so no test can leave
+//! loopback; the proxy is told loopback is a private network it may reach, except where a test
+//! checks that internal addresses are refused. The proxy lookups only to the ports it is given:
+//! each test gives it its upstream's.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -8,9 +10,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use board_config::Network;
 use bundle::event::{text, Event};
 use exam_proxy::allow::Allowlist;
-use exam_proxy::proxy::{Connector, Limits, Proxy, Sink};
+use exam_proxy::proxy::{Limits, Proxy, Resolver, Sink};
 
 /// An upstream on 127.0.0.1 that answers each connection with what it read, after a prefix.
 fn upstream() -> SocketAddr {
@@ -33,36 +36,38 @@ fn upstream() -> SocketAddr {
 struct Running {
     addr: SocketAddr,
     reports: Arc<Mutex<Vec<Event>>>,
-    connects: Arc<AtomicUsize>,
+    lookups: Arc<AtomicUsize>,
 }
 
 fn proxy(ports: &[u16]) -> Running {
-    proxy_with(ports, Limits::default())
+    proxy_with(ports, Limits::default(), &["127.0.0.0/8"])
 }
 
-fn proxy_with(ports: &[u16], limits: Limits) -> Running {
+fn proxy_with(ports: &[u16], limits: Limits, private: &[&str]) -> Running {
     let reports = Arc::new(Mutex::new(Vec::new()));
     let r = reports.clone();
     let sink: Sink = Arc::new(move |e| r.lock().unwrap().push(e));
-    let connects = Arc::new(AtomicUsize::new(0));
-    let c = connects.clone();
-    let connect: Connector = Arc::new(move |host, port| {
+    let lookups = Arc::new(AtomicUsize::new(0));
+    let c = lookups.clone();
+    let resolve: Resolver = Arc::new(move |host, port| {
         c.fetch_add(1, Ordering::SeqCst);
-        if host == "localhost" {
-            TcpStream::connect(("127.0.0.1", port))
+        if host == "localhost" || host == "intranet.lms.example.ca" {
+            Ok(vec![SocketAddr::from(([127, 0, 0, 1], port))])
         } else {
             Err(std::io::Error::other(format!(
                 "{host}: not loopback, not contacted"
             )))
         }
     });
+    let private: Vec<Network> = private.iter().map(|n| n.parse().unwrap()).collect();
     let p = Proxy::bind(
         "127.0.0.1:0".parse().unwrap(),
         Allowlist::new(&["localhost".into(), "*.lms.example.ca".into()]),
         sink,
     )
     .unwrap()
-    .with_connector(connect)
+    .with_resolver(resolve)
+    .with_private_networks(&private)
     .with_ports(ports)
     .with_limits(limits);
     let addr = p.local_addr().unwrap();
@@ -70,7 +75,7 @@ fn proxy_with(ports: &[u16], limits: Limits) -> Running {
     Running {
         addr,
         reports,
-        connects,
+        lookups,
     }
 }
 
@@ -154,9 +159,9 @@ fn other_hosts_get_403_and_are_reported_without_being_contacted() {
             .contains(&Event::HostBlocked { host: text(host) }));
     }
     assert_eq!(
-        p.connects.load(Ordering::SeqCst),
+        p.lookups.load(Ordering::SeqCst),
         0,
-        "a refused host was contacted"
+        "a refused host was looked up"
     );
 }
 
@@ -220,7 +225,7 @@ fn a_second_request_on_a_kept_alive_connection_is_checked_and_never_sent() {
         assert!(r.contains(&blocked), "pipelined {pipelined}: {r:?}");
     }
     assert_eq!(
-        p.connects.load(Ordering::SeqCst),
+        p.lookups.load(Ordering::SeqCst),
         2,
         "only the first requests went out"
     );
@@ -252,11 +257,7 @@ fn a_host_header_for_another_host_and_a_port_not_allowed_get_403() {
         let want = Event::HostBlocked { host: text(&host) };
         assert!(reported(&p, &want).contains(&want), "{host}");
     }
-    assert_eq!(
-        p.connects.load(Ordering::SeqCst),
-        0,
-        "nothing was contacted"
-    );
+    assert_eq!(p.lookups.load(Ordering::SeqCst), 0, "nothing was contacted");
 }
 
 #[test]
@@ -268,6 +269,7 @@ fn one_connection_over_the_cap_gets_an_answer_not_a_hang() {
             head: Duration::from_secs(20),
             ..Limits::default()
         },
+        &[],
     );
     // Three clients that send nothing hold every slot.
     let held: Vec<TcpStream> = (0..3)
@@ -295,6 +297,7 @@ fn a_head_sent_a_byte_at_a_time_is_closed_at_the_deadline() {
             head: Duration::from_secs(2),
             ..Limits::default()
         },
+        &[],
     );
     let mut s = TcpStream::connect(p.addr).unwrap();
     s.set_read_timeout(Some(Duration::from_millis(200)))
@@ -326,4 +329,54 @@ fn a_head_sent_a_byte_at_a_time_is_closed_at_the_deadline() {
         "closed after {closed:?}"
     );
     assert!(p.reports.lock().unwrap().is_empty());
+}
+
+/// An upstream that counts the connections it accepts.
+fn counting_upstream() -> (SocketAddr, Arc<AtomicUsize>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let a = accepted.clone();
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            a.fetch_add(1, Ordering::SeqCst);
+            drop(s);
+        }
+    });
+    (addr, accepted)
+}
+
+#[test]
+fn an_allowlisted_name_resolving_to_loopback_gets_403_unless_its_network_is_allowed() {
+    let (up, accepted) = counting_upstream();
+    for (private, status) in [
+        (&[][..], "403 Forbidden"),
+        (&["10.0.0.0/8", "fd00::/8"][..], "403 Forbidden"),
+        (&["127.0.0.1/32"][..], "200 Connection established"),
+    ] {
+        let p = proxy_with(&[up.port()], Limits::default(), private);
+        let mut s = TcpStream::connect(p.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let host = format!("intranet.lms.example.ca:{}", up.port());
+        write!(s, "CONNECT {host} HTTP/1.1\r\nHost: {host}\r\n\r\n").unwrap();
+        let mut out = vec![0u8; 64];
+        let n = s.read(&mut out).unwrap();
+        let out = String::from_utf8_lossy(&out[..n]).to_string();
+        assert!(
+            out.starts_with(&format!("HTTP/1.1 {status}\r\n")),
+            "{private:?}: {out}"
+        );
+        if status.starts_with("403") {
+            let want = Event::HostBlocked {
+                host: text("intranet.lms.example.ca (resolves to 127.0.0.1)"),
+            };
+            assert!(reported(&p, &want).contains(&want), "{private:?}");
+        }
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        1,
+        "only the proxy allowed to reach 127.0.0.1/32 connected"
+    );
 }
