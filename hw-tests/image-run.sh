@@ -19,6 +19,10 @@ export STATION_PROCTOR_PIN
 # The services read /etc/station/station.toml: put the test site there (the root is read-only)
 # and restart the forward proxy on its allowlist (uplinkd is restarted by its test).
 mount --bind "$test/site.toml" /etc/station/station.toml
+# The test site's exam host names: the exam page (QEMU guestfwd) and an allowlisted name on an
+# internal address the site does not allow.
+{ cat /etc/hosts; echo "10.0.2.100 exam.station.test"; echo "10.0.2.2 intranet.station.test"; } > "$test/hosts"
+mount --bind "$test/hosts" /etc/hosts
 systemctl restart exam-proxy.service
 # The tests drive the devices themselves (stationd holds the display as DRM master and the
 # keyboards in Ready); the boot report has already checked stationd, and the check-in test

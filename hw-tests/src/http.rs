@@ -1,5 +1,7 @@
 //! A minimal HTTP GET, run as the browser's user by the network test (`hw-tests --http-get`):
-//! through the forward proxy (absolute-form request) or straight to the host.
+//! through the forward proxy (absolute-form request) or straight to the host; and a Unix
+//! socket connect and a read of files, run as the station user by the kiosk and storage tests
+//! (`hw-tests --unix-connect`, `hw-tests --try-read`).
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -62,4 +64,39 @@ fn get(proxy: Option<&str>, url: &str) -> Result<String, String> {
     }
     let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
     Ok(format!("{status} | {}", body.trim()))
+}
+
+/// `hw-tests --unix-connect PATH`: connects to a Unix socket and prints `connected`, or
+/// `error: ...` (as another user, whether that user may reach it).
+pub fn unix_connect(args: &[String]) -> u8 {
+    let [path] = args else {
+        println!("usage: hw-tests --unix-connect PATH");
+        return 2;
+    };
+    match std::os::unix::net::UnixStream::connect(path) {
+        Ok(_) => {
+            println!("connected");
+            0
+        }
+        Err(e) => {
+            println!("error: {e}");
+            1
+        }
+    }
+}
+
+/// `hw-tests --try-read PATH...`: reads the first block of each file and prints `PATH: read N
+/// bytes` or `PATH: error: ...`, a line each.
+pub fn try_read(paths: &[String]) -> u8 {
+    for p in paths {
+        let got = std::fs::File::open(p).and_then(|mut f| {
+            let mut buf = [0u8; 512];
+            f.read(&mut buf)
+        });
+        match got {
+            Ok(n) => println!("{p}: read {n} bytes"),
+            Err(e) => println!("{p}: error: {e}"),
+        }
+    }
+    0
 }

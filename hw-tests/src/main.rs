@@ -25,6 +25,7 @@ mod network;
 mod powercut;
 mod removal;
 mod station;
+mod storage;
 mod system;
 mod touch;
 mod vt;
@@ -44,6 +45,7 @@ fn tests() -> Vec<(&'static str, Test)> {
     t.extend(touch::TESTS);
     t.extend(display::TESTS);
     t.extend(station::TESTS);
+    t.extend(storage::TESTS);
     // A whole exam as the image runs it, its upload, and the system's sockets.
     t.extend(exam::TESTS);
     t.extend(vt::TESTS);
@@ -63,6 +65,8 @@ fn main() -> ExitCode {
     let filters: Vec<String> = std::env::args().skip(1).collect();
     match filters.first().map(String::as_str) {
         Some("--http-get") => return ExitCode::from(http::main(&filters[1..])),
+        Some("--unix-connect") => return ExitCode::from(http::unix_connect(&filters[1..])),
+        Some("--try-read") => return ExitCode::from(http::try_read(&filters[1..])),
         Some("--gst-run") => {
             return ExitCode::from(camera::gst_run_main(
                 filters.get(1).map_or("", String::as_str),

@@ -1,7 +1,10 @@
 //! The exam's network lockdown in the booted image, mid-exam: the ruleset is up, and from the
 //! browser's user (`exam-browser`) the allowlisted exam host answers through the forward proxy,
-//! another host is refused by the proxy, and going around the proxy gets nowhere. The host
-//! serves the exam page on 10.0.2.100:80 (QEMU guestfwd); the test site allowlists that host.
+//! another host is refused by the proxy, an allowlisted name that resolves to an internal
+//! address outside the site's private networks is refused too, and going around the proxy gets
+//! nowhere. The host serves the exam page on 10.0.2.100:80 (QEMU guestfwd); the test site
+//! allowlists `exam.station.test` with the network 10.0.2.100/32, and `intranet.station.test`,
+//! which the guest's hosts file (image-run.sh) points at the QEMU gateway 10.0.2.2.
 
 use std::process::Command;
 
@@ -15,7 +18,9 @@ pub const TESTS: &[(&str, Test)] = &[(
 )];
 
 /// The exam page the host serves (`cargo xtask hw-test`).
-const EXAM_HOST: &str = "10.0.2.100";
+const EXAM_HOST: &str = "exam.station.test";
+/// Allowlisted, but resolving to an internal address the site does not allow.
+const INTERNAL_HOST: &str = "intranet.station.test";
 /// The forward proxy.
 const PROXY: &str = "127.0.0.1:3128";
 
@@ -98,10 +103,16 @@ fn browser_user(_ctx: &Ctx) -> Result<String, String> {
     ensure(other.contains(" 403"), || {
         format!("chat.example.com through the proxy: {other}, want 403")
     })?;
+    let internal = as_browser(&["--proxy", PROXY, &format!("http://{INTERNAL_HOST}/")])?;
+    ensure(internal.contains(" 403"), || {
+        format!("{INTERNAL_HOST} (10.0.2.2, not a private network of the site) through the proxy: {internal}, want 403")
+    })?;
     let around = around("after the proxy's visit")?;
+    let first = |s: &str| s.split(" | ").next().unwrap_or("").to_string();
     Ok(format!(
-        "ruleset up (waited {up:.1} s); via proxy {EXAM_HOST}: {}; chat.example.com: {}; around the proxy: {around}",
-        allowed.split(" | ").next().unwrap_or(""),
-        other.split(" | ").next().unwrap_or("")
+        "ruleset up (waited {up:.1} s); via proxy {EXAM_HOST}: {}; chat.example.com: {}; {INTERNAL_HOST}: {}; around the proxy: {around}",
+        first(&allowed),
+        first(&other),
+        first(&internal)
     ))
 }

@@ -63,8 +63,11 @@ name = "Test University"
 recipient = "{recipient}"
 
 [exam]
-allowlist = ["10.0.2.100"]
-start_url = "http://10.0.2.100/"
+allowlist = ["exam.station.test", "intranet.station.test"]
+start_url = "http://exam.station.test/"
+# The exam page is QEMU's guestfwd at 10.0.2.100 (image-run.sh names it in /etc/hosts);
+# intranet.station.test points at 10.0.2.2, which the proxy must refuse.
+private_networks = ["10.0.2.100/32"]
 blocked_combinations = ["Ctrl+Shift+I"]
 
 [uplink]
@@ -230,16 +233,16 @@ pub fn run_prepared(built: &image::Built, p: &Prepared, filters: &[String]) -> R
 
     let disk = dir.join("boot.img");
     imagetest::disk_copy(&built.img, &disk, 1 << 30)?;
-    let spare = qemu::blank_file(&dir.join("spare-stick.img"), 64 << 20)?;
+    let storage = qemu::Storage::blank(dir)?;
     let monitor = dir.join("monitor.sock");
     let ready = started.elapsed();
     eprintln!(
         "xtask hw-test: booting the image (QEMU TCG; boot, tests and a whole exam take minutes)"
     );
     let mut shot_errors = Vec::new();
-    // Both boots: the same disk, share, stick and monitor.
+    // Both boots: the same disk, share, removable media and monitor.
     let boot_disk = |errors: &mut Vec<String>| {
-        boot_once(dir, &disk, share, &spare, &monitor, &shots_tmp, errors)
+        boot_once(dir, &disk, share, &storage, &monitor, &shots_tmp, errors)
     };
     let first = boot_disk(&mut shot_errors)?;
     let boot = first.watched;
@@ -360,13 +363,13 @@ struct Booted {
     cut: bool,
 }
 
-/// Boots `disk` once with the share and the spare stick; plugs the stick in, takes the
-/// screenshots and cuts the power when the guest asks.
+/// Boots `disk` once with the share and the removable media; plugs the spare stick in, takes
+/// the screenshots and cuts the power when the guest asks.
 fn boot_once(
     dir: &Path,
     disk: &Path,
     share: &Path,
-    spare: &Path,
+    storage: &qemu::Storage,
     monitor: &Path,
     shots_tmp: &Path,
     errors: &mut Vec<String>,
@@ -378,7 +381,7 @@ fn boot_once(
         credentials: &["station.boot-report=1", "station.hw-test=1"],
         share: Some(share),
         monitor: Some(monitor),
-        spare: Some(spare),
+        storage: Some(storage),
         exam_host: true,
     })?;
     let mut cut = false;

@@ -48,8 +48,9 @@ pub struct ImageBoot<'a> {
     pub share: Option<&'a Path>,
     /// Unix socket for the QEMU monitor.
     pub monitor: Option<&'a Path>,
-    /// A raw file attached as drive `spare`, not plugged in: [`plug_spare_stick`] adds it.
-    pub spare: Option<&'a Path>,
+    /// Removable storage besides the boot stick: present at boot, and a spare stick that
+    /// [`plug_spare_stick`] plugs in later.
+    pub storage: Option<&'a Storage>,
     /// Serve the exam page at 10.0.2.100:80 (QEMU guestfwd to `xtask exam-page`).
     pub exam_host: bool,
 }
@@ -64,7 +65,7 @@ impl<'a> ImageBoot<'a> {
             credentials: &["station.boot-report=1"],
             share: None,
             monitor: None,
-            spare: None,
+            storage: None,
             exam_host: false,
         }
     }
@@ -129,13 +130,44 @@ pub fn image_cmd(b: &ImageBoot) -> Result<Command, String> {
             .arg(format!("unix:{},server=on,wait=off", sock.display())),
         None => cmd.args(["-monitor", "none"]),
     };
-    if let Some(spare) = b.spare {
-        cmd.arg("-drive").arg(format!(
-            "if=none,id=spare,format=raw,file={}",
-            spare.display()
-        ));
+    if let Some(st) = b.storage {
+        let drive =
+            |id: &str, file: &Path| format!("if=none,id={id},format=raw,file={}", file.display());
+        cmd.arg("-drive")
+            .arg(drive("spare", &st.spare))
+            .arg("-drive")
+            .arg(drive("present", &st.present))
+            .args([
+                "-device",
+                "usb-storage,bus=xhci.0,drive=present,removable=on",
+            ])
+            .arg("-drive")
+            .arg(drive("sdcard", &st.sd_card))
+            .args(["-device", "sdhci-pci", "-device", "sd-card,drive=sdcard"]);
     }
     Ok(cmd)
+}
+
+/// Blank removable media for the lockdown tests: a USB stick and an SD card (in a PCI SD host
+/// controller) attached at boot, and a spare stick plugged in mid-exam.
+pub struct Storage {
+    /// Drive `spare`, not plugged in at boot.
+    pub spare: PathBuf,
+    /// A second USB stick, there from power-on.
+    pub present: PathBuf,
+    /// An SD card, there from power-on.
+    pub sd_card: PathBuf,
+}
+
+impl Storage {
+    /// Three blank 64 MiB files in `dir` (an SD card's size must be a power of two).
+    pub fn blank(dir: &Path) -> Result<Storage, String> {
+        Ok(Storage {
+            spare: blank_file(&dir.join("spare-stick.img"), 64 << 20)?,
+            present: blank_file(&dir.join("present-stick.img"), 64 << 20)?,
+            sd_card: blank_file(&dir.join("sd-card.img"), 64 << 20)?,
+        })
+    }
 }
 
 /// Sends one command line to the QEMU monitor at `sock`; returns what it said within 500 ms.

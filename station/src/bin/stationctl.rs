@@ -48,6 +48,10 @@ enum Cmd {
     /// Virtual terminal switching (exam-vt-lock.service runs these as root).
     #[command(subcommand)]
     Vt(VtCmd),
+    /// Disks other than the boot medium (exam-station-usb-lock.service and a udev rule run
+    /// this as root).
+    #[command(subcommand)]
+    Storage(StorageCmd),
     /// The proctor PIN.
     #[command(subcommand)]
     Pin(PinCmd),
@@ -62,6 +66,17 @@ enum SiteCmd {
     Check {
         /// The site file.
         file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum StorageCmd {
+    /// Cut off every disk that backs no mounted file system (all but the boot medium): a USB
+    /// mass-storage interface is deauthorized, any other disk unbound from its driver.
+    Lock {
+        /// The sysfs root.
+        #[arg(long, default_value = "/sys")]
+        sys: PathBuf,
     },
 }
 
@@ -256,6 +271,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
             println!("{}\n{}", written.policy.display(), written.env.display());
             Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Storage(StorageCmd::Lock { sys }) => {
+            let mountinfo = std::fs::read_to_string("/proc/self/mountinfo")?;
+            let cuts = station::lockdown::storage::lock(&sys, &mountinfo)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut failed = false;
+            for cut in cuts {
+                match cut {
+                    Ok(c) => println!("{}: {}", c.disk, c.how),
+                    Err(e) => {
+                        eprintln!("stationctl storage lock: {e}");
+                        failed = true;
+                    }
+                }
+            }
+            Ok(if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Cmd::Vt(cmd) => {
             let (console, locked) = match cmd {

@@ -10,6 +10,7 @@
 pub mod combo;
 pub mod filter;
 pub mod net;
+pub mod storage;
 pub mod vt;
 
 pub use filter::{Filter, Sink, StationInput};
