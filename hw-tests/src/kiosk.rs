@@ -2,9 +2,11 @@
 //! sway and Chromium run as `exam-browser` with the site's managed policy, the station can read
 //! the kiosk's screen for the recording, and its recording badge is on that screen. Then, without the recording's load (TCG is slow
 //! enough for a browser), the kiosk is started the way the exam starts it (the marker) and the
-//! exam page (served by the host at 10.0.2.100, one solid colour) must come on screen, read back
+//! exam page (served by the host at 10.0.2.100 as exam.station.test, one solid colour) must come on screen, read back
 //! through the wlr-screencopy path the recording uses, with no recording badge (nothing records).
-//! After each, the kiosk is gone.
+//! Then sway's IPC socket must answer root and refuse the station user, and Ctrl+W must leave
+//! the exam page on screen (the browser ignores it, or closes and comes back). After each, the
+//! kiosk is gone.
 
 use std::time::{Duration, Instant};
 
@@ -77,8 +79,9 @@ fn kiosk_up(secs: u64) -> Result<f64, String> {
     })?
     .ok_or_else(|| {
         format!(
-            "no {COMPOSITOR} + chromium of exam-browser after {secs} s; exam-kiosk.service:\n{}",
-            crate::network::journal("exam-kiosk.service")
+            "no {COMPOSITOR} + chromium of exam-browser after {secs} s; exam-kiosk.service:\n{}\n{}",
+            crate::network::journal("exam-kiosk.service"),
+            units_state()
         )
     })?;
     let started = t0.elapsed().as_secs_f64();
@@ -95,12 +98,28 @@ fn kiosk_up(secs: u64) -> Result<f64, String> {
         .map_err(|e| format!("{POLICY}: {e}"))
         .and_then(|t| serde_json::from_str(&t).map_err(|e| format!("{POLICY}: {e}")))?;
     ensure(
-        policy["URLBlocklist"] == serde_json::json!(["*"])
+        policy["URLBlocklist"][0] == "*"
             && policy["URLAllowlist"]
                 .as_array()
-                .is_some_and(|a| a.iter().any(|h| h == "10.0.2.100"))
+                .is_some_and(|a| a.iter().any(|h| h == ".exam.station.test"))
             && policy["DeveloperToolsAvailability"] == 2,
         || format!("{POLICY} is not the site's policy: {policy}"),
+    )?;
+    // The browser reads it where Chromium looks, through its own mount namespace.
+    let seen = browsers()
+        .into_iter()
+        .find_map(|pid| {
+            std::fs::read_to_string(format!(
+                "/proc/{pid}/root/etc/chromium/policies/managed/exam-station.json"
+            ))
+            .ok()
+        })
+        .unwrap_or_default();
+    ensure(
+        serde_json::from_str::<serde_json::Value>(&seen).ok() == Some(policy),
+        || {
+            format!("Chromium's /etc/chromium/policies/managed/exam-station.json is not the site's policy: {seen:?}")
+        },
     )?;
     Ok(started)
 }
@@ -154,18 +173,137 @@ fn shows_page(_ctx: &Ctx) -> Result<String, String> {
     // The marker with which stationd starts the exam's ruleset, and with it the kiosk.
     let marker = Path::new(DEFAULT_RUNTIME_DIR).join(MARKER);
     std::fs::write(&marker, b"").map_err(|e| format!("{}: {e}", marker.display()))?;
-    let result = page_on_screen();
+    let result = page_on_screen().and_then(|first| {
+        let shown = t0.elapsed().as_secs_f64();
+        let ipc = ipc_only_for_the_browser()?;
+        let closed = ctrl_w()?;
+        Ok((first, shown, ipc, closed))
+    });
     let _ = std::fs::remove_file(&marker);
     gone()?;
-    let (size, best) = result?;
+    let ((size, best), shown, ipc, closed) = result?;
     Ok(format!(
-        "exam page on the kiosk's screen ({}x{}, {:.0} % page colour) {:.1} s after the kiosk was started",
+        "exam page on the kiosk's screen ({}x{}, {:.0} % page colour) {shown:.1} s after the kiosk was started; {closed}; {ipc}",
         size.0,
         size.1,
         best * 100.0,
+    ))
+}
+
+/// Ctrl+W on the kiosk, through a device the kiosk reads (named like the station's filtered
+/// one: nothing filters here, no exam runs): the exam page must be on screen after, whether
+/// the browser ignored the keys or closed and came back.
+fn ctrl_w() -> Result<String, String> {
+    use evdev::KeyCode as K;
+    let before = browsers();
+    let name = format!(
+        "{} (hw-test Ctrl+W)",
+        station::devices::linux::input::VIRTUAL_NAME
+    );
+    let mut kb = crate::ctx::usb_keys(&name, 0x567b, [K::KEY_LEFTCTRL, K::KEY_W])?;
+    // The compositor opens the new device (udev gives it to exam-browser) before it can read it.
+    std::thread::sleep(Duration::from_secs(3));
+    let t0 = Instant::now();
+    crate::lockdown::chord(&mut kb, &[K::KEY_LEFTCTRL, K::KEY_W])?;
+    std::thread::sleep(Duration::from_secs(3));
+    drop(kb);
+    page_on_screen()?;
+    let after = browsers();
+    let how = if after.iter().any(|p| before.contains(p)) {
+        "the browser stayed"
+    } else {
+        "the browser closed and came back"
+    };
+    Ok(format!(
+        "after Ctrl+W the exam page was on screen {:.1} s later ({how})",
         t0.elapsed().as_secs_f64()
     ))
 }
+
+/// Process ids of the kiosk's Chromium.
+fn browsers() -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter(|e| {
+                    std::fs::read_to_string(e.path().join("comm"))
+                        .is_ok_and(|c| c.trim().starts_with("chromium"))
+                })
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What systemd says of the exam's units, and its warnings (for a kiosk that did not start).
+fn units_state() -> String {
+    use std::process::Command;
+    let status = crate::network::output(Command::new("systemctl").args([
+        "status",
+        "--no-pager",
+        "-n",
+        "20",
+        "exam-network.service",
+        "exam-kiosk.service",
+        "exam-vt-lock.service",
+    ]));
+    let warnings = crate::network::output(Command::new("journalctl").args([
+        "--no-pager",
+        "-b",
+        "-p",
+        "warning",
+        "-n",
+        "40",
+    ]));
+    format!("systemctl status:\n{status}\nwarnings:\n{warnings}")
+}
+
+/// The compositor's IPC socket (sway: it can start programs as the browser's user) answers
+/// root but refuses the station user, who shares the Wayland socket's folder for the recording.
+fn ipc_only_for_the_browser() -> Result<String, String> {
+    let socket = Path::new(SWAY_IPC);
+    // The i3 IPC header of GET_VERSION: magic, payload length 0, type 7.
+    let mut ask = b"i3-ipc".to_vec();
+    ask.extend_from_slice(&0u32.to_ne_bytes());
+    ask.extend_from_slice(&7u32.to_ne_bytes());
+    let answer = {
+        use std::io::{Read, Write};
+        let mut s = std::os::unix::net::UnixStream::connect(socket)
+            .map_err(|e| format!("{}: {e} (as root)", socket.display()))?;
+        s.set_read_timeout(Some(Duration::from_secs(10)))
+            .map_err(|e| e.to_string())?;
+        s.write_all(&ask).map_err(|e| e.to_string())?;
+        let mut head = [0u8; 14];
+        s.read_exact(&mut head)
+            .map_err(|e| format!("{}: {e}", socket.display()))?;
+        head
+    };
+    ensure(&answer[..6] == b"i3-ipc", || {
+        format!("{} answered root {answer:?}, not i3-ipc", socket.display())
+    })?;
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=station", "--regid=station", "--init-groups", "--"])
+        .arg(me)
+        .arg("--unix-connect")
+        .arg(socket)
+        .output()
+        .map_err(|e| format!("setpriv: {e}"))?;
+    let said = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    ensure(said.starts_with("error") && said.contains("denied"), || {
+        format!(
+            "the station user connecting to {}: {said}",
+            socket.display()
+        )
+    })?;
+    Ok(format!(
+        "sway's IPC answered root and refused the station user ({said})"
+    ))
+}
+
+/// Where exam-kiosk.service has sway put its IPC socket (`SWAYSOCK`), in a folder only the
+/// browser's user may enter.
+const SWAY_IPC: &str = "/run/exam-browser/ipc/sway.sock";
 
 /// Saves `frame` to the share for a look, and describes it.
 fn describe(frame: &station::devices::Frame) -> String {

@@ -16,14 +16,11 @@ pub const PROXY: &str = "127.0.0.1:3128";
 
 /// One allowlist pattern in Chromium's URL filter format: an exact host gets a leading `.`
 /// (no subdomains); `*.example.ca` becomes `example.ca` (the domain and its subdomains: the
-/// proxy still refuses the bare domain); addresses stay as they are.
+/// proxy still refuses the bare domain). Site validation allows host names only, no addresses.
 fn url_filter(pattern: &str) -> String {
-    if let Some(domain) = pattern.strip_prefix("*.") {
-        domain.to_string()
-    } else if pattern.parse::<std::net::IpAddr>().is_ok() {
-        pattern.to_string()
-    } else {
-        format!(".{pattern}")
+    match pattern.strip_prefix("*.") {
+        Some(domain) => domain.to_string(),
+        None => format!(".{pattern}"),
     }
 }
 
@@ -32,8 +29,10 @@ pub fn policy(exam: &ExamPolicy) -> Value {
     let mut allow: Vec<String> = exam.allowlist.iter().map(|p| url_filter(p)).collect();
     allow.push("about:blank".into());
     json!({
-        // Only the allowlist; every other URL (chrome://, file://, data:, other hosts) refused.
-        "URLBlocklist": ["*"],
+        // Only the allowlist; every other URL (chrome://, file://, data:, other hosts) refused,
+        // and no page's source either (view-source: of an allowed page is only refused when
+        // the scheme is listed itself).
+        "URLBlocklist": ["*", "view-source:*", "javascript://*"],
         "URLAllowlist": allow,
         // Every request through the exam proxy, which the user cannot change.
         "ProxySettings": {
@@ -42,6 +41,8 @@ pub fn policy(exam: &ExamPolicy) -> Value {
             "ProxyBypassList": "<-loopback>",
         },
         "DnsOverHttpsMode": "off",
+        // WebRTC only through the proxy: no UDP of its own, no local addresses told to a page.
+        "WebRtcIPHandling": "disable_non_proxied_udp",
         // No way to look behind the page, keep or print anything, or open local files.
         "DeveloperToolsAvailability": 2,
         "DownloadRestrictions": 3,
@@ -139,6 +140,7 @@ mod tests {
             segment_seconds: 60,
             sync_seconds: 2,
             ports: vec![443, 80],
+            private_networks: Vec::new(),
         }
     }
 
@@ -147,20 +149,24 @@ mod tests {
         let p = policy(&exam(&[
             "exam.example.ca",
             "*.lms.example.ca",
-            "10.0.2.100",
+            "exam.station.test",
         ]));
-        assert_eq!(p["URLBlocklist"], json!(["*"]));
+        assert_eq!(
+            p["URLBlocklist"],
+            json!(["*", "view-source:*", "javascript://*"])
+        );
         assert_eq!(
             p["URLAllowlist"],
             json!([
                 ".exam.example.ca",
                 "lms.example.ca",
-                "10.0.2.100",
+                ".exam.station.test",
                 "about:blank"
             ])
         );
         assert_eq!(p["ProxySettings"]["ProxyServer"], json!(PROXY));
         assert_eq!(p["DeveloperToolsAvailability"], json!(2));
+        assert_eq!(p["WebRtcIPHandling"], json!("disable_non_proxied_udp"));
         assert_eq!(p["DownloadRestrictions"], json!(3));
         assert_eq!(p["PrintingEnabled"], json!(false));
         assert_eq!(p["AllowFileSelectionDialogs"], json!(false));
