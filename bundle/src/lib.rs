@@ -72,6 +72,12 @@ pub fn fuzz_journal(data: &[u8]) {
     }
 }
 
+/// Fuzz entry: a sealed stream's framing, described by the fuzzer and scanned without a key
+/// (see [`seal::fuzz`]). Must never panic.
+pub fn fuzz_sealed(data: &[u8]) {
+    seal::fuzz::fuzz_sealed(data);
+}
+
 /// Fuzz entry: the manifest parser over arbitrary bytes. Must never panic.
 pub fn fuzz_manifest(data: &[u8]) {
     if let Ok(m) = manifest::Manifest::parse(data) {

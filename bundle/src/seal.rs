@@ -45,6 +45,10 @@ const TAG: usize = 16;
 const FRAME_HEAD: usize = 4 + 1 + 32;
 const MAX_WRAPPED: usize = 4096;
 
+#[doc(hidden)]
+#[path = "seal_fuzz.rs"]
+pub mod fuzz;
+
 /// A chain hash (SHA-256).
 pub type Hash = [u8; 32];
 

@@ -3,6 +3,8 @@
 //! - `demo`: the main job on embedded defaults (a simulated exam, sealed, opened).
 //! - `test`: every test of the workspace.
 //! - `bench`: benchmarks that print ratios against a baseline measured in the same run.
+//! - `fuzz [--seconds N | --runs N] [TARGET...]`: the fuzz targets under libFuzzer (see
+//!   [`fuzz`]).
 //! - `hw-test`: boots the USB image in QEMU with virtual devices: device tests on real kernel
 //!   drivers, a whole exam uploaded to the host's S3 server and opened there (see [`hwtest`]).
 //! - `image --board BOARD`: the bootable USB image (see [`image`]); `units`: the exposure of
@@ -15,6 +17,7 @@ mod bench;
 mod demo;
 mod deps;
 mod disk;
+mod fuzz;
 mod hostopen;
 mod hwtest;
 mod image;
@@ -30,7 +33,7 @@ mod units;
 mod vm;
 
 fn usage() -> ! {
-    eprintln!("usage: cargo xtask <demo|test|bench|hw-test|image|image-test|units>");
+    eprintln!("usage: cargo xtask <demo|test|bench|fuzz|hw-test|image|image-test|units>");
     std::process::exit(2)
 }
 
@@ -42,6 +45,7 @@ fn main() {
         "demo" => demo::run(rest),
         "test" => test::run(rest),
         "bench" => bench::run(rest),
+        "fuzz" => fuzz::run(rest),
         "hw-test" => hwtest::run(rest),
         "image" => image::run(rest),
         "units" => units::run(rest),
