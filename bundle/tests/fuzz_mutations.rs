@@ -51,3 +51,17 @@ fn manifest_parser_survives_mutations() {
         bundle::fuzz_manifest(&x);
     }
 }
+
+#[test]
+fn sealed_stream_scan_matches_what_was_built_over_mutations() {
+    // Header, three data frames of 20 to 40 payload bytes and an end frame; the mutations flip
+    // control bits (damage, kinds, torn frames) and lengths.
+    let mut seed = vec![2u8];
+    for (ctl, len) in [(0u8, 4u8), (0, 20), (0, 12), (1, 0)] {
+        seed.extend([ctl, len]);
+        seed.extend((0..u32::from(len) + 16).map(|i| i as u8));
+    }
+    for m in mutations(&seed, 3000) {
+        bundle::fuzz_sealed(&m);
+    }
+}
