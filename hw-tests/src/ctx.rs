@@ -116,6 +116,19 @@ pub fn usb_keys(
         .map_err(|e| format!("uinput `{name}`: {e}"))
 }
 
+/// The names in `dir`, sorted (none if it cannot be read).
+pub fn dir_names(dir: &str) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
 /// Where the test host's share is mounted (results go back there).
 pub fn share() -> PathBuf {
     std::env::var_os("HW_TESTS_SHARE")

@@ -159,21 +159,9 @@ fn storage_interfaces() -> Vec<(String, String)> {
     v
 }
 
-fn block_devices() -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir("/sys/block")
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
-}
-
 fn usb_storage(_ctx: &Ctx) -> Result<String, String> {
     let before = storage_interfaces();
-    let blocks = block_devices();
+    let blocks = crate::ctx::dir_names("/sys/block");
     let mounted = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
     println!("{ATTACH}");
     let _ = std::io::stdout().flush();
@@ -187,7 +175,7 @@ fn usb_storage(_ctx: &Ctx) -> Result<String, String> {
     std::thread::sleep(Duration::from_secs(3));
     let now = storage_interfaces();
     let state = now.iter().find(|i| i.0 == new.0).map(|i| i.1.clone());
-    let added: Vec<String> = block_devices()
+    let added: Vec<String> = crate::ctx::dir_names("/sys/block")
         .into_iter()
         .filter(|b| !blocks.contains(b))
         .collect();

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use station::lockdown::storage::mounted_disks;
 
-use crate::ctx::{ensure, Ctx};
+use crate::ctx::{dir_names, ensure, Ctx};
 use crate::Test;
 
 /// The storage test (before the exam).
@@ -23,24 +23,11 @@ fn read(path: &Path) -> String {
         .to_string()
 }
 
-/// Names in `dir`, sorted.
-fn names(dir: &str) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
-}
-
 fn at_boot(_ctx: &Ctx) -> Result<String, String> {
     let sys = Path::new("/sys");
     let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").map_err(|e| e.to_string())?;
     let boot: Vec<String> = mounted_disks(sys, &mountinfo).into_iter().collect();
-    let disks: Vec<String> = names("/sys/block")
+    let disks: Vec<String> = dir_names("/sys/block")
         .into_iter()
         .filter(|d| sys.join("block").join(d).join("device").exists())
         .collect();
@@ -49,7 +36,7 @@ fn at_boot(_ctx: &Ctx) -> Result<String, String> {
         format!("disks {disks:?}, want only the boot medium (mounted: {boot:?}); lock service:\n{lock_log}")
     })?;
     // USB mass-storage interfaces: the boot stick's, authorized; the other's, not.
-    let usb: Vec<(String, String)> = names("/sys/bus/usb/devices")
+    let usb: Vec<(String, String)> = dir_names("/sys/bus/usb/devices")
         .into_iter()
         .map(|i| Path::new("/sys/bus/usb/devices").join(i))
         .filter(|p| read(&p.join("bInterfaceClass")) == "08")
@@ -70,7 +57,7 @@ fn at_boot(_ctx: &Ctx) -> Result<String, String> {
         },
     )?;
     // The SD card: found on its bus, bound to no driver.
-    let cards = names("/sys/bus/mmc/devices");
+    let cards = dir_names("/sys/bus/mmc/devices");
     let bound: Vec<&String> = cards
         .iter()
         .filter(|c| {
@@ -83,7 +70,7 @@ fn at_boot(_ctx: &Ctx) -> Result<String, String> {
     ensure(!cards.is_empty() && bound.is_empty(), || {
         format!("SD cards {cards:?}, bound to a driver: {bound:?}, want one card and none bound; lock service:\n{lock_log}")
     })?;
-    let mmcblk: Vec<String> = names("/dev")
+    let mmcblk: Vec<String> = dir_names("/dev")
         .into_iter()
         .filter(|n| n.starts_with("mmcblk"))
         .collect();
@@ -99,7 +86,7 @@ fn at_boot(_ctx: &Ctx) -> Result<String, String> {
         format!("mounted from other disks: {strays:?}")
     })?;
     // The station user reads no disk at all, the boot medium included.
-    let nodes: Vec<String> = names("/dev")
+    let nodes: Vec<String> = dir_names("/dev")
         .into_iter()
         .filter(|n| n.starts_with("sd") || n.starts_with("mmcblk") || n.starts_with("vd"))
         .map(|n| format!("/dev/{n}"))
