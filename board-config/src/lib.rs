@@ -36,6 +36,7 @@ mod allow;
 mod board;
 mod checkin;
 mod decode;
+mod endpoint;
 mod error;
 mod locate;
 mod net;
@@ -58,6 +59,7 @@ pub use board::{
     InputMatch, Microphone, VideoEncoder,
 };
 pub use checkin::{CheckIn, ExamEntry, Language, Proctor};
+pub use endpoint::{aws_s3_hosts, check_endpoint, parse_endpoint, Endpoint, Refusal};
 pub use error::{ConfigError, ErrorKind};
 pub use net::is_loopback_url;
 pub use network::{is_internal, Network};

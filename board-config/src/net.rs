@@ -1,32 +1,29 @@
-//! Just enough URL handling for endpoint rules: scheme and host, and whether a host is loopback.
+//! Scheme and host of a URL as a browser or the URL crate reads it (WHATWG: `\\` is `/`,
+//! user info ends at the last `@` before the path, IPv4 in any notation is normalized), and
+//! whether a host is loopback.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-/// The parts of an `scheme://[user@]host[:port][/path]` URL that the residency rules need.
+/// The scheme and host of a URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct UrlParts<'a> {
-    /// The scheme, as written (e.g. `https`).
-    pub(crate) scheme: &'a str,
-    /// The host without port; IPv6 addresses keep their brackets (`[::1]`).
-    pub(crate) host: &'a str,
+pub(crate) struct UrlParts {
+    /// The scheme, lowercase (e.g. `https`).
+    pub(crate) scheme: String,
+    /// The host without port, normalized; IPv6 addresses keep their brackets (`[::1]`).
+    pub(crate) host: String,
 }
 
-/// Splits `url` into scheme and host; `None` if it has no `://` or no host.
-pub(crate) fn url_parts(url: &str) -> Option<UrlParts<'_>> {
-    let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    // Userinfo ends at the last '@' of the authority.
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = if host_port.starts_with('[') {
-        let end = host_port.find(']')?;
-        &host_port[..=end]
-    } else {
-        host_port.split(':').next().unwrap_or_default()
+/// Parses `url` with the URL standard's parser; `None` if it is not a URL with a host.
+pub(crate) fn url_parts(url: &str) -> Option<UrlParts> {
+    let u = url::Url::parse(url).ok()?;
+    let host = match u.host()? {
+        url::Host::Ipv6(a) => format!("[{a}]"),
+        h => h.to_string(),
     };
-    if scheme.is_empty() || host.is_empty() {
-        return None;
-    }
-    Some(UrlParts { scheme, host })
+    Some(UrlParts {
+        scheme: u.scheme().to_string(),
+        host,
+    })
 }
 
 /// Whether a host name or address is loopback: `localhost`, `127.0.0.0/8` or `[::1]`.
@@ -55,7 +52,7 @@ pub(crate) fn is_loopback_host(host: &str) -> bool {
 /// assert!(!is_loopback_url("not a url"));
 /// ```
 pub fn is_loopback_url(url: &str) -> bool {
-    url_parts(url).is_some_and(|p| is_loopback_host(p.host))
+    url_parts(url).is_some_and(|p| is_loopback_host(&p.host))
 }
 
 #[cfg(test)]
@@ -63,18 +60,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn splits_urls() {
-        let p = url_parts("https://user:pw@s3.ca-central-1.amazonaws.com:443/b?x#y");
+    fn splits_urls_as_a_browser_does() {
+        let p = url_parts("https://user:pw@S3.ca-central-1.amazonaws.com:443/b?x#y");
         assert_eq!(
             p,
             Some(UrlParts {
-                scheme: "https",
-                host: "s3.ca-central-1.amazonaws.com"
+                scheme: "https".into(),
+                host: "s3.ca-central-1.amazonaws.com".into()
             })
         );
         assert_eq!(
-            url_parts("http://[::1]:9000").map(|p| p.host),
+            url_parts("http://[::1]:9000").map(|p| p.host).as_deref(),
             Some("[::1]")
+        );
+        // A backslash ends the authority: the host is the name before it.
+        assert_eq!(
+            url_parts(r"http://evil.example\@exam.example.ca/")
+                .map(|p| p.host)
+                .as_deref(),
+            Some("evil.example")
+        );
+        assert_eq!(
+            url_parts("http://0x7f.1/").map(|p| p.host).as_deref(),
+            Some("127.0.0.1")
         );
         assert_eq!(url_parts("http://"), None);
         assert_eq!(url_parts("http://[::1"), None);

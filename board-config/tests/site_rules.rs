@@ -225,6 +225,10 @@ fn start_url_on_an_allowlisted_host() {
     assert!(err.message().contains("\"chat.example.com\""), "{err}");
     let err = site_err(&with("file:///etc/passwd"));
     assert_error(&err, ErrorKind::InvalidValue, 11, Some("exam.start_url"));
+    // The host a browser would open, not the one after the last `@` (TOML: one backslash).
+    let err = site_err(&with(r"https://chat.example.com\\@exam.example.ca/"));
+    assert_error(&err, ErrorKind::InvalidValue, 11, Some("exam.start_url"));
+    assert!(err.message().contains("\"chat.example.com\""), "{err}");
     // Without start_url, only wildcards: nothing to open.
     let err = site_err(&edit(SITE, allow, "[\"*.lms.example.ca\"]"));
     assert_error(&err, ErrorKind::InvalidValue, 9, Some("exam.start_url"));
@@ -396,4 +400,36 @@ fn private_networks_are_networks() {
         assert_eq!(err.field(), Some(field), "{err}");
         assert!(err.to_string().contains(says), "{err}");
     }
+}
+
+/// Endpoints a split at `@` or a loose host check would take for the region's AWS host, but
+/// the uplink's URL parser or HTTP client would send elsewhere (or that name another region):
+/// every form is refused at `uplink.endpoint`, naming the endpoint.
+#[test]
+fn endpoints_read_differently_by_the_client_are_refused() {
+    let aws = "https://s3.ca-central-1.amazonaws.com";
+    for odd in [
+        // TOML text: the value has one backslash.
+        r"https://evil.example\\@s3.ca-central-1.amazonaws.com",
+        "https://s3.ca-central-1.amazonaws.com@evil.example",
+        "https://key:secret@s3.ca-central-1.amazonaws.com",
+        "https://evil.example#@s3.ca-central-1.amazonaws.com",
+        "https://evil.example?@s3.ca-central-1.amazonaws.com",
+        "https://s3%2eca-central-1.amazonaws.com",
+        "https://s3.ca-central-1.amazonaws.com.evil.example",
+        "https://ca-central-1.s3-website.us-east-1.amazonaws.com",
+        "https://s3.ca-central-1.amazonaws.com./",
+        "https://s3.ca-central-1.amazonaws.com/other-bucket",
+        "http://0x7f.1:8333",
+        "http://127.1:8333",
+    ] {
+        let err = site_err(&edit(SITE, aws, odd));
+        assert_eq!(err.field(), Some("uplink.endpoint"), "{odd}: {err}");
+        assert_eq!(err.kind(), ErrorKind::InvalidValue, "{odd}: {err}");
+    }
+    ok(&edit(
+        SITE,
+        aws,
+        "https://s3.dualstack.ca-central-1.amazonaws.com",
+    ));
 }

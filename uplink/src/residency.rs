@@ -4,7 +4,7 @@
 //! connect time so that a config that bypassed validation (built in code, edited after the
 //! check) still cannot send a byte outside Canada or over plain http to a remote host.
 
-use board_config::{is_loopback_url, Uplink, UplinkBackend, CANADIAN_REGIONS};
+use board_config::{check_endpoint, Uplink, UplinkBackend};
 
 use crate::error::UplinkError;
 
@@ -27,44 +27,8 @@ pub fn check(u: &Uplink) -> Result<(), UplinkError> {
         return Ok(());
     }
     let region = u.region.as_deref().unwrap_or_default();
-    if !u.on_premises && !CANADIAN_REGIONS.contains(&region) {
-        return Err(refuse(
-            "uplink.region",
-            format!(
-                "{region:?} is not a known Canadian region (accepted: {}); an institution's own \
-                 store in Canada needs on_premises = true",
-                CANADIAN_REGIONS.join(", ")
-            ),
-        ));
-    }
     let endpoint = u.endpoint.as_deref().unwrap_or_default();
-    let scheme = endpoint
-        .split_once("://")
-        .map(|(s, _)| s.to_ascii_lowercase());
-    match scheme.as_deref() {
-        Some("https") => {}
-        Some("http") if is_loopback_url(endpoint) => {}
-        Some("http") => {
-            return Err(refuse(
-                "uplink.endpoint",
-                format!("{endpoint:?}: plain http is accepted only to a loopback host; use https"),
-            ))
-        }
-        _ => {
-            return Err(refuse(
-                "uplink.endpoint",
-                format!("{endpoint:?} is not an https:// URL"),
-            ))
-        }
-    }
-    if u.on_premises && endpoint.to_ascii_lowercase().contains("amazonaws.com") {
-        return Err(refuse(
-            "uplink.on_premises",
-            format!(
-                "{endpoint:?} is AWS, not an on-premises store: set on_premises = false and a \
-                 Canadian region"
-            ),
-        ));
-    }
+    // The same rules as site validation, with the same parsers as the HTTP stack.
+    check_endpoint(endpoint, region, u.on_premises).map_err(|r| refuse(r.field, r.why))?;
     Ok(())
 }

@@ -300,6 +300,30 @@ fn non_canadian_region_or_remote_http_is_refused_and_nothing_is_sent() {
     let mut site = support::site(&p.endpoint, "refused", &creds, "");
     site.uplink.residency = "US".into();
     assert!(daemon::run(&site, &fast_options(&data), &mut |_| {}).is_err());
+    // Endpoints that a split at `@` reads as the region's AWS host, but the HTTP stack would
+    // send to the fault proxy on 127.0.0.1: refused before any connection.
+    let host_port = p.endpoint.split_once("://").map_or("", |(_, h)| h);
+    for odd in [
+        format!("https://{host_port}\\@s3.ca-central-1.amazonaws.com"),
+        format!("https://{host_port}#@s3.ca-central-1.amazonaws.com"),
+        format!("https://s3.ca-central-1.amazonaws.com@{host_port}"),
+    ] {
+        let mut site = support::site(&p.endpoint, "refused", &creds, "");
+        site.uplink.endpoint = Some(odd.clone());
+        site.uplink.region = Some("ca-central-1".into());
+        site.uplink.on_premises = false;
+        let e = daemon::run(&site, &fast_options(&data), &mut |_| {}).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                uplink::UplinkError::Residency {
+                    field: "uplink.endpoint",
+                    ..
+                }
+            ),
+            "{odd}: {e}"
+        );
+    }
 
     assert_eq!(
         p.stats.conns.load(Ordering::Relaxed),

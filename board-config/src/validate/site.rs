@@ -2,13 +2,11 @@
 
 use super::host::host_pattern;
 use super::{in_range, invalid, is_name, missing, not_empty, shown, Check};
-use crate::net::{is_loopback_host, url_parts};
+use crate::endpoint::check_endpoint;
 use crate::network::Network;
 use crate::path::FieldPath;
 use crate::recipient;
-use crate::site::{
-    ExamPolicy, Institution, Site, StationId, Uplink, UplinkBackend, CANADIAN_REGIONS,
-};
+use crate::site::{ExamPolicy, Institution, Site, StationId, Uplink, UplinkBackend};
 use crate::suggest::did_you_mean;
 
 /// Modifiers allowed in `exam.blocked_combinations`.
@@ -213,13 +211,13 @@ fn start_url(e: &ExamPolicy) -> Check {
             ))
         }
     };
-    if !crate::Allowlist::new(&e.allowlist).allows(host) {
+    if !crate::Allowlist::new(&e.allowlist).allows(&host) {
         return Err(invalid(
             field,
             format!(
                 "{} is on host {}, which `exam.allowlist` does not allow",
                 shown(&url),
-                shown(host)
+                shown(&host)
             ),
             "use a page of an allowlisted host, or add its host to exam.allowlist",
         ));
@@ -315,82 +313,19 @@ fn s3(u: &Uplink) -> Check {
         "\"/data/credentials/uplink.toml\"",
     )?;
 
-    let endpoint_path = FieldPath::of("uplink.endpoint");
-    let Some(url) = url_parts(endpoint)
-        .filter(|p| !p.host.chars().any(|c| c.is_whitespace() || c.is_control()))
-    else {
-        return Err(invalid(
-            endpoint_path,
-            format!("endpoint {} is not a URL", shown(endpoint)),
-            "valid: an https:// URL, e.g. \"https://s3.ca-central-1.amazonaws.com\"",
-        ));
-    };
-    let loopback = is_loopback_host(url.host);
-    match url.scheme {
-        "https" => {}
-        "http" if loopback => {}
-        "http" => {
-            return Err(invalid(
-                endpoint_path,
-                format!(
-                    "plain http to {} would send recordings unprotected",
-                    url.host
-                ),
-                "valid: https://...; http:// only to a loopback host (127.0.0.1, localhost, [::1])",
-            ))
-        }
-        other => {
-            return Err(invalid(
-                endpoint_path,
-                format!("endpoint scheme `{other}` is not https"),
-                "valid: an https:// URL, e.g. \"https://s3.ca-central-1.amazonaws.com\"",
-            ))
-        }
-    }
-
-    let region_path = FieldPath::of("uplink.region");
-    let host = url.host.to_ascii_lowercase();
-    let aws = host == "amazonaws.com" || host.ends_with(".amazonaws.com");
-    if u.on_premises {
-        if !is_name(region, 64, |c| {
+    if u.on_premises
+        && !is_name(region, 64, |c| {
             c.is_ascii_alphanumeric() || c == '-' || c == '_'
-        }) {
-            return Err(invalid(
-                region_path,
-                format!("region {} is not a region name", shown(region)),
-                "valid: the store's region name, letters, digits, `-`, `_`, e.g. \"campus-1\"",
-            ));
-        }
-        if aws {
-            return Err(invalid(
-                endpoint_path,
-                format!("{} is AWS, not on premises", url.host),
-                "for AWS set `on_premises = false` and a Canadian region; for an on-campus store give its own URL",
-            ));
-        }
-    } else {
-        if !CANADIAN_REGIONS.contains(&region) {
-            return Err(invalid(
-                region_path,
-                format!("region {} is not a Canadian region: recordings are stored in Canada only", shown(region)),
-                format!(
-                    "valid: {}; or set `on_premises = true` for the institution's own store in Canada",
-                    CANADIAN_REGIONS.join(", ")
-                ),
-            ));
-        }
-        // The endpoint must reach that region: an AWS host in it, or a loopback test store.
-        let in_region = aws && host.split('.').any(|label| label == region);
-        if !loopback && !in_region {
-            return Err(invalid(
-                endpoint_path,
-                format!("endpoint host {} is not AWS S3 in {region}", url.host),
-                format!(
-                    "valid: https://s3.{region}.amazonaws.com; or set `on_premises = true` for the institution's own store in Canada"
-                ),
-            ));
-        }
+        })
+    {
+        return Err(invalid(
+            FieldPath::of("uplink.region"),
+            format!("region {} is not a region name", shown(region)),
+            "valid: the store's region name, letters, digits, `-`, `_`, e.g. \"campus-1\"",
+        ));
     }
+    let url = check_endpoint(endpoint, region, u.on_premises)
+        .map_err(|r| invalid(FieldPath::of(r.field), r.why, r.hint))?;
 
     let bucket_ok = is_name(bucket, 63, |c| {
         c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.'
