@@ -49,6 +49,10 @@ pub struct FileState {
     /// The object exists centrally (single PUT done, or multipart completed).
     #[serde(default)]
     pub completed: bool,
+    /// The ETag the server returned for the whole object (PutObject or
+    /// CompleteMultipartUpload), checked against the part MD5s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
     /// The central object's size and checksum were checked.
     #[serde(default)]
     pub verified: bool,

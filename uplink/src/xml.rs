@@ -47,13 +47,46 @@ pub fn escape(s: &str) -> String {
         .replace('\'', "&apos;")
 }
 
-/// Unescapes the five predefined entities.
+/// Unescapes the five predefined entities and numeric character references (`&#34;`,
+/// `&#x22;`, which some servers use for the quotes around an ETag), in one pass; anything else
+/// after `&` is kept as it is.
 pub fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let entity = rest[1..]
+            .find(';')
+            .filter(|end| *end <= 10)
+            .map(|end| &rest[1..=end]);
+        let ch = entity.and_then(|e| match e {
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "amp" => Some('&'),
+            _ => {
+                let n = match e.strip_prefix("#x").or_else(|| e.strip_prefix("#X")) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                    None => e.strip_prefix('#').and_then(|d| d.parse().ok()),
+                };
+                n.and_then(char::from_u32)
+            }
+        });
+        match (ch, entity) {
+            (Some(c), Some(e)) => {
+                out.push(c);
+                rest = &rest[e.len() + 2..];
+            }
+            _ => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -72,5 +105,25 @@ mod tests {
             Some("NoSuchUpload")
         );
         assert_eq!(text("<Code>broken", "Code"), None);
+    }
+
+    #[test]
+    fn unescapes_entities_and_character_references() {
+        assert_eq!(unescape("&#34;abc-3&#34;"), "\"abc-3\"");
+        assert_eq!(unescape("&quot;x&quot; &#x22;y&#X22;"), "\"x\" \"y\"");
+        assert_eq!(unescape("a&amp;lt;b"), "a&lt;b");
+        assert_eq!(unescape("&lt;&gt;&apos;"), "<>'");
+        for kept in [
+            "&",
+            "a & b",
+            "&nosuch;",
+            "&#;",
+            "&#xZZ;",
+            "&#1114112;",
+            "&#",
+            "x&y",
+        ] {
+            assert_eq!(unescape(kept), kept, "{kept}");
+        }
     }
 }

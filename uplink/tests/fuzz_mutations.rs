@@ -29,6 +29,7 @@ fn state_parser_survives_mutations() {
             }],
             completed: false,
             verified: false,
+            etag: None,
         },
     );
     let seed = serde_json::to_vec(&s).unwrap();

@@ -428,3 +428,74 @@ fn folder_backend_uploads_verifies_and_fetches() {
         bundle::manifest::list_files(&original).unwrap()
     );
 }
+
+/// The station's credentials as shipped for an on-premises store
+/// (`policies/seaweedfs-station-identity.json`: write to one bucket, nothing else): uplinkd
+/// uploads a bundle (a single PUT and a multipart file), verifies it from the server's answers
+/// and deletes the local copy; the same credentials can neither list nor read what they wrote.
+#[test]
+fn uplinkd_with_write_only_credentials_completes_verifies_and_deletes() {
+    let server = support::server();
+    let tmp = tempfile::tempdir().unwrap();
+    let bucket = support::WRITE_ONLY_BUCKET;
+    let admin = support::s3_store(&server, bucket, &tmp).unwrap();
+    admin.create_bucket().unwrap();
+    let data = tmp.path().join("data");
+    let exam = format!(
+        "20261126-0900{:02}-{:06x}",
+        std::process::id() % 60,
+        std::process::id()
+    );
+    let dir = support::make_bundle(&data.join("spool"), &exam, &[30_000, 12 * MIB + 5], 11);
+    let original = tmp.path().join("original");
+    support::copy_dir(&dir, &original);
+    let writer = tmp.path().join("writer.toml");
+    let (ak, sk) = support::WRITE_ONLY_KEYS;
+    std::fs::write(
+        &writer,
+        format!("access_key = \"{ak}\"\nsecret_key = \"{sk}\"\n"),
+    )
+    .unwrap();
+    let site_file = tmp.path().join("site.toml");
+    std::fs::write(
+        &site_file,
+        support::site_toml(&server.endpoint, "ca-central-1", bucket, &writer, ""),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_uplinkd"))
+        .arg("--site")
+        .arg(&site_file)
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("--once")
+        .output()
+        .unwrap();
+    let log = uplink::log::read(&daemon::log_path(&data)).unwrap_or_default();
+    assert!(
+        out.status.success(),
+        "uplinkd with write-only credentials: {}\n{log:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!dir.exists(), "local copy not deleted after verification");
+    assert!(log.iter().any(|e| e["event"] == "completed"), "{log:?}");
+    let base = format!("stations/test-station-01/recordings/2026-11-25/test-station-01/{exam}");
+    assert_central_equal(&admin, &base, &original, tmp.path());
+    // Write only: the station cannot look at the store.
+    let creds = uplink::creds::Credentials::load(&writer).unwrap();
+    let site = board_config::parse_site(&std::fs::read_to_string(&site_file).unwrap(), &site_file)
+        .unwrap();
+    let tuning = uplink::store::Tuning {
+        io_timeout: Duration::from_secs(10),
+    };
+    let station = uplink::store::s3::S3Store::connect(&site.uplink, &creds, &tuning).unwrap();
+    assert!(
+        station.list(&base).is_err(),
+        "the station's credentials can list"
+    );
+    assert!(
+        station
+            .get(&format!("{base}/manifest.json"), &tmp.path().join("read"))
+            .is_err(),
+        "the station's credentials can read"
+    );
+}

@@ -22,6 +22,8 @@ const SHA256: &str = "3fa71d325cbe78f674340f5fa7270e4bac446354c8565bd4ee256c3c3c
 const BASE: u16 = 18433;
 const ACCESS_KEY: &str = "xtask-test";
 const SECRET_KEY: &str = "xtask-test-secret";
+/// The station identity shipped for an on-premises SeaweedFS store (placeholders filled in).
+const STATION_IDENTITY: &str = "uplink/policies/seaweedfs-station-identity.json";
 
 /// The `weed` binary, installed if missing.
 pub fn ensure_installed() -> Result<PathBuf, String> {
@@ -113,9 +115,17 @@ pub fn start() -> Result<Server, String> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("data")).map_err(|e| format!("{}: {e}", dir.display()))?;
     let config = dir.join("s3.json");
+    // The admin, and the station identity shipped for on-premises stores (write only, one
+    // bucket) as the uplink tests use it (uplink/tests/support: write_only_identity).
+    let station = std::fs::read_to_string(run::root().join(STATION_IDENTITY))
+        .map_err(|e| format!("{STATION_IDENTITY}: {e}"))?
+        .replace("STATION_ID", "test-station-01")
+        .replace("ACCESS_KEY", "stationwriter")
+        .replace("SECRET_KEY", "stationwriter-secret")
+        .replace("BUCKET", "station-writes");
     std::fs::write(
         &config,
-        format!(r#"{{"identities":[{{"name":"xtask","credentials":[{{"accessKey":"{ACCESS_KEY}","secretKey":"{SECRET_KEY}"}}],"actions":["Admin","Read","Write","List","Tagging"]}}]}}"#),
+        format!(r#"{{"identities":[{{"name":"xtask","credentials":[{{"accessKey":"{ACCESS_KEY}","secretKey":"{SECRET_KEY}"}}],"actions":["Admin","Read","Write","List","Tagging"]}},{station}]}}"#),
     )
     .map_err(|e| format!("{}: {e}", config.display()))?;
     let log = std::fs::File::create(dir.join("weed.log")).map_err(|e| e.to_string())?;

@@ -1,6 +1,11 @@
 //! Sending one file to S3: a single PUT up to the part size, multipart above it, resumed from
-//! the persisted state and reconciled with ListParts, so a cut re-sends at most the part that was
-//! in flight.
+//! the persisted state, so a cut re-sends at most the part that was in flight.
+//!
+//! Write-only (P6): nothing here reads, lists or heads an object, nor lists parts. What the
+//! server answered is the proof: each part's ETag must be the MD5 of the bytes sent, and
+//! Complete's ETag the MD5 of those MD5s with the part count; it is kept in the state for
+//! [`verify`](super::Store::verify). An upload the server no longer has (expired, aborted, or
+//! completed by an attempt whose answer was lost) is started again under the same key.
 
 use std::io::{Read, Seek, SeekFrom};
 
@@ -34,14 +39,15 @@ fn sums(data: &[u8]) -> (String, String) {
     )
 }
 
-/// Sends `data` to a presigned PUT URL with `Content-MD5`, throttled; returns the ETag.
+/// Sends `data` to a presigned PUT URL with `Content-MD5`, throttled; returns the ETag, or
+/// `None` when the server no longer has the multipart upload the URL names.
 fn put(
     s3: &S3Store,
     job: &mut FileJob<'_>,
     url: &str,
     data: &[u8],
     what: &str,
-) -> Result<String, UplinkError> {
+) -> Result<Option<String>, UplinkError> {
     let key = job.state.key.clone();
     let md5 = content_md5(data);
     let mut reader = ThrottledReader::new(data, job.throttle, job.on_bytes);
@@ -53,10 +59,14 @@ fn put(
         &key,
         what,
     )?;
+    if a.code() == Some("NoSuchUpload") {
+        return Ok(None);
+    }
     if !a.ok() {
         return Err(answer_error(&key, what, &a));
     }
     a.etag
+        .map(Some)
         .ok_or_else(|| transport_error(&key, what, "answer without ETag"))
 }
 
@@ -92,8 +102,10 @@ fn single(s3: &S3Store, job: &mut FileJob<'_>) -> Result<(), UplinkError> {
     let (md5, sha256) = sums(&data);
     let key = job.state.key.clone();
     let url = s3.bucket.put_object(Some(&s3.creds), &key).sign(SIGN_FOR);
-    let etag = put(s3, job, url.as_str(), &data, "PutObject")?;
+    let etag = put(s3, job, url.as_str(), &data, "PutObject")?
+        .ok_or_else(|| transport_error(&key, "PutObject", "NoSuchUpload for a single PUT"))?;
     check_etag(&key, "PutObject", &etag, &md5)?;
+    job.state.etag = Some(etag);
     job.state.parts = vec![Part {
         number: 1,
         size: data.len() as u64,
@@ -108,82 +120,25 @@ fn single(s3: &S3Store, job: &mut FileJob<'_>) -> Result<(), UplinkError> {
     )
 }
 
-/// Whether the object is already there as the state describes (a Complete whose answer was
-/// lost).
-fn already_complete(s3: &S3Store, job: &FileJob<'_>, parts: usize) -> Result<bool, UplinkError> {
-    if job.state.parts.len() != parts {
-        return Ok(false);
-    }
-    let want = job.state.expected_etag();
-    Ok(s3
-        .head(&job.state.key)?
-        .is_some_and(|a| a.length == Some(job.state.size) && a.etag.is_some() && a.etag == want))
-}
+/// How often an upload the server lost is started again before the file fails.
+const RESTARTS: u32 = 2;
 
-/// A part as ListParts shows it: number, ETag, size.
-type ServerPart = (u32, String, u64);
-
-/// The server's parts of the upload: `None` if the upload no longer exists.
-fn list_parts(
-    s3: &S3Store,
-    key: &str,
-    upload_id: &str,
-) -> Result<Option<Vec<ServerPart>>, UplinkError> {
-    let mut out = Vec::new();
-    let mut marker: Option<u16> = None;
-    loop {
-        let mut action = s3.bucket.list_parts(Some(&s3.creds), key, upload_id);
-        if let Some(m) = marker {
-            action.set_part_number_marker(m);
-        }
-        let url = action.sign(SIGN_FOR);
-        let a = s3.call("GET", url.as_str(), &[], None, key, "ListParts")?;
-        if a.status == 404 || a.code() == Some("NoSuchUpload") {
-            return Ok(None);
-        }
-        if !a.ok() {
-            return Err(answer_error(key, "ListParts", &a));
-        }
-        let r = rusty_s3::actions::ListParts::parse_response(&a.body)
-            .map_err(|e| transport_error(key, "ListParts answer", e))?;
-        out.extend(r.parts.iter().map(|p| {
-            (
-                u32::from(p.number),
-                p.etag.trim_matches('"').to_owned(),
-                p.size,
-            )
-        }));
-        match r.next_part_number_marker {
-            Some(m)
-                if m > 0
-                    && marker != Some(m)
-                    && r.parts.len() >= usize::from(r.max_parts.max(1)) =>
-            {
-                marker = Some(m)
-            }
-            _ => return Ok(Some(out)),
-        }
-    }
-}
-
-/// Multipart upload: create or reconcile, send the missing parts, complete.
+/// Multipart upload: create (or go on with the recorded one), send the missing parts, complete.
 fn multipart(s3: &S3Store, job: &mut FileJob<'_>) -> Result<(), UplinkError> {
     let key = job.state.key.clone();
-    let ps = job.state.part_size;
-    let nparts = job.state.size.div_ceil(ps).max(1) as usize;
-    let total = job.state.size;
-    let part_len = |n: usize| (total - (n as u64 - 1) * ps).min(ps);
+    let nparts = job.state.size.div_ceil(job.state.part_size).max(1) as usize;
     if let Some(id) = job.state.upload_id.clone() {
-        match list_parts(s3, &key, &id)? {
-            None if already_complete(s3, job, nparts)? => {
-                job.state.completed = true;
-                return (job.on_step)(
-                    job.state,
-                    "completed",
-                    json!({"file": job.name, "key": key, "found": true}),
-                );
-            }
-            None => {
+        (job.on_step)(
+            job.state,
+            "resumed",
+            json!({"file": job.name, "key": key, "upload_id": id,
+                   "parts_kept": job.state.parts.len(), "parts_total": nparts}),
+        )?;
+    }
+    for restart in 0..=RESTARTS {
+        match send(s3, job, nparts)? {
+            Sent::Completed => return Ok(()),
+            Sent::UploadLost(id) if restart < RESTARTS => {
                 job.state.upload_id = None;
                 job.state.parts.clear();
                 (job.on_step)(
@@ -192,46 +147,37 @@ fn multipart(s3: &S3Store, job: &mut FileJob<'_>) -> Result<(), UplinkError> {
                     json!({"file": job.name, "key": key, "upload_id": id}),
                 )?;
             }
-            Some(server) => {
-                let before = job.state.parts.len();
-                let mut kept: Vec<Part> = Vec::new();
-                let mut adopted = 0;
-                for n in 1..=nparts {
-                    let Some((_, etag, size)) = server.iter().find(|p| p.0 as usize == n) else {
-                        break;
-                    };
-                    if *size != part_len(n) {
-                        break;
-                    }
-                    match job.state.parts.get(n - 1) {
-                        Some(p) if &p.md5 == etag => kept.push(p.clone()),
-                        _ => {
-                            // Sent before a crash, not yet recorded: adopt it if it is our bytes.
-                            let data = read_range(job, (n as u64 - 1) * ps, *size)?;
-                            let (md5, sha256) = sums(&data);
-                            if &md5 != etag {
-                                break;
-                            }
-                            adopted += 1;
-                            kept.push(Part {
-                                number: n as u32,
-                                size: *size,
-                                md5,
-                                sha256,
-                            });
-                        }
-                    }
-                }
-                job.state.parts = kept;
-                (job.on_step)(
-                    job.state,
-                    "resumed",
-                    json!({"file": job.name, "key": key, "upload_id": id, "parts_recorded": before,
-                           "parts_kept": job.state.parts.len(), "parts_adopted": adopted, "parts_total": nparts}),
-                )?;
+            Sent::UploadLost(id) => {
+                return Err(UplinkError::Mismatch {
+                    key,
+                    why: format!(
+                        "the server lost upload {id} {} times in a row",
+                        RESTARTS + 1
+                    ),
+                })
             }
         }
     }
+    unreachable!("the loop returns")
+}
+
+/// How one pass of [`send`] ended.
+enum Sent {
+    Completed,
+    /// The server no longer has this upload id (`NoSuchUpload`).
+    UploadLost(String),
+}
+
+/// Whether an answer says the upload id is unknown to the server.
+fn lost(a: &super::s3::Answer) -> bool {
+    a.code() == Some("NoSuchUpload")
+}
+
+/// Creates the upload if there is none, sends the parts the state lacks, completes.
+fn send(s3: &S3Store, job: &mut FileJob<'_>, nparts: usize) -> Result<Sent, UplinkError> {
+    let key = job.state.key.clone();
+    let (ps, total) = (job.state.part_size, job.state.size);
+    let part_len = |n: usize| (total - (n as u64 - 1) * ps).min(ps);
     if job.state.upload_id.is_none() {
         let url = s3
             .bucket
@@ -267,7 +213,9 @@ fn multipart(s3: &S3Store, job: &mut FileJob<'_>) -> Result<(), UplinkError> {
             .bucket
             .upload_part(Some(&s3.creds), &key, n as u16, &id)
             .sign(SIGN_FOR);
-        let etag = put(s3, job, url.as_str(), &data, "UploadPart")?;
+        let Some(etag) = put(s3, job, url.as_str(), &data, "UploadPart")? else {
+            return Ok(Sent::UploadLost(id));
+        };
         check_etag(&key, &format!("UploadPart {n}"), &etag, &md5)?;
         job.state.parts.push(Part {
             number: n as u32,
@@ -304,17 +252,29 @@ fn multipart(s3: &S3Store, job: &mut FileJob<'_>) -> Result<(), UplinkError> {
         &key,
         "CompleteMultipartUpload",
     )?;
-    if !a.ok() {
-        if a.code() == Some("NoSuchUpload") && already_complete(s3, job, nparts)? {
-            // Completed by an earlier attempt whose answer was lost.
-        } else {
-            return Err(answer_error(&key, "CompleteMultipartUpload", &a));
-        }
+    if lost(&a) {
+        return Ok(Sent::UploadLost(id));
     }
+    if !a.ok() {
+        return Err(answer_error(&key, "CompleteMultipartUpload", &a));
+    }
+    // The object's ETag, as the server made it from the parts it joined.
+    let etag = crate::xml::text(&a.body, "ETag")
+        .map(|e| crate::xml::unescape(e).trim_matches('"').to_owned())
+        .ok_or_else(|| transport_error(&key, "CompleteMultipartUpload answer", "no ETag"))?;
+    let want = job.state.expected_etag().unwrap_or_default();
+    if etag != want {
+        return Err(UplinkError::Mismatch {
+            key,
+            why: format!("CompleteMultipartUpload: ETag {etag} is not {want}, made from the MD5s of the parts sent"),
+        });
+    }
+    job.state.etag = Some(etag);
     job.state.completed = true;
     (job.on_step)(
         job.state,
         "completed",
         json!({"file": job.name, "key": key, "upload_id": id, "parts": nparts}),
-    )
+    )?;
+    Ok(Sent::Completed)
 }

@@ -42,7 +42,6 @@ pub struct S3Store {
 pub(crate) struct Answer {
     pub(crate) status: u16,
     pub(crate) etag: Option<String>,
-    pub(crate) length: Option<u64>,
     pub(crate) body: String,
 }
 
@@ -164,37 +163,14 @@ impl S3Store {
                 .map(str::to_owned)
         };
         let etag = h("etag").map(|e| e.trim_matches('"').to_owned());
-        let length = h("content-length").and_then(|l| l.parse().ok());
         let status = res.status().as_u16();
-        let body = if method == "HEAD" {
-            String::new()
-        } else {
-            res.body_mut()
-                .with_config()
-                .limit(16 << 20)
-                .read_to_string()
-                .map_err(|e| transport_error(key, what, e))?
-        };
-        Ok(Answer {
-            status,
-            etag,
-            length,
-            body,
-        })
-    }
-
-    /// HEAD of an object: `None` if absent.
-    pub(crate) fn head(&self, key: &str) -> Result<Option<Answer>, UplinkError> {
-        let url = self
-            .bucket
-            .head_object(Some(&self.creds), key)
-            .sign(SIGN_FOR);
-        let a = self.call("HEAD", url.as_str(), &[], None, key, "HEAD")?;
-        match a.status {
-            404 => Ok(None),
-            s if (200..300).contains(&s) => Ok(Some(a)),
-            _ => Err(answer_error(key, "HEAD", &a)),
-        }
+        let body = res
+            .body_mut()
+            .with_config()
+            .limit(16 << 20)
+            .read_to_string()
+            .map_err(|e| transport_error(key, what, e))?;
+        Ok(Answer { status, etag, body })
     }
 
     /// Creates the bucket (tests and examctl); an existing bucket owned by us is fine.
@@ -294,29 +270,34 @@ impl CentralStore for S3Store {
         super::multipart::upload(self, job)
     }
 
+    /// From what the server answered when the object was written (no HEAD: the station's
+    /// credentials may only write): the state's parts add up to the local size, and the ETag
+    /// the server returned is the one the part MD5s make.
     fn verify(&self, st: &FileState, expect: &Expect<'_>) -> Result<(), UplinkError> {
         let key = &st.key;
-        let a = self.head(key)?.ok_or_else(|| UplinkError::Mismatch {
+        let mismatch = |why: String| UplinkError::Mismatch {
             key: key.clone(),
-            why: "object not found".into(),
-        })?;
-        if a.length != Some(expect.size) {
-            return Err(UplinkError::Mismatch {
-                key: key.clone(),
-                why: format!("size {:?}, local {}", a.length, expect.size),
-            });
+            why,
+        };
+        if !st.completed {
+            return Err(mismatch("not completed".into()));
         }
-        let want = st.expected_etag().ok_or_else(|| UplinkError::Mismatch {
-            key: key.clone(),
-            why: "no recorded part checksums".into(),
-        })?;
-        if a.etag.as_deref() != Some(want.as_str()) {
-            return Err(UplinkError::Mismatch {
-                key: key.clone(),
-                why: format!("ETag {:?}, expected {want} from the part MD5s", a.etag),
-            });
+        let sent: u64 = st.parts.iter().map(|p| p.size).sum();
+        if sent != expect.size || st.size != expect.size {
+            return Err(mismatch(format!(
+                "{sent} bytes sent in parts, local {}",
+                expect.size
+            )));
         }
-        Ok(())
+        let want = st
+            .expected_etag()
+            .ok_or_else(|| mismatch("no recorded part checksums".into()))?;
+        match st.etag.as_deref() {
+            Some(e) if e == want => Ok(()),
+            other => Err(mismatch(format!(
+                "ETag {other:?} from the server, expected {want} from the part MD5s"
+            ))),
+        }
     }
 
     fn list(&self, prefix: &str) -> Result<Vec<Listed>, UplinkError> {

@@ -54,6 +54,22 @@ impl Server {
     }
 }
 
+/// The bucket the write-only station identity may write to.
+pub const WRITE_ONLY_BUCKET: &str = "station-writes";
+/// Keys of the write-only station identity.
+pub const WRITE_ONLY_KEYS: (&str, &str) = ("stationwriter", "stationwriter-secret");
+
+/// The station identity shipped in `uplink/policies/seaweedfs-station-identity.json`, for the
+/// test station on [`WRITE_ONLY_BUCKET`] (`cargo xtask test` gives its server the same).
+pub fn write_only_identity() -> String {
+    let shipped = include_str!("../../policies/seaweedfs-station-identity.json");
+    shipped
+        .replace("STATION_ID", "test-station-01")
+        .replace("ACCESS_KEY", WRITE_ONLY_KEYS.0)
+        .replace("SECRET_KEY", WRITE_ONLY_KEYS.1)
+        .replace("BUCKET", WRITE_ONLY_BUCKET)
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -80,7 +96,7 @@ fn start_weed() -> Server {
     let (ak, sk) = ("uplinktest", "uplinktest-secret");
     std::fs::write(
         dir.join("s3.json"),
-        format!(r#"{{"identities":[{{"name":"admin","credentials":[{{"accessKey":"{ak}","secretKey":"{sk}"}}],"actions":["Admin","Read","Write","List","Tagging"]}}]}}"#),
+        format!(r#"{{"identities":[{{"name":"admin","credentials":[{{"accessKey":"{ak}","secretKey":"{sk}"}}],"actions":["Admin","Read","Write","List","Tagging"]}},{}]}}"#, write_only_identity()),
     )
     .unwrap();
     // Ports below 55535 so that weed's gRPC ports (+10000) stay valid.
