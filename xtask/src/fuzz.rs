@@ -146,6 +146,25 @@ fn list() -> Result<Vec<String>, String> {
         .collect())
 }
 
+/// The fuzzer `cargo fuzz build` made for `target` (`fuzz/target/HOST/release/TARGET`).
+fn binary(target: &str) -> Result<std::path::PathBuf, String> {
+    let info = crate::run::output(Command::new("rustc").arg("-vV"))?;
+    let host = info
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .ok_or("rustc -vV names no host")?;
+    let bin = root()
+        .join("fuzz/target")
+        .join(host)
+        .join("release")
+        .join(target);
+    if bin.exists() {
+        Ok(bin)
+    } else {
+        Err(format!("{}: not built", bin.display()))
+    }
+}
+
 /// Files in `dir` (0 if it does not exist).
 fn count(dir: &Path) -> usize {
     std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)
@@ -164,11 +183,11 @@ fn one(target: &str, budget: Budget) -> Result<Outcome, String> {
         Budget::Seconds(s) => format!("-max_total_time={s}"),
         Budget::Runs(n) => format!("-runs={n}"),
     };
-    let mut cmd = fuzz_cmd("run");
-    cmd.args(["-s", "none", "--release", target])
-        .arg(&corpus)
+    // The binary `cargo fuzz build` made, run directly: `cargo fuzz run` would build again
+    // from whatever the working tree holds by then.
+    let mut cmd = Command::new(binary(target)?);
+    cmd.arg(&corpus)
         .arg(&seeds)
-        .arg("--")
         .arg(limit)
         .arg(format!("-artifact_prefix={}/", artifacts.display()))
         .args(["-print_final_stats=1", "-timeout=10", "-rss_limit_mb=2048"])
@@ -201,7 +220,7 @@ fn one(target: &str, budget: Budget) -> Result<Outcome, String> {
             .unwrap_or("(no test unit written)");
         let tail: Vec<&str> = log.lines().rev().take(25).collect();
         format!(
-            "{target}: {} after {:.0} s; input {saved}\n  reproduce: cargo fuzz run -s none --release {target} {saved}\n{}",
+            "{target}: {} after {:.0} s; input {saved}\n  replay: cargo fuzz run -s none --release {target} {saved}\n{}",
             out.status,
             secs,
             tail.into_iter().rev().collect::<Vec<_>>().join("\n")
