@@ -29,7 +29,15 @@ pub struct Rule {
     pub expire_days: Option<u32>,
     /// `AbortIncompleteMultipartUpload/DaysAfterInitiation`.
     pub abort_days: Option<u32>,
+    /// `NoncurrentVersionExpiration/NoncurrentDays` (versioned buckets).
+    pub noncurrent_days: Option<u32>,
+    /// `Expiration/ExpiredObjectDeleteMarker` (versioned buckets).
+    pub delete_markers: bool,
 }
+
+/// Days a version is kept once it is no longer current (on a versioned or object-locked bucket
+/// an expiry only hides the object behind a delete marker; the version itself must go too).
+pub const NONCURRENT_DAYS: u32 = 1;
 
 fn with_prefix(prefix: &str, tail: &str) -> String {
     let p = prefix.trim_matches('/');
@@ -40,16 +48,22 @@ fn with_prefix(prefix: &str, tail: &str) -> String {
     }
 }
 
-/// The rules the institution's bucket must have, below the site's `prefix`.
-pub fn wanted(prefix: &str) -> Vec<Rule> {
-    let rule = |id: &str, p: String, e, a| Rule {
-        id: id.into(),
+/// The rules the institution's bucket must have, below the site's `prefix`; on a versioned (or
+/// object-locked) bucket the expiries also remove the versions they make noncurrent, and the
+/// delete markers left alone. Their ids name the prefix, so that the rules of every station
+/// live side by side in the bucket's one lifecycle configuration.
+pub fn wanted(prefix: &str, versioned: bool) -> Vec<Rule> {
+    let noncurrent = versioned.then_some(NONCURRENT_DAYS);
+    let rule = |id: &str, p: String, expire_days, abort_days| Rule {
+        id: format!("exam-station {id} {p}"),
         prefix: p,
         enabled: true,
-        expire_days: e,
-        abort_days: a,
+        expire_days,
+        abort_days,
+        noncurrent_days: expire_days.and(noncurrent),
+        delete_markers: false,
     };
-    vec![
+    let mut rules = vec![
         rule(
             "recordings-expire",
             with_prefix(prefix, "recordings/"),
@@ -68,30 +82,51 @@ pub fn wanted(prefix: &str) -> Vec<Rule> {
             None,
             Some(ABORT_DAYS),
         ),
-    ]
+    ];
+    if versioned {
+        let mut markers = rule("delete-markers", with_prefix(prefix, ""), None, None);
+        markers.delete_markers = true;
+        rules.push(markers);
+    }
+    rules
+}
+
+/// One `<Rule>` element.
+fn rule_xml(r: &Rule) -> String {
+    let mut s = format!(
+        "<Rule><ID>{}</ID><Filter><Prefix>{}</Prefix></Filter><Status>{}</Status>",
+        xml::escape(&r.id),
+        xml::escape(&r.prefix),
+        if r.enabled { "Enabled" } else { "Disabled" }
+    );
+    if let Some(d) = r.expire_days {
+        s += &format!("<Expiration><Days>{d}</Days></Expiration>");
+    }
+    if r.delete_markers {
+        s += "<Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration>";
+    }
+    if let Some(d) = r.noncurrent_days {
+        s += &format!(
+            "<NoncurrentVersionExpiration><NoncurrentDays>{d}</NoncurrentDays></NoncurrentVersionExpiration>"
+        );
+    }
+    if let Some(d) = r.abort_days {
+        s += &format!("<AbortIncompleteMultipartUpload><DaysAfterInitiation>{d}</DaysAfterInitiation></AbortIncompleteMultipartUpload>");
+    }
+    s + "</Rule>"
+}
+
+/// A `LifecycleConfiguration` document of `<Rule>` elements.
+fn document(rules: &[String]) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><LifecycleConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{}</LifecycleConfiguration>"#,
+        rules.concat()
+    )
 }
 
 /// `LifecycleConfiguration` XML for `rules`.
 pub fn to_xml(rules: &[Rule]) -> String {
-    let mut s = String::from(
-        r#"<?xml version="1.0" encoding="UTF-8"?><LifecycleConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">"#,
-    );
-    for r in rules {
-        s += &format!(
-            "<Rule><ID>{}</ID><Filter><Prefix>{}</Prefix></Filter><Status>{}</Status>",
-            xml::escape(&r.id),
-            xml::escape(&r.prefix),
-            if r.enabled { "Enabled" } else { "Disabled" }
-        );
-        if let Some(d) = r.expire_days {
-            s += &format!("<Expiration><Days>{d}</Days></Expiration>");
-        }
-        if let Some(d) = r.abort_days {
-            s += &format!("<AbortIncompleteMultipartUpload><DaysAfterInitiation>{d}</DaysAfterInitiation></AbortIncompleteMultipartUpload>");
-        }
-        s += "</Rule>";
-    }
-    s + "</LifecycleConfiguration>"
+    document(&rules.iter().map(rule_xml).collect::<Vec<_>>())
 }
 
 /// Reads the rules of a `GetBucketLifecycleConfiguration` answer.
@@ -110,9 +145,60 @@ pub fn parse_rules(body: &str) -> Vec<Rule> {
                 enabled: xml::text(b, "Status") == Some("Enabled"),
                 expire_days: num("Expiration", "Days"),
                 abort_days: num("AbortIncompleteMultipartUpload", "DaysAfterInitiation"),
+                noncurrent_days: num("NoncurrentVersionExpiration", "NoncurrentDays"),
+                delete_markers: xml::text(b, "Expiration")
+                    .and_then(|e| xml::text(e, "ExpiredObjectDeleteMarker"))
+                    == Some("true"),
             }
         })
         .collect()
+}
+
+/// The bucket's lifecycle configuration with `ours` put in: every rule already there is kept
+/// as it was written (S3 replaces the whole document on each PUT), in its place; an earlier
+/// version of one of ours (same id) is replaced where it stands; the others are added last.
+pub fn merge(existing: &str, ours: &[Rule]) -> String {
+    let mut placed = vec![false; ours.len()];
+    let mut rules: Vec<String> = Vec::new();
+    for b in xml::blocks(existing, "Rule") {
+        let id = xml::unescape(xml::text(b, "ID").unwrap_or(""));
+        match ours.iter().position(|r| r.id == id) {
+            Some(i) if !placed[i] => {
+                rules.push(rule_xml(&ours[i]));
+                placed[i] = true;
+            }
+            Some(_) => {}
+            None => rules.push(format!("<Rule>{b}</Rule>")),
+        }
+    }
+    for (r, done) in ours.iter().zip(placed) {
+        if !done {
+            rules.push(rule_xml(r));
+        }
+    }
+    document(&rules)
+}
+
+/// Recording prefixes (`.../recordings/`) of `keys` that no enabled rule expires after
+/// [`RECORDINGS_DAYS`]: every station's recordings must be covered, not only one site's.
+pub fn uncovered<'a>(keys: impl IntoIterator<Item = &'a str>, have: &[Rule]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for key in keys {
+        let Some(at) = key.find("recordings/") else {
+            continue;
+        };
+        if at > 0 && !key[..at].ends_with('/') {
+            continue;
+        }
+        let prefix = &key[..at + "recordings/".len()];
+        let covered = have.iter().any(|r| {
+            r.enabled && r.expire_days == Some(RECORDINGS_DAYS) && prefix.starts_with(&r.prefix)
+        });
+        if !covered && !out.iter().any(|p| p == prefix) {
+            out.push(prefix.to_string());
+        }
+    }
+    out
 }
 
 /// What is wrong with `have` against `want`; empty when every wanted rule is present.
@@ -124,20 +210,42 @@ pub fn problems(want: &[Rule], have: &[Rule]) -> Vec<String> {
                     && h.prefix == w.prefix
                     && h.expire_days == w.expire_days
                     && h.abort_days == w.abort_days
+                    && h.noncurrent_days == w.noncurrent_days
+                    && h.delete_markers == w.delete_markers
             })
         })
-        .map(|w| match (w.expire_days, w.abort_days) {
-            (Some(d), _) => format!(
+        .map(|w| match (w.expire_days, w.abort_days, w.noncurrent_days) {
+            (Some(d), _, Some(n)) => format!(
+                "missing or wrong: objects under {:?} expire after {d} days and their noncurrent versions {n} day(s) later (versioned bucket)",
+                w.prefix
+            ),
+            (Some(d), _, None) => format!(
                 "missing or wrong: objects under {:?} expire after {d} days",
                 w.prefix
             ),
-            (_, Some(d)) => format!(
+            (_, Some(d), _) => format!(
                 "missing or wrong: incomplete uploads under {:?} aborted after {d} days",
+                w.prefix
+            ),
+            _ if w.delete_markers => format!(
+                "missing or wrong: expired delete markers under {:?} removed (versioned bucket)",
                 w.prefix
             ),
             _ => format!("missing: rule {}", w.id),
         })
         .collect()
+}
+
+/// Whether the bucket keeps versions (versioning enabled or suspended, or object lock).
+pub fn versioned(s3: &S3Store) -> Result<bool, UplinkError> {
+    let a = s3.bucket_subresource(Method::Get, "versioning", None)?;
+    let status = if a.ok() {
+        xml::text(&a.body, "Status").map(str::to_owned)
+    } else {
+        None
+    };
+    Ok(matches!(status.as_deref(), Some("Enabled" | "Suspended"))
+        || matches!(object_lock(s3)?, Lock::Enabled(_)))
 }
 
 /// Object lock state of the bucket.
@@ -169,18 +277,43 @@ pub fn object_lock(s3: &S3Store) -> Result<Lock, UplinkError> {
     Ok(Lock::Enabled(mode.zip(days)))
 }
 
-/// Installs the lifecycle rules, and a default COMPLIANCE retention where object lock is enabled.
-pub fn apply(s3: &S3Store, prefix: &str) -> Result<Lock, UplinkError> {
-    let body = to_xml(&wanted(prefix));
-    let a = s3.bucket_subresource(Method::Put, "lifecycle", Some(body.as_bytes()))?;
-    if !a.ok() {
-        return Err(answer_error(
+/// The bucket's lifecycle configuration document ("" when it has none).
+fn lifecycle(s3: &S3Store) -> Result<String, UplinkError> {
+    let a = s3.bucket_subresource(Method::Get, "lifecycle", None)?;
+    if a.ok() {
+        Ok(a.body)
+    } else if a.status == 404 || a.code() == Some("NoSuchLifecycleConfiguration") {
+        Ok(String::new())
+    } else {
+        Err(answer_error(
+            s3.bucket_name(),
+            "GetBucketLifecycleConfiguration",
+            &a,
+        ))
+    }
+}
+
+/// Replaces the bucket's lifecycle configuration with `document`.
+pub fn put_lifecycle(s3: &S3Store, document: &str) -> Result<(), UplinkError> {
+    let a = s3.bucket_subresource(Method::Put, "lifecycle", Some(document.as_bytes()))?;
+    if a.ok() {
+        Ok(())
+    } else {
+        Err(answer_error(
             s3.bucket_name(),
             "PutBucketLifecycleConfiguration",
             &a,
-        ));
+        ))
     }
-    match object_lock(s3)? {
+}
+
+/// Installs the lifecycle rules of `prefix` beside the rules already there (another station's,
+/// the institution's own), and a default COMPLIANCE retention where object lock is enabled.
+/// Returns the rules put in and the lock state.
+pub fn apply(s3: &S3Store, prefix: &str) -> Result<(Vec<Rule>, Lock), UplinkError> {
+    let ours = wanted(prefix, versioned(s3)?);
+    put_lifecycle(s3, &merge(&lifecycle(s3)?, &ours))?;
+    let lock = match object_lock(s3)? {
         Lock::Enabled(_) => {
             let cfg = format!(
                 r#"<ObjectLockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>COMPLIANCE</Mode><Days>{RECORDINGS_DAYS}</Days></DefaultRetention></Rule></ObjectLockConfiguration>"#
@@ -193,27 +326,27 @@ pub fn apply(s3: &S3Store, prefix: &str) -> Result<Lock, UplinkError> {
                     &a,
                 ));
             }
-            object_lock(s3)
+            object_lock(s3)?
         }
-        other => Ok(other),
-    }
+        other => other,
+    };
+    Ok((ours, lock))
 }
 
-/// Reads the rules back: the problems found (empty when all is right) and the lock state.
+/// Reads the rules back: the problems found (empty when all is right) and the lock state. Besides
+/// the rules of `prefix`, every station's recordings in the bucket must be covered by an
+/// expiry rule.
 pub fn check(s3: &S3Store, prefix: &str) -> Result<(Vec<String>, Lock), UplinkError> {
-    let a = s3.bucket_subresource(Method::Get, "lifecycle", None)?;
-    let have = if a.ok() {
-        parse_rules(&a.body)
-    } else if a.status == 404 {
-        Vec::new()
-    } else {
-        return Err(answer_error(
-            s3.bucket_name(),
-            "GetBucketLifecycleConfiguration",
-            &a,
+    use crate::store::CentralStore;
+    let have = parse_rules(&lifecycle(s3)?);
+    let mut problems = problems(&wanted(prefix, versioned(s3)?), &have);
+    let listed = s3.list("")?;
+    for p in uncovered(listed.iter().map(|l| l.key.as_str()), &have) {
+        problems.push(format!(
+            "recordings under {p:?} are not expired after {RECORDINGS_DAYS} days by any rule (run `examctl retention apply` with that station's site)"
         ));
-    };
-    Ok((problems(&wanted(prefix), &have), object_lock(s3)?))
+    }
+    Ok((problems, object_lock(s3)?))
 }
 
 #[cfg(test)]
@@ -221,8 +354,63 @@ mod tests {
     use super::*;
 
     #[test]
+    fn merging_keeps_other_rules_and_replaces_our_own() {
+        let foreign = "<Rule><ID>logs</ID><Filter><Prefix>logs/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>30</Days></Expiration><Transition><Days>1</Days><StorageClass>GLACIER</StorageClass></Transition></Rule>";
+        let a = merge(
+            &format!("<LifecycleConfiguration>{foreign}</LifecycleConfiguration>"),
+            &wanted("stations/a", false),
+        );
+        let both = merge(&a, &wanted("stations/b", false));
+        let again = merge(&both, &wanted("stations/a", false));
+        assert_eq!(again, both, "applying a station twice changes nothing");
+        let rules = parse_rules(&both);
+        assert_eq!(rules.len(), 7);
+        assert!(
+            both.contains("<StorageClass>GLACIER</StorageClass>"),
+            "{both}"
+        );
+        assert!(problems(&wanted("stations/a", false), &rules).is_empty());
+        assert!(problems(&wanted("stations/b", false), &rules).is_empty());
+        assert_eq!(
+            parse_rules(&merge("", &wanted("s", false))),
+            wanted("s", false)
+        );
+    }
+
+    #[test]
+    fn every_station_s_recordings_must_be_covered() {
+        let rules = parse_rules(&to_xml(&wanted("stations/a", false)));
+        let keys = [
+            "stations/a/recordings/2026-11-25/a/e1/manifest.json",
+            "stations/b/recordings/2026-11-25/b/e2/manifest.json",
+            "stations/b/recordings/2026-11-25/b/e3/manifest.json",
+            "stations/b/profiles/x.json",
+            "stations/c/myrecordings/x",
+        ];
+        assert_eq!(uncovered(keys, &rules), ["stations/b/recordings/"]);
+    }
+
+    #[test]
+    fn a_versioned_bucket_also_needs_noncurrent_versions_and_delete_markers_gone() {
+        let plain = wanted("stations/a", false);
+        let versioned = wanted("stations/a", true);
+        assert_eq!(parse_rules(&to_xml(&versioned)), versioned);
+        let found = problems(&versioned, &plain);
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert!(
+            found[0].contains("noncurrent versions 1 day(s) later"),
+            "{found:?}"
+        );
+        assert!(found[2].contains("delete markers"), "{found:?}");
+        assert!(
+            problems(&plain, &versioned).len() == 2,
+            "a plain bucket's rules differ too"
+        );
+    }
+
+    #[test]
     fn rules_round_trip() {
-        let w = wanted("stations/a");
+        let w = wanted("stations/a", false);
         let back = parse_rules(&to_xml(&w));
         assert_eq!(back, w);
         assert!(problems(&w, &back).is_empty());

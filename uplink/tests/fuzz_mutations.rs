@@ -41,7 +41,7 @@ fn state_parser_survives_mutations() {
 
 #[test]
 fn xml_readers_survive_mutations() {
-    let seed = uplink::retention::to_xml(&uplink::retention::wanted("stations/a"));
+    let seed = uplink::retention::to_xml(&uplink::retention::wanted("stations/a", true));
     for m in mutations(seed.as_bytes()) {
         uplink::fuzz_xml(&m);
     }

@@ -57,6 +57,10 @@ enum Cmd {
         /// The institution's credentials file.
         #[arg(long)]
         credentials: Option<PathBuf>,
+        /// Create it with object lock (versioned; `retention apply` then sets a COMPLIANCE
+        /// default retention, and its rules expire noncurrent versions and delete markers).
+        #[arg(long)]
+        object_lock: bool,
     },
     /// Lifecycle rules and object lock on the central bucket.
     Retention {
@@ -176,20 +180,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             );
         }
-        Cmd::CreateBucket { site, credentials } => {
+        Cmd::CreateBucket {
+            site,
+            credentials,
+            object_lock,
+        } => {
             let (_, store) = s3_store(&site, credentials.as_ref())?;
-            store.create_bucket()?;
+            store.create_bucket_with(object_lock)?;
             println!("bucket {} ready", store.bucket_name());
         }
         Cmd::Retention {
             cmd: RetentionCmd::Apply { site, credentials },
         } => {
             let (site, store) = s3_store(&site, credentials.as_ref())?;
-            let lock = uplink::retention::apply(&store, &site.uplink.prefix)?;
-            for r in uplink::retention::wanted(&site.uplink.prefix) {
+            let (rules, lock) = uplink::retention::apply(&store, &site.uplink.prefix)?;
+            for r in rules {
                 println!(
-                    "lifecycle rule {}: prefix {:?} expire {:?} days, abort incomplete {:?} days",
-                    r.id, r.prefix, r.expire_days, r.abort_days
+                    "lifecycle rule {:?}: prefix {:?} expire {:?} days, noncurrent versions {:?} days, expired delete markers {}, abort incomplete {:?} days",
+                    r.id, r.prefix, r.expire_days, r.noncurrent_days, r.delete_markers, r.abort_days
                 );
             }
             println!("{}", lock_line(&lock));

@@ -175,16 +175,29 @@ impl S3Store {
 
     /// Creates the bucket (tests and examctl); an existing bucket owned by us is fine.
     pub fn create_bucket(&self) -> Result<(), UplinkError> {
-        let action = self.bucket.create_bucket(&self.creds);
+        self.create_bucket_with(false)
+    }
+
+    /// Creates the bucket, with object lock (and so versioning) when `object_lock`.
+    pub fn create_bucket_with(&self, object_lock: bool) -> Result<(), UplinkError> {
+        let mut action = self.bucket.create_bucket(&self.creds);
+        if object_lock {
+            // Signed with the request (S3 checks x-amz-* headers against the signature).
+            action
+                .headers_mut()
+                .insert("x-amz-bucket-object-lock-enabled", "true");
+        }
         let body = action.body();
         let url = action.sign(SIGN_FOR);
         let mut r = body.as_bytes();
         let n = r.len() as u64;
         let name = self.bucket.name().to_owned();
+        let lock = [("x-amz-bucket-object-lock-enabled", "true".to_string())];
+        let headers: &[(&str, String)] = if object_lock { &lock } else { &[] };
         let a = self.call(
             "PUT",
             url.as_str(),
-            &[],
+            headers,
             Some((&mut r, n)),
             &name,
             "CreateBucket",
