@@ -8,22 +8,12 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use support::proxy::{self, Faults};
-use uplink::daemon::{self, Options};
+use uplink::daemon;
 use uplink::log::Log;
 use uplink::store::CentralStore;
 use uplink::throttle::Throttle;
 
 const MIB: usize = 1 << 20;
-
-fn fast_options(data: &Path) -> Options {
-    let mut o = Options::new(data.to_owned(), true);
-    o.tuning.io_timeout = Duration::from_secs(2);
-    o.retry.base = Duration::from_millis(20);
-    o.retry.cap = Duration::from_millis(400);
-    o.retry.max_attempts = Some(40);
-    o.progress = false;
-    o
-}
 
 /// Every central object of a bundle equals the original file, byte for byte.
 fn assert_central_equal(store: &dyn CentralStore, base: &str, original: &Path, tmp: &Path) {
@@ -81,7 +71,7 @@ fn hundred_bundles_through_fault_proxy_arrive_bit_identical() {
     );
     let creds = server.creds_file(tmp.path());
     let site = support::site(&p.endpoint, &bucket, &creds, "");
-    let opts = fast_options(&data);
+    let opts = support::fast_options(&data);
     let t = Instant::now();
     let mut done = Vec::new();
     let pass = daemon::run(&site, &opts, &mut |u| done.push(u.exam.clone())).unwrap();
@@ -272,7 +262,7 @@ fn non_canadian_region_or_remote_http_is_refused_and_nothing_is_sent() {
     // A config that bypassed validation is refused again at connect time.
     let mut site = support::site(&p.endpoint, "refused", &creds, "");
     site.uplink.region = Some("us-east-1".into());
-    let e = daemon::run(&site, &fast_options(&data), &mut |_| {}).unwrap_err();
+    let e = daemon::run(&site, &support::fast_options(&data), &mut |_| {}).unwrap_err();
     assert!(
         matches!(
             e,
@@ -286,7 +276,7 @@ fn non_canadian_region_or_remote_http_is_refused_and_nothing_is_sent() {
     assert!(e.to_string().contains("us-east-1"));
     let mut site = support::site(&p.endpoint, "refused", &creds, "");
     site.uplink.endpoint = Some("http://s3.example.ca:8333".into());
-    let e = daemon::run(&site, &fast_options(&data), &mut |_| {}).unwrap_err();
+    let e = daemon::run(&site, &support::fast_options(&data), &mut |_| {}).unwrap_err();
     assert!(
         matches!(
             e,
@@ -299,7 +289,7 @@ fn non_canadian_region_or_remote_http_is_refused_and_nothing_is_sent() {
     );
     let mut site = support::site(&p.endpoint, "refused", &creds, "");
     site.uplink.residency = "US".into();
-    assert!(daemon::run(&site, &fast_options(&data), &mut |_| {}).is_err());
+    assert!(daemon::run(&site, &support::fast_options(&data), &mut |_| {}).is_err());
     // Endpoints that a split at `@` reads as the region's AWS host, but the HTTP stack would
     // send to the fault proxy on 127.0.0.1: refused before any connection.
     let host_port = p.endpoint.split_once("://").map_or("", |(_, h)| h);
@@ -312,7 +302,7 @@ fn non_canadian_region_or_remote_http_is_refused_and_nothing_is_sent() {
         site.uplink.endpoint = Some(odd.clone());
         site.uplink.region = Some("ca-central-1".into());
         site.uplink.on_premises = false;
-        let e = daemon::run(&site, &fast_options(&data), &mut |_| {}).unwrap_err();
+        let e = daemon::run(&site, &support::fast_options(&data), &mut |_| {}).unwrap_err();
         assert!(
             matches!(
                 e,
@@ -336,62 +326,6 @@ fn non_canadian_region_or_remote_http_is_refused_and_nothing_is_sent() {
 }
 
 #[test]
-fn create_bucket_then_retention_apply_then_check_pass() {
-    let server = support::server();
-    let tmp = tempfile::tempdir().unwrap();
-    let bucket = support::bucket("retention");
-    let creds = server.creds_file(tmp.path());
-    let site_file = tmp.path().join("site.toml");
-    std::fs::write(
-        &site_file,
-        support::site_toml(
-            &server.endpoint,
-            "ca-central-1",
-            &bucket,
-            Path::new("/nonexistent/station-creds.toml"),
-            "",
-        ),
-    )
-    .unwrap();
-    let examctl = |cmd: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_examctl"))
-            .args(cmd)
-            .arg("--site")
-            .arg(&site_file)
-            .arg("--credentials")
-            .arg(&creds)
-            .output()
-            .unwrap()
-    };
-    let created = examctl(&["create-bucket"]);
-    assert!(
-        created.status.success(),
-        "{}",
-        String::from_utf8_lossy(&created.stderr)
-    );
-    let before = examctl(&["retention", "check"]);
-    assert!(
-        !before.status.success(),
-        "check passed on a bucket without rules"
-    );
-    let apply = examctl(&["retention", "apply"]);
-    assert!(
-        apply.status.success(),
-        "apply: {}",
-        String::from_utf8_lossy(&apply.stderr)
-    );
-    let check = examctl(&["retention", "check"]);
-    let said = String::from_utf8_lossy(&check.stdout);
-    assert!(
-        check.status.success(),
-        "check: {}{said}",
-        String::from_utf8_lossy(&check.stderr)
-    );
-    assert!(said.contains("object lock"), "{said}");
-    eprintln!("{}{said}", String::from_utf8_lossy(&apply.stdout));
-}
-
-#[test]
 fn folder_backend_uploads_verifies_and_fetches() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
@@ -412,7 +346,7 @@ fn folder_backend_uploads_verifies_and_fetches() {
         store.as_ref(),
         &Throttle::new(0),
         &log,
-        &fast_options(&data),
+        &support::fast_options(&data),
     )
     .unwrap();
     assert_eq!(pass.done.len(), 1, "{:?}", pass.failed);
@@ -498,124 +432,4 @@ fn uplinkd_with_write_only_credentials_completes_verifies_and_deletes() {
             .is_err(),
         "the station's credentials can read"
     );
-}
-
-/// `examctl retention apply` for station B, then A, on one bucket that already holds A's
-/// recordings: B's check first fails, naming A's recordings as not expired by any rule; after
-/// A's apply both checks pass (S3 replaces the whole lifecycle document on each PUT: the second
-/// apply must keep the first one's rules).
-#[test]
-fn retention_for_two_stations_on_one_bucket() {
-    let server = support::server();
-    let tmp = tempfile::tempdir().unwrap();
-    let bucket = support::bucket("retention-two");
-    let store = support::s3_store(&server, &bucket, &tmp).unwrap();
-    store.create_bucket().unwrap();
-    let creds = server.creds_file(tmp.path());
-    // Station A's recordings are in the bucket.
-    let data = tmp.path().join("data");
-    support::make_bundle(&data.join("spool"), "20261125-110000-aaaaaa", &[1000], 3);
-    let site_a = support::site(&server.endpoint, &bucket, &creds, "");
-    let pass = daemon::run(&site_a, &fast_options(&data), &mut |_| {}).unwrap();
-    assert_eq!(pass.done.len(), 1);
-    let site_file = |name: &str, prefix: &str| {
-        let text = support::site_toml(&server.endpoint, "ca-central-1", &bucket, &creds, "")
-            .replace("stations/test-station-01", prefix);
-        let p = tmp.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    };
-    let (a, b) = (
-        site_file("a.toml", "stations/test-station-01"),
-        site_file("b.toml", "stations/test-station-02"),
-    );
-    let examctl = |cmd: &str, site: &Path| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_examctl"))
-            .args(["retention", cmd, "--site"])
-            .arg(site)
-            .arg("--credentials")
-            .arg(&creds)
-            .output()
-            .unwrap();
-        let said = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (out.status.success(), said)
-    };
-    assert!(examctl("apply", &b).0);
-    let (ok, said) = examctl("check", &b);
-    assert!(
-        !ok,
-        "B's check passed with A's recordings uncovered: {said}"
-    );
-    assert!(
-        said.contains("stations/test-station-01/recordings/"),
-        "{said}"
-    );
-    assert!(examctl("apply", &a).0);
-    for site in [&a, &b] {
-        let (ok, said) = examctl("check", site);
-        assert!(ok, "{}: {said}", site.display());
-    }
-}
-
-/// On a bucket created with object lock (so versioned), `retention check` also requires that
-/// expired recordings' noncurrent versions and the delete markers go: a bucket with only the
-/// plain rules fails, `retention apply` puts the versioned rules in (and a COMPLIANCE default
-/// retention) and the check passes.
-#[test]
-fn retention_on_an_object_locked_bucket_requires_the_noncurrent_version_rule() {
-    let server = support::server();
-    let tmp = tempfile::tempdir().unwrap();
-    let bucket = support::bucket("retention-locked");
-    let creds = server.creds_file(tmp.path());
-    let site = tmp.path().join("site.toml");
-    std::fs::write(
-        &site,
-        support::site_toml(&server.endpoint, "ca-central-1", &bucket, &creds, ""),
-    )
-    .unwrap();
-    let examctl = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_examctl"))
-            .args(args)
-            .arg("--site")
-            .arg(&site)
-            .arg("--credentials")
-            .arg(&creds)
-            .output()
-            .unwrap();
-        let said = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (out.status.success(), said)
-    };
-    let (ok, said) = examctl(&["create-bucket", "--object-lock"]);
-    assert!(ok, "{said}");
-    let store = support::s3_store(&server, &bucket, &tmp).unwrap();
-    assert!(
-        uplink::retention::versioned(&store).unwrap(),
-        "a bucket created with object lock is versioned"
-    );
-    // The plain rules only (what an apply for an unversioned bucket writes).
-    let plain = uplink::retention::to_xml(&uplink::retention::wanted(
-        "stations/test-station-01",
-        false,
-    ));
-    uplink::retention::put_lifecycle(&store, &plain).unwrap();
-    let (ok, said) = examctl(&["retention", "check"]);
-    assert!(
-        !ok,
-        "check passed without the noncurrent-version rule: {said}"
-    );
-    assert!(said.contains("noncurrent versions"), "{said}");
-    let (ok, said) = examctl(&["retention", "apply"]);
-    assert!(ok, "{said}");
-    assert!(said.contains("noncurrent versions Some(1) days"), "{said}");
-    let (ok, said) = examctl(&["retention", "check"]);
-    assert!(ok, "{said}");
-    eprintln!("{said}");
 }

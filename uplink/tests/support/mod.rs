@@ -70,6 +70,17 @@ pub fn write_only_identity() -> String {
         .replace("BUCKET", WRITE_ONLY_BUCKET)
 }
 
+/// Daemon options for tests: short timeouts and backoff, no progress line.
+pub fn fast_options(data: &Path) -> uplink::daemon::Options {
+    let mut o = uplink::daemon::Options::new(data.to_owned(), true);
+    o.tuning.io_timeout = std::time::Duration::from_secs(2);
+    o.retry.base = std::time::Duration::from_millis(20);
+    o.retry.cap = std::time::Duration::from_millis(400);
+    o.retry.max_attempts = Some(40);
+    o.progress = false;
+    o
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
