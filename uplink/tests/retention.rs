@@ -7,6 +7,24 @@ use std::path::Path;
 
 use uplink::daemon;
 
+/// `examctl ARGS --site SITE --credentials CREDS`: whether it succeeded, and what it said.
+fn examctl(args: &[&str], site: &Path, creds: &Path) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_examctl"))
+        .args(args)
+        .arg("--site")
+        .arg(site)
+        .arg("--credentials")
+        .arg(creds)
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), said)
+}
+
 #[test]
 fn create_bucket_then_retention_apply_then_check_pass() {
     let server = support::server();
@@ -25,42 +43,17 @@ fn create_bucket_then_retention_apply_then_check_pass() {
         ),
     )
     .unwrap();
-    let examctl = |cmd: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_examctl"))
-            .args(cmd)
-            .arg("--site")
-            .arg(&site_file)
-            .arg("--credentials")
-            .arg(&creds)
-            .output()
-            .unwrap()
-    };
-    let created = examctl(&["create-bucket"]);
-    assert!(
-        created.status.success(),
-        "{}",
-        String::from_utf8_lossy(&created.stderr)
-    );
-    let before = examctl(&["retention", "check"]);
-    assert!(
-        !before.status.success(),
-        "check passed on a bucket without rules"
-    );
-    let apply = examctl(&["retention", "apply"]);
-    assert!(
-        apply.status.success(),
-        "apply: {}",
-        String::from_utf8_lossy(&apply.stderr)
-    );
-    let check = examctl(&["retention", "check"]);
-    let said = String::from_utf8_lossy(&check.stdout);
-    assert!(
-        check.status.success(),
-        "check: {}{said}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    let examctl = |args: &[&str]| examctl(args, &site_file, &creds);
+    let (ok, said) = examctl(&["create-bucket"]);
+    assert!(ok, "{said}");
+    let (ok, _) = examctl(&["retention", "check"]);
+    assert!(!ok, "check passed on a bucket without rules");
+    let (ok, applied) = examctl(&["retention", "apply"]);
+    assert!(ok, "apply: {applied}");
+    let (ok, said) = examctl(&["retention", "check"]);
+    assert!(ok, "check: {said}");
     assert!(said.contains("object lock"), "{said}");
-    eprintln!("{}{said}", String::from_utf8_lossy(&apply.stdout));
+    eprintln!("{applied}{said}");
 }
 
 /// `examctl retention apply` for station B, then A, on one bucket that already holds A's
@@ -92,21 +85,7 @@ fn retention_for_two_stations_on_one_bucket() {
         site_file("a.toml", "stations/test-station-01"),
         site_file("b.toml", "stations/test-station-02"),
     );
-    let examctl = |cmd: &str, site: &Path| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_examctl"))
-            .args(["retention", cmd, "--site"])
-            .arg(site)
-            .arg("--credentials")
-            .arg(&creds)
-            .output()
-            .unwrap();
-        let said = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (out.status.success(), said)
-    };
+    let examctl = |cmd: &str, site: &Path| examctl(&["retention", cmd], site, &creds);
     assert!(examctl("apply", &b).0);
     let (ok, said) = examctl("check", &b);
     assert!(
@@ -140,22 +119,7 @@ fn retention_on_an_object_locked_bucket_requires_the_noncurrent_version_rule() {
         support::site_toml(&server.endpoint, "ca-central-1", &bucket, &creds, ""),
     )
     .unwrap();
-    let examctl = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_examctl"))
-            .args(args)
-            .arg("--site")
-            .arg(&site)
-            .arg("--credentials")
-            .arg(&creds)
-            .output()
-            .unwrap();
-        let said = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (out.status.success(), said)
-    };
+    let examctl = |args: &[&str]| examctl(args, &site, &creds);
     let (ok, said) = examctl(&["create-bucket", "--object-lock"]);
     assert!(ok, "{said}");
     let store = support::s3_store(&server, &bucket, &tmp).unwrap();

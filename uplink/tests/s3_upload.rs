@@ -259,37 +259,27 @@ fn non_canadian_region_or_remote_http_is_refused_and_nothing_is_sent() {
         "unclear error: {err}"
     );
 
-    // A config that bypassed validation is refused again at connect time.
+    // A config that bypassed validation is refused again at connect time, naming the field.
+    let refused = |site: &board_config::Site, field: &str| {
+        let e = daemon::run(site, &support::fast_options(&data), &mut |_| {}).unwrap_err();
+        assert!(
+            matches!(&e, uplink::UplinkError::Residency { field: f, .. } if *f == field),
+            "{:?}: {e}",
+            site.uplink.endpoint
+        );
+        e
+    };
     let mut site = support::site(&p.endpoint, "refused", &creds, "");
     site.uplink.region = Some("us-east-1".into());
-    let e = daemon::run(&site, &support::fast_options(&data), &mut |_| {}).unwrap_err();
-    assert!(
-        matches!(
-            e,
-            uplink::UplinkError::Residency {
-                field: "uplink.region",
-                ..
-            }
-        ),
-        "{e}"
-    );
-    assert!(e.to_string().contains("us-east-1"));
+    assert!(refused(&site, "uplink.region")
+        .to_string()
+        .contains("us-east-1"));
     let mut site = support::site(&p.endpoint, "refused", &creds, "");
     site.uplink.endpoint = Some("http://s3.example.ca:8333".into());
-    let e = daemon::run(&site, &support::fast_options(&data), &mut |_| {}).unwrap_err();
-    assert!(
-        matches!(
-            e,
-            uplink::UplinkError::Residency {
-                field: "uplink.endpoint",
-                ..
-            }
-        ),
-        "{e}"
-    );
+    refused(&site, "uplink.endpoint");
     let mut site = support::site(&p.endpoint, "refused", &creds, "");
     site.uplink.residency = "US".into();
-    assert!(daemon::run(&site, &support::fast_options(&data), &mut |_| {}).is_err());
+    refused(&site, "uplink.residency");
     // Endpoints that a split at `@` reads as the region's AWS host, but the HTTP stack would
     // send to the fault proxy on 127.0.0.1: refused before any connection.
     let host_port = p.endpoint.split_once("://").map_or("", |(_, h)| h);
@@ -299,20 +289,10 @@ fn non_canadian_region_or_remote_http_is_refused_and_nothing_is_sent() {
         format!("https://s3.ca-central-1.amazonaws.com@{host_port}"),
     ] {
         let mut site = support::site(&p.endpoint, "refused", &creds, "");
-        site.uplink.endpoint = Some(odd.clone());
+        site.uplink.endpoint = Some(odd);
         site.uplink.region = Some("ca-central-1".into());
         site.uplink.on_premises = false;
-        let e = daemon::run(&site, &support::fast_options(&data), &mut |_| {}).unwrap_err();
-        assert!(
-            matches!(
-                e,
-                uplink::UplinkError::Residency {
-                    field: "uplink.endpoint",
-                    ..
-                }
-            ),
-            "{odd}: {e}"
-        );
+        refused(&site, "uplink.endpoint");
     }
 
     assert_eq!(
