@@ -15,6 +15,18 @@ use uplink::throttle::Throttle;
 
 const MIB: usize = 1 << 20;
 
+/// `uplinkd --site SITE --data-dir DATA --once`, run to its end.
+fn uplinkd_once(site: &Path, data: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_uplinkd"))
+        .arg("--site")
+        .arg(site)
+        .arg("--data-dir")
+        .arg(data)
+        .arg("--once")
+        .output()
+        .unwrap()
+}
+
 /// Every central object of a bundle equals the original file, byte for byte.
 fn assert_central_equal(store: &dyn CentralStore, base: &str, original: &Path, tmp: &Path) {
     for name in bundle::manifest::list_files(original).unwrap() {
@@ -244,14 +256,7 @@ fn non_canadian_region_or_remote_http_is_refused_and_nothing_is_sent() {
         support::site_toml(&p.endpoint, "us-east-1", "refused", &creds, ""),
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_uplinkd"))
-        .arg("--site")
-        .arg(&site_file)
-        .arg("--data-dir")
-        .arg(&data)
-        .arg("--once")
-        .output()
-        .unwrap();
+    let out = uplinkd_once(&site_file, &data);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(
@@ -376,14 +381,7 @@ fn uplinkd_with_write_only_credentials_completes_verifies_and_deletes() {
         support::site_toml(&server.endpoint, "ca-central-1", bucket, &writer, ""),
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_uplinkd"))
-        .arg("--site")
-        .arg(&site_file)
-        .arg("--data-dir")
-        .arg(&data)
-        .arg("--once")
-        .output()
-        .unwrap();
+    let out = uplinkd_once(&site_file, &data);
     let log = uplink::log::read(&daemon::log_path(&data)).unwrap_or_default();
     assert!(
         out.status.success(),
