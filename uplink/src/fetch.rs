@@ -2,6 +2,10 @@
 //! (`bundle::manifest::verify_bundle`: signature, every file's size and SHA-256). An exam in
 //! several parts (resumed after a power cut, [`crate::parts`]) is fetched whole, each part
 //! into a sub-folder named by its id.
+//!
+//! The object path is checked against what the signed manifest says (exam id, station, date:
+//! `.../recordings/<date>/<station>/<exam>/`), a part found under more than one path is refused
+//! rather than one picked, and with a [`Registry`] the signing key must be the station's.
 
 use std::path::Path;
 
@@ -9,16 +13,18 @@ use bundle::manifest::{self, Manifest};
 
 use crate::error::UplinkError;
 use crate::parts;
+use crate::registry::Registry;
 use crate::store::CentralStore;
 
 /// Finds exam `exam` (any part's id) below `[<prefix>/]recordings/`, downloads it into `out`
 /// (a single bundle) or `out/<part id>/` (each part of an exam in several parts) and verifies
-/// every bundle. Returns the manifests in part order.
+/// every bundle (with `registry`, also its signing key). Returns the manifests in part order.
 pub fn fetch(
     store: &dyn CentralStore,
     prefix: &str,
     exam: &str,
     out: &Path,
+    registry: Option<&Registry>,
 ) -> Result<Vec<Manifest>, UplinkError> {
     let p = prefix.trim_matches('/');
     let root = if p.is_empty() {
@@ -40,6 +46,12 @@ pub fn fetch(
         };
         let id = dirs[pos].to_owned();
         let base = format!("{root}{}/", dirs[..=pos].join("/"));
+        if let Some((_, other)) = bases.iter().find(|(i, b)| *i == id && *b != base) {
+            return Err(refused(
+                &base,
+                format!("exam {id} is found under two paths ({other} too): neither is taken"),
+            ));
+        }
         if !bases.iter().any(|(_, b)| *b == base) {
             bases.push((id, base));
         }
@@ -60,9 +72,49 @@ pub fn fetch(
         } else {
             out.to_owned()
         };
-        manifests.push(fetch_one(store, &listed, id, base, &dest)?);
+        let m = fetch_one(store, &listed, id, base, &dest)?;
+        matches_path(&m, id, base)?;
+        if let Some(r) = registry {
+            r.check(&m).map_err(|why| refused(base, why))?;
+        }
+        manifests.push(m);
     }
     Ok(manifests)
+}
+
+/// A refusal of the bundle at `base`, not worth retrying.
+fn refused(base: &str, why: String) -> UplinkError {
+    UplinkError::Store {
+        key: base.to_owned(),
+        why,
+        retryable: false,
+    }
+}
+
+/// The signed manifest must name the exam, station and date of the path it was found under
+/// (`.../<date>/<station>/<exam>/`): a bundle copied under another exam's path is refused.
+fn matches_path(m: &Manifest, id: &str, base: &str) -> Result<(), UplinkError> {
+    let dirs: Vec<&str> = base.trim_end_matches('/').rsplit('/').take(3).collect();
+    let (exam, station, date) = (
+        dirs.first().copied().unwrap_or(""),
+        dirs.get(1).copied().unwrap_or(""),
+        dirs.get(2).copied().unwrap_or(""),
+    );
+    let wrong = [
+        ("exam", m.exam.as_str(), exam),
+        ("station", m.station.as_str(), station),
+        ("date", m.exam_date.as_str(), date),
+    ]
+    .into_iter()
+    .find(|(_, signed, path)| signed != path);
+    match wrong {
+        None if m.exam == id => Ok(()),
+        None => Err(refused(base, format!("the manifest names exam {}, not {id}", m.exam))),
+        Some((what, signed, path)) => Err(refused(
+            base,
+            format!("the signed manifest's {what} is {signed:?} but the bundle is stored under {path:?}: a bundle placed under another exam's path"),
+        )),
+    }
 }
 
 fn fetch_one(

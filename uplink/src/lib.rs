@@ -7,7 +7,7 @@
 //! delete), [`store`] (the [`store::CentralStore`] trait, S3 and folder backends), [`state`]
 //! (persisted multipart progress), [`residency`] (the Canada-only rules, re-checked at connect),
 //! [`throttle`], [`backoff`], [`progress`], [`log`] (the uplink log), [`daemon`] (the uplinkd
-//! loop); institution side: [`retention`], [`fetch`].
+//! loop); institution side: [`retention`], [`fetch`], [`registry`] (the stations' pinned keys).
 
 pub mod backoff;
 pub mod creds;
@@ -18,6 +18,7 @@ pub mod log;
 pub mod open;
 pub mod parts;
 pub mod progress;
+pub mod registry;
 pub mod remux;
 pub mod residency;
 pub mod retention;

@@ -140,7 +140,8 @@ fn hundred_bundles_through_fault_proxy_arrive_bit_identical() {
         assert_central_equal(&store, &base(exam), &originals.join(exam), tmp.path());
     }
     let out = tmp.path().join("fetched");
-    let m = uplink::fetch::fetch(&store, "stations/test-station-01", &exams[33], &out).unwrap();
+    let m =
+        uplink::fetch::fetch(&store, "stations/test-station-01", &exams[33], &out, None).unwrap();
     assert_eq!(m.len(), 1);
     assert_eq!(m[0].exam, exams[33]);
 }
@@ -341,7 +342,7 @@ fn folder_backend_uploads_verifies_and_fetches() {
         .join(exam);
     bundle::manifest::verify_bundle(&got).unwrap();
     let out = tmp.path().join("fetched");
-    uplink::fetch::fetch(store.as_ref(), "", exam, &out).unwrap();
+    uplink::fetch::fetch(store.as_ref(), "", exam, &out, None).unwrap();
     assert_eq!(
         bundle::manifest::list_files(&out).unwrap(),
         bundle::manifest::list_files(&original).unwrap()

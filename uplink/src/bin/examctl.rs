@@ -33,6 +33,10 @@ enum Cmd {
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
+        /// The institution's registry of stations (their pinned keys): a bundle signed by
+        /// another key than its station's is refused.
+        #[arg(long)]
+        registry: Option<PathBuf>,
     },
     /// Download a bundle from central storage and verify it.
     Fetch {
@@ -48,6 +52,10 @@ enum Cmd {
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
+        /// The institution's registry of stations (their pinned keys): a bundle signed by
+        /// another key than its station's is refused.
+        #[arg(long)]
+        registry: Option<PathBuf>,
     },
     /// Create the central bucket named by the site's `[uplink]` (an existing one of ours is fine).
     CreateBucket {
@@ -147,7 +155,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             bundle: dir,
             identity,
             out,
+            registry,
         } => {
+            match registry {
+                Some(r) => {
+                    let r = uplink::registry::Registry::load(&r).map_err(anyhow::Error::msg)?;
+                    uplink::registry::check_bundles(&r, &dir).map_err(anyhow::Error::msg)?;
+                    println!("station key pinned in {}", r.path().display());
+                }
+                None => eprintln!(
+                    "examctl: warning: station keys not checked against a registry (--registry)"
+                ),
+            }
             let id = bundle::keys::Identity::load(&identity)?;
             let opened = uplink::open::open(&dir, &id, &out)?;
             print!("{}", uplink::open::summary(&opened));
@@ -158,11 +177,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             credentials,
             exam,
             out,
+            registry,
         } => {
             let site_cfg = board_config::load_site(&site)?;
             let store =
                 uplink::store::open(&site_cfg, credentials.as_deref(), &Default::default())?;
-            let parts = uplink::fetch::fetch(store.as_ref(), &site_cfg.uplink.prefix, &exam, &out)?;
+            let registry = registry
+                .map(|r| uplink::registry::Registry::load(&r))
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
+            if registry.is_none() {
+                eprintln!(
+                    "examctl: warning: station keys not checked against a registry (--registry)"
+                );
+            }
+            let parts = uplink::fetch::fetch(
+                store.as_ref(),
+                &site_cfg.uplink.prefix,
+                &exam,
+                &out,
+                registry.as_ref(),
+            )?;
             for m in &parts {
                 println!(
                     "fetched and verified exam {} ({} files)",
