@@ -149,6 +149,10 @@ pub fn start() -> Result<Server, String> {
             "-ip=127.0.0.1",
             "-ip.bind=127.0.0.1",
             "-master.telemetry=false",
+            // A fixed volume count: by default it is free disk / 128 MB, and every test bucket
+            // is a collection with volumes of its own, so a fuller disk ran out of writable
+            // volumes (PutObject: 500) with gigabytes still free. Volumes are not preallocated.
+            "-volume.max=1000",
         ])
         .arg(format!("-s3.config={}", config.display()))
         .args([

@@ -135,6 +135,8 @@ fn start_weed() -> Server {
         "-ip=127.0.0.1".into(),
         "-ip.bind=127.0.0.1".into(),
         "-master.telemetry=false".into(),
+        // A fixed volume count (auto is free disk / 128 MB: a fuller disk ran out of volumes).
+        "-volume.max=1000".into(),
         format!("-s3.config={}", dir.join("s3.json").display()),
         "-admin.ui=false".into(),
         "-webdav=false".into(),
