@@ -5,6 +5,7 @@
 use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 /// A network: an address and a prefix length, with no host bits set.
 ///
@@ -56,13 +57,12 @@ impl FromStr for Network {
         let addr: IpAddr = addr
             .parse()
             .map_err(|_| format!("`{addr}` in `{s}` is not an IP address"))?;
-        let (_, width) = bits(addr);
+        let (net, width) = bits(addr);
         let prefix = prefix
             .parse::<u8>()
             .ok()
             .filter(|p| *p <= width && (prefix == "0" || !prefix.starts_with('0')))
             .ok_or_else(|| format!("`/{prefix}` in `{s}` is not a prefix length 0 to {width}"))?;
-        let (net, _) = bits(addr);
         let kept = net & mask(prefix);
         if kept != net {
             let base = Network {
@@ -120,9 +120,12 @@ const INTERNAL: &[&str] = &[
 /// assert!(!is_internal("2607:f8b0::1".parse().unwrap()));
 /// ```
 pub fn is_internal(ip: IpAddr) -> bool {
-    INTERNAL
+    // Parsed once: the proxy asks for every address of every request.
+    static NETWORKS: OnceLock<Vec<Network>> = OnceLock::new();
+    NETWORKS
+        .get_or_init(|| INTERNAL.iter().filter_map(|n| n.parse().ok()).collect())
         .iter()
-        .any(|n| n.parse::<Network>().is_ok_and(|n| n.contains(ip)))
+        .any(|n| n.contains(ip))
 }
 
 #[cfg(test)]
