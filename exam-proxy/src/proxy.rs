@@ -6,8 +6,8 @@
 //! refused host is never contacted. An allowed name is then resolved, and an internal address
 //! (loopback, private, link-local: [`board_config::is_internal`]) is refused unless it is in one
 //! of the site's private networks; the proxy connects to the addresses it checked, so a name
-//! cannot re-resolve somewhere else in between. Every request is checked and reported to the [`Sink`], not
-//! only a connection's first: a plain-HTTP request goes upstream with `Connection: close` and
+//! cannot re-resolve somewhere else in between. Every request is checked and reported to the
+//! [`Sink`], not only a connection's first: a plain-HTTP request goes upstream with `Connection: close` and
 //! its exchange ends the connection; anything the client sends after it is read as a request,
 //! checked and reported, and never sent anywhere. A `Host` header naming another host than the
 //! request line is refused. Limits: connections served at once (one more gets 503 at once),
@@ -47,6 +47,8 @@ pub struct Limits {
     pub connections: usize,
     /// Time for a whole request head.
     pub head: Duration,
+    /// Time for the upstream host to accept the connection (per address tried).
+    pub connect: Duration,
     /// A tunnel or exchange with no byte either way for this long is closed.
     pub idle: Duration,
 }
@@ -56,6 +58,7 @@ impl Default for Limits {
         Limits {
             connections: 256,
             head: Duration::from_secs(10),
+            connect: Duration::from_secs(10),
             idle: Duration::from_secs(300),
         }
     }
@@ -135,7 +138,7 @@ impl Served {
         (self.sink)(Event::HostVisited {
             host: text(&req.host),
         });
-        let Some(mut upstream) = connect(&addrs, self.limits.head) else {
+        let Some(mut upstream) = connect(&addrs, self.limits.connect) else {
             return answer(&mut client, "502 Bad Gateway");
         };
         if req.tunnel {
