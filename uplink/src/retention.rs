@@ -236,16 +236,14 @@ pub fn problems(want: &[Rule], have: &[Rule]) -> Vec<String> {
         .collect()
 }
 
-/// Whether the bucket keeps versions (versioning enabled or suspended, or object lock).
-pub fn versioned(s3: &S3Store) -> Result<bool, UplinkError> {
+/// Whether the bucket keeps versions: versioning enabled or suspended, or object lock (`lock`,
+/// as [`object_lock`] read it).
+pub fn versioned(s3: &S3Store, lock: &Lock) -> Result<bool, UplinkError> {
+    if matches!(lock, Lock::Enabled(_)) {
+        return Ok(true);
+    }
     let a = s3.bucket_subresource(Method::Get, "versioning", None)?;
-    let status = if a.ok() {
-        xml::text(&a.body, "Status").map(str::to_owned)
-    } else {
-        None
-    };
-    Ok(matches!(status.as_deref(), Some("Enabled" | "Suspended"))
-        || matches!(object_lock(s3)?, Lock::Enabled(_)))
+    Ok(a.ok() && matches!(xml::text(&a.body, "Status"), Some("Enabled" | "Suspended")))
 }
 
 /// Object lock state of the bucket.
@@ -311,9 +309,10 @@ pub fn put_lifecycle(s3: &S3Store, document: &str) -> Result<(), UplinkError> {
 /// the institution's own), and a default COMPLIANCE retention where object lock is enabled.
 /// Returns the rules put in and the lock state.
 pub fn apply(s3: &S3Store, prefix: &str) -> Result<(Vec<Rule>, Lock), UplinkError> {
-    let ours = wanted(prefix, versioned(s3)?);
+    let lock = object_lock(s3)?;
+    let ours = wanted(prefix, versioned(s3, &lock)?);
     put_lifecycle(s3, &merge(&lifecycle(s3)?, &ours))?;
-    let lock = match object_lock(s3)? {
+    let lock = match lock {
         Lock::Enabled(_) => {
             let cfg = format!(
                 r#"<ObjectLockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>COMPLIANCE</Mode><Days>{RECORDINGS_DAYS}</Days></DefaultRetention></Rule></ObjectLockConfiguration>"#
@@ -339,14 +338,15 @@ pub fn apply(s3: &S3Store, prefix: &str) -> Result<(Vec<Rule>, Lock), UplinkErro
 pub fn check(s3: &S3Store, prefix: &str) -> Result<(Vec<String>, Lock), UplinkError> {
     use crate::store::CentralStore;
     let have = parse_rules(&lifecycle(s3)?);
-    let mut problems = problems(&wanted(prefix, versioned(s3)?), &have);
+    let lock = object_lock(s3)?;
+    let mut problems = problems(&wanted(prefix, versioned(s3, &lock)?), &have);
     let listed = s3.list("")?;
     for p in uncovered(listed.iter().map(|l| l.key.as_str()), &have) {
         problems.push(format!(
             "recordings under {p:?} are not expired after {RECORDINGS_DAYS} days by any rule (run `examctl retention apply` with that station's site)"
         ));
     }
-    Ok((problems, object_lock(s3)?))
+    Ok((problems, lock))
 }
 
 #[cfg(test)]

@@ -124,7 +124,8 @@ fn retention_on_an_object_locked_bucket_requires_the_noncurrent_version_rule() {
     assert!(ok, "{said}");
     let store = support::s3_store(&server, &bucket, &tmp).unwrap();
     assert!(
-        uplink::retention::versioned(&store).unwrap(),
+        uplink::retention::versioned(&store, &uplink::retention::object_lock(&store).unwrap())
+            .unwrap(),
         "a bucket created with object lock is versioned"
     );
     // The plain rules only (what an apply for an unversioned bucket writes).
