@@ -59,7 +59,7 @@ fn put(
         &key,
         what,
     )?;
-    if a.code() == Some("NoSuchUpload") {
+    if lost(&a) {
         return Ok(None);
     }
     if !a.ok() {
@@ -135,10 +135,12 @@ fn multipart(s3: &S3Store, job: &mut FileJob<'_>) -> Result<(), UplinkError> {
                    "parts_kept": job.state.parts.len(), "parts_total": nparts}),
         )?;
     }
-    for restart in 0..=RESTARTS {
+    let mut restarts = 0;
+    loop {
         match send(s3, job, nparts)? {
             Sent::Completed => return Ok(()),
-            Sent::UploadLost(id) if restart < RESTARTS => {
+            Sent::UploadLost(id) if restarts < RESTARTS => {
+                restarts += 1;
                 job.state.upload_id = None;
                 job.state.parts.clear();
                 (job.on_step)(
@@ -158,7 +160,6 @@ fn multipart(s3: &S3Store, job: &mut FileJob<'_>) -> Result<(), UplinkError> {
             }
         }
     }
-    unreachable!("the loop returns")
 }
 
 /// How one pass of [`send`] ended.
