@@ -115,6 +115,17 @@ fn s3_store(
     Ok((site, store))
 }
 
+/// The registry `--registry` names, loaded; without one, a warning that station keys go
+/// unchecked.
+fn registry_of(path: Option<PathBuf>) -> anyhow::Result<Option<uplink::registry::Registry>> {
+    if path.is_none() {
+        eprintln!("examctl: warning: station keys not checked against a registry (--registry)");
+    }
+    path.map(|p| uplink::registry::Registry::load(&p))
+        .transpose()
+        .map_err(anyhow::Error::msg)
+}
+
 fn lock_line(l: &uplink::retention::Lock) -> String {
     match l {
         uplink::retention::Lock::Enabled(Some((m, d))) => {
@@ -157,15 +168,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             registry,
         } => {
-            match registry {
-                Some(r) => {
-                    let r = uplink::registry::Registry::load(&r).map_err(anyhow::Error::msg)?;
-                    uplink::registry::check_bundles(&r, &dir).map_err(anyhow::Error::msg)?;
-                    println!("station key pinned in {}", r.path().display());
-                }
-                None => eprintln!(
-                    "examctl: warning: station keys not checked against a registry (--registry)"
-                ),
+            if let Some(r) = registry_of(registry)? {
+                uplink::registry::check_bundles(&r, &dir).map_err(anyhow::Error::msg)?;
+                println!("station key pinned in {}", r.path().display());
             }
             let id = bundle::keys::Identity::load(&identity)?;
             let opened = uplink::open::open(&dir, &id, &out)?;
@@ -182,15 +187,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let site_cfg = board_config::load_site(&site)?;
             let store =
                 uplink::store::open(&site_cfg, credentials.as_deref(), &Default::default())?;
-            let registry = registry
-                .map(|r| uplink::registry::Registry::load(&r))
-                .transpose()
-                .map_err(anyhow::Error::msg)?;
-            if registry.is_none() {
-                eprintln!(
-                    "examctl: warning: station keys not checked against a registry (--registry)"
-                );
-            }
+            let registry = registry_of(registry)?;
             let parts = uplink::fetch::fetch(
                 store.as_ref(),
                 &site_cfg.uplink.prefix,
