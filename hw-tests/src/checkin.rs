@@ -193,7 +193,7 @@ fn sit_exam(pin: &str, before: &[PathBuf]) -> Result<(String, f64, String), Stri
 }
 
 /// The browser's processes (Chromium as the kiosk user).
-fn chromium() -> Vec<String> {
+pub(crate) fn chromium() -> Vec<String> {
     let out = Command::new("pgrep")
         .args(["-u", "exam-browser", "chromium"])
         .output()

@@ -135,7 +135,7 @@ fn keyboard(_ctx: &Ctx) -> Result<String, String> {
 }
 
 /// USB interfaces of mass-storage class (08): (sysfs name, authorized).
-fn storage_interfaces() -> Vec<(String, String)> {
+pub(crate) fn storage_interfaces() -> Vec<(String, String)> {
     let read = |p: PathBuf| {
         std::fs::read_to_string(p)
             .unwrap_or_default()

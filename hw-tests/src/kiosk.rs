@@ -106,7 +106,7 @@ fn kiosk_up(secs: u64) -> Result<f64, String> {
         || format!("{POLICY} is not the site's policy: {policy}"),
     )?;
     // The browser reads it where Chromium looks, through its own mount namespace.
-    let seen = browsers()
+    let seen = crate::checkin::chromium()
         .into_iter()
         .find_map(|pid| {
             std::fs::read_to_string(format!(
@@ -195,7 +195,7 @@ fn shows_page(_ctx: &Ctx) -> Result<String, String> {
 /// the browser ignored the keys or closed and came back.
 fn ctrl_w() -> Result<String, String> {
     use evdev::KeyCode as K;
-    let before = browsers();
+    let before = crate::checkin::chromium();
     let name = format!(
         "{} (hw-test Ctrl+W)",
         station::devices::linux::input::VIRTUAL_NAME
@@ -208,7 +208,7 @@ fn ctrl_w() -> Result<String, String> {
     std::thread::sleep(Duration::from_secs(3));
     drop(kb);
     page_on_screen()?;
-    let after = browsers();
+    let after = crate::checkin::chromium();
     let how = if after.iter().any(|p| before.contains(p)) {
         "the browser stayed"
     } else {
@@ -218,21 +218,6 @@ fn ctrl_w() -> Result<String, String> {
         "after Ctrl+W the exam page was on screen {:.1} s later ({how})",
         t0.elapsed().as_secs_f64()
     ))
-}
-
-/// Process ids of the kiosk's Chromium.
-fn browsers() -> Vec<String> {
-    std::fs::read_dir("/proc")
-        .map(|d| {
-            d.flatten()
-                .filter(|e| {
-                    std::fs::read_to_string(e.path().join("comm"))
-                        .is_ok_and(|c| c.trim().starts_with("chromium"))
-                })
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// What systemd says of the exam's units, and its warnings (for a kiosk that did not start).

@@ -15,14 +15,6 @@ use crate::Test;
 /// The storage test (before the exam).
 pub const TESTS: &[(&str, Test)] = &[("removable_storage_present_at_boot_unusable", at_boot)];
 
-/// The first line of `path`, trimmed ("" if unreadable).
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .trim()
-        .to_string()
-}
-
 fn at_boot(_ctx: &Ctx) -> Result<String, String> {
     let sys = Path::new("/sys");
     let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").map_err(|e| e.to_string())?;
@@ -36,19 +28,7 @@ fn at_boot(_ctx: &Ctx) -> Result<String, String> {
         format!("disks {disks:?}, want only the boot medium (mounted: {boot:?}); lock service:\n{lock_log}")
     })?;
     // USB mass-storage interfaces: the boot stick's, authorized; the other's, not.
-    let usb: Vec<(String, String)> = dir_names("/sys/bus/usb/devices")
-        .into_iter()
-        .map(|i| Path::new("/sys/bus/usb/devices").join(i))
-        .filter(|p| read(&p.join("bInterfaceClass")) == "08")
-        .map(|p| {
-            let name = p
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned();
-            (name, read(&p.join("authorized")))
-        })
-        .collect();
+    let usb = crate::exam::storage_interfaces();
     let states: Vec<&str> = usb.iter().map(|(_, a)| a.as_str()).collect();
     ensure(
         usb.len() == 2 && states.contains(&"1") && states.contains(&"0"),
