@@ -38,6 +38,7 @@ mod checkin;
 mod decode;
 mod endpoint;
 mod error;
+mod identity;
 mod locate;
 mod net;
 mod network;
@@ -61,12 +62,13 @@ pub use board::{
 pub use checkin::{CheckIn, ExamEntry, Language, Proctor};
 pub use endpoint::{aws_s3_hosts, check_endpoint, parse_endpoint, Endpoint, Refusal};
 pub use error::{ConfigError, ErrorKind};
+pub use identity::{Identity, IdentityUplink, Signing, CREDENTIALS_FILE, IDENTITY_FILE};
 pub use net::is_loopback_url;
 pub use network::{is_internal, Network};
 pub use site::{
     ExamPolicy, Institution, Site, StationId, Storage, Uplink, UplinkBackend, CANADIAN_REGIONS,
 };
-pub use validate::student_regex;
+pub use validate::{student_regex, EXAMPLE_RECIPIENT};
 
 use error::Problem;
 use locate::{find_span, Target};
@@ -95,6 +97,42 @@ pub fn load_site(path: &Path) -> Result<Site, ConfigError> {
 /// Parses and checks the text of a site file; `origin` is the file name used in errors.
 pub fn parse_site(text: &str, origin: &Path) -> Result<Site, ConfigError> {
     parse(text, origin, validate::site)
+}
+
+/// Reads and checks a site file that goes into a station's image: every rule of
+/// [`load_site`], and the recipient must not be the example site's placeholder
+/// ([`EXAMPLE_RECIPIENT`]).
+pub fn load_image_site(path: &Path) -> Result<Site, ConfigError> {
+    parse(&read(path)?, path, validate::image_site)
+}
+
+/// Reads and checks an identity file (`identity.toml`, see [`Identity`]).
+pub fn load_identity(path: &Path) -> Result<Identity, ConfigError> {
+    parse_identity(&read(path)?, path)
+}
+
+/// Parses and checks the text of an identity; `origin` names it in errors.
+pub fn parse_identity(text: &str, origin: &Path) -> Result<Identity, ConfigError> {
+    parse(text, origin, validate::identity)
+}
+
+/// The site file `site` as the station sees it: enrolled when `identity_dir` holds an
+/// [`IDENTITY_FILE`] (see [`Site::enrolled`]; its credentials are the folder's
+/// [`CREDENTIALS_FILE`]), else as written. Returns the identity too.
+pub fn load_station_site(
+    site: &Path,
+    identity_dir: &Path,
+) -> Result<(Site, Option<Identity>), ConfigError> {
+    let cfg = load_site(site)?;
+    let file = identity_dir.join(IDENTITY_FILE);
+    if !file.exists() {
+        return Ok((cfg, None));
+    }
+    let id = load_identity(&file)?;
+    Ok((
+        cfg.enrolled(&id, &identity_dir.join(CREDENTIALS_FILE)),
+        Some(id),
+    ))
 }
 
 /// Feeds arbitrary bytes to both parsers and renders any error: for fuzzing. Never panics.

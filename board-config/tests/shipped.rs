@@ -109,3 +109,31 @@ fn boards_and_sites_round_trip_through_toml() {
         assert_eq!(site, again);
     }
 }
+
+#[test]
+fn the_example_site_cannot_go_into_an_image_until_it_has_the_institutions_key() {
+    let example = common::crate_dir().join("sites/example.toml");
+    let err = board_config::load_image_site(&example).unwrap_err();
+    assert_eq!(err.field(), Some("institution.recipient"));
+    let text = err.to_string();
+    assert!(text.contains("example.toml"), "{text}");
+    assert!(text.contains("placeholder"), "{text}");
+    assert!(text.contains("examctl keygen"), "{text}");
+    let line = std::fs::read_to_string(&example)
+        .unwrap()
+        .lines()
+        .position(|l| l.starts_with("recipient"))
+        .map(|i| i + 1);
+    assert_eq!(err.line(), line, "{text}");
+
+    // The same site with a key of the institution's own goes in.
+    let own = "age1c2astwksn5725p9n2cvfvqarlamgl7k4hvlhyxtk00jytsgsef7qyv3mr9";
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("station.toml");
+    let text = std::fs::read_to_string(&example)
+        .unwrap()
+        .replace(board_config::EXAMPLE_RECIPIENT, own);
+    std::fs::write(&site, text).unwrap();
+    let loaded = board_config::load_image_site(&site).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(loaded.institution.recipient, own);
+}

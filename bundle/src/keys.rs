@@ -112,6 +112,26 @@ impl StationKey {
         }
     }
 
+    /// A new random key (what `examctl enroll` gives a station).
+    pub fn generate() -> Self {
+        StationKey(SigningKey::generate(&mut rand::rngs::OsRng))
+    }
+
+    /// The key of a 32-byte seed written as 64 hex digits.
+    pub fn from_seed_hex(hex_seed: &str) -> Result<Self, Error> {
+        let bytes = hex::decode(hex_seed).map_err(|e| Error::Key(format!("signing seed: {e}")))?;
+        let seed: [u8; 32] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::Key(format!("signing seed: {} bytes, not 32", bytes.len())))?;
+        Ok(StationKey(SigningKey::from_bytes(&seed)))
+    }
+
+    /// The 32-byte seed as 64 hex digits (secret: only the identity partition holds it).
+    pub fn seed_hex(&self) -> String {
+        hex::encode(self.0.as_bytes())
+    }
+
     /// Signs `msg`.
     pub fn sign(&self, msg: &[u8]) -> [u8; 64] {
         self.0.sign(msg).to_bytes()

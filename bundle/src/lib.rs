@@ -16,6 +16,7 @@ pub mod manifest;
 pub mod mutate;
 pub mod seal;
 pub mod spool;
+pub mod stick;
 
 use std::path::{Path, PathBuf};
 

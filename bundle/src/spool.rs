@@ -55,6 +55,16 @@ pub fn runtime_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(DEFAULT_RUNTIME_DIR))
 }
 
+/// The folder the station's enrolled identity is installed in at boot (by `stationctl
+/// identity install`, from the stick's identity partition): `STATION_IDENTITY_DIR`, else
+/// `identity/` in the [`runtime_dir`]. Without an identity there the station is the site
+/// file's `[station]`.
+pub fn identity_dir() -> PathBuf {
+    std::env::var_os("STATION_IDENTITY_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| runtime_dir().join("identity"))
+}
+
 /// Whether an exam records now on this station (its marker exists in `runtime_dir`).
 pub fn exam_running(runtime_dir: &Path) -> bool {
     runtime_dir.join(EXAM_MARKER).exists()

@@ -6,12 +6,14 @@
 
 pub mod cli;
 pub mod devices;
+pub mod enrolment;
 pub mod exam;
 pub mod face;
 pub mod flow;
 pub mod identity;
 pub mod kiosk;
 pub mod lockdown;
+pub mod platform;
 pub mod record;
 pub mod recover;
 pub mod resume;

@@ -29,6 +29,9 @@ pub struct Station {
     pub recipient: Recipient,
     /// The station's signing key.
     pub key: StationKey,
+    /// Whether the station runs with an enrolled identity (the stick's), not the site file's
+    /// `[station]` and a key made on first start.
+    pub enrolled: bool,
     /// Uids whose reports of hosts visited the running exam hears: the forward proxy's user
     /// (`exam-proxy`); none where that user does not exist.
     pub reporters: Vec<u32>,
@@ -68,10 +71,12 @@ pub enum LoadError {
 }
 
 impl Station {
-    /// Loads board and site files and the station key (made on first start).
+    /// Loads board and site files and the station key: the enrolled identity's when
+    /// [`bundle::spool::identity_dir`] holds one, else the data folder's (made on first start).
     pub fn load(board: &Path, site: &Path, data_dir: &Path) -> Result<Self, LoadError> {
         let board_cfg = board_config::load_board(board)?;
-        let site_cfg = board_config::load_site(site)?;
+        let identity = bundle::spool::identity_dir();
+        let (site_cfg, enrolled) = board_config::load_station_site(site, &identity)?;
         let recipient = Recipient::parse(&site_cfg.institution.recipient).map_err(|e| {
             LoadError::Recipient {
                 file: site.to_owned(),
@@ -80,7 +85,10 @@ impl Station {
         })?;
         std::fs::create_dir_all(data_dir.join("spool"))
             .map_err(|e| bundle::Error::io(data_dir, e))?;
-        let key = StationKey::load_or_create(&data_dir.join("station.key"))?;
+        let key = match &enrolled {
+            Some(id) => StationKey::from_seed_hex(&id.signing.seed)?,
+            None => StationKey::load_or_create(&data_dir.join("station.key"))?,
+        };
         Ok(Station {
             board: board_cfg,
             site: site_cfg,
@@ -88,6 +96,7 @@ impl Station {
             runtime_dir: bundle::spool::runtime_dir(),
             recipient,
             key,
+            enrolled: enrolled.is_some(),
             reporters: user_uid(PROXY_USER).into_iter().collect(),
         })
     }

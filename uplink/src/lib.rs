@@ -12,6 +12,7 @@
 pub mod backoff;
 pub mod creds;
 pub mod daemon;
+pub mod enroll;
 pub mod error;
 pub mod fetch;
 pub mod log;

@@ -73,6 +73,14 @@ impl Registry {
         Registry::parse(&text, path)
     }
 
+    /// The key registered for station `id`, if any.
+    pub fn key_of(&self, id: &str) -> Option<&str> {
+        self.stations
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.key.as_str())
+    }
+
     /// Where it was loaded from.
     pub fn path(&self) -> &Path {
         &self.path

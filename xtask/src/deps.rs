@@ -82,3 +82,70 @@ pub fn ensure(sets: &[&[&str]]) -> Result<(), String> {
     )
     .map_err(|e| format!("{e}\n(the command was: {line})"))
 }
+
+/// Where Debian's bookworm-backports is listed (added when a package must come from there).
+const BACKPORTS_LIST: &str = "/etc/apt/sources.list.d/bookworm-backports.sources";
+
+/// Adds bookworm-backports to apt's sources if no source lists it yet.
+pub fn add_backports() -> Result<(), String> {
+    let listed = std::fs::read_dir("/etc/apt/sources.list.d")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .chain([std::path::PathBuf::from("/etc/apt/sources.list")])
+        .any(|p| {
+            std::fs::read_to_string(p)
+                .map(|t| {
+                    t.lines().any(|l| {
+                        !l.trim_start().starts_with('#') && l.contains("bookworm-backports")
+                    })
+                })
+                .unwrap_or(false)
+        });
+    if listed {
+        return Ok(());
+    }
+    eprintln!("xtask: adding bookworm-backports to apt's sources");
+    std::fs::write(
+        BACKPORTS_LIST,
+        "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\n\
+         Components: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n",
+    )
+    .map_err(|e| format!("{BACKPORTS_LIST}: {e} (run as root)"))?;
+    crate::run::status(Command::new("apt-get").args(["update", "-q"]))
+}
+
+/// Installs the packages of `pkgs` that are missing from bookworm-backports (added to apt's
+/// sources if needed), or explains how to.
+pub fn ensure_backports(pkgs: &[&str]) -> Result<(), String> {
+    let missing: Vec<&str> = pkgs.iter().copied().filter(|p| !installed(p)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !is_root() {
+        return Err(format!(
+            "missing system packages from bookworm-backports: {}\nrun as root:\n  apt-get install -y -t bookworm-backports {}",
+            missing.join(", "),
+            missing.join(" ")
+        ));
+    }
+    add_backports()?;
+    eprintln!(
+        "xtask: installing from bookworm-backports: {}",
+        missing.join(" ")
+    );
+    crate::run::status(
+        Command::new("apt-get")
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .args([
+                "install",
+                "-y",
+                "-q",
+                "--no-install-recommends",
+                "-t",
+                "bookworm-backports",
+            ])
+            .args(&missing),
+    )
+}

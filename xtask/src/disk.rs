@@ -31,6 +31,9 @@ pub struct Inputs {
     pub img: PathBuf,
     /// Start of the whole build (progress times).
     pub t0: Instant,
+    /// Secure Boot keys (`cargo xtask secure-boot-keys`): systemd-boot and the UKI are signed
+    /// with their db key.
+    pub sign_with: Option<PathBuf>,
 }
 
 fn size(p: &Path) -> u64 {
@@ -113,6 +116,11 @@ fn uki(inputs: &Inputs, kernel: &Path, initrd: &Path, cmdline: &str) -> Result<P
             .arg(&out),
     )
     .map_err(|e| format!("unified kernel image: {e}"))?;
+    if let Some(keys) = &inputs.sign_with {
+        let signed = w.join("exam-station.signed.efi");
+        crate::secureboot::sign(keys, &out, &signed)?;
+        std::fs::rename(&signed, &out).map_err(|e| format!("{}: {e}", out.display()))?;
+    }
     Ok(out)
 }
 
@@ -121,7 +129,12 @@ fn uki(inputs: &Inputs, kernel: &Path, initrd: &Path, cmdline: &str) -> Result<P
 fn esp(inputs: &Inputs, uki: &Path) -> Result<PathBuf, String> {
     let w = &inputs.work;
     let img = w.join("esp.img");
-    let boot = Path::new(EFI_DIR).join("systemd-bootx64.efi");
+    let mut boot = Path::new(EFI_DIR).join("systemd-bootx64.efi");
+    if let Some(keys) = &inputs.sign_with {
+        let signed = w.join("systemd-bootx64.signed.efi");
+        crate::secureboot::sign(keys, &boot, &signed)?;
+        boot = signed;
+    }
     let kib = (size(uki) + 2 * size(&boot)) / 1024 * 11 / 10 + 4096;
     run::status(
         Command::new("mkfs.vfat")
@@ -148,7 +161,7 @@ fn esp(inputs: &Inputs, uki: &Path) -> Result<PathBuf, String> {
     )?;
     mtools(&["mcopy", "::EFI/BOOT/BOOTX64.EFI"], &[&boot])?;
     mtools(&["mcopy", "::EFI/systemd/systemd-bootx64.efi"], &[&boot])?;
-    mtools(&["mcopy", "::EFI/Linux/exam-station.efi"], &[uki])?;
+    mtools(&["mcopy", UKI_ON_ESP], &[uki])?;
     mtools(
         &["mcopy", "::loader/loader.conf"],
         &[&inputs.recipe.join("loader.conf")],
@@ -266,4 +279,67 @@ pub fn assemble(inputs: &Inputs) -> Result<PathBuf, String> {
         ),
     );
     Ok(inputs.img.clone())
+}
+
+/// Byte offset of the partition labelled `label` (from `sfdisk --dump`).
+pub fn partition_offset(img: &Path, label: &str) -> Result<u64, String> {
+    let out = run::output(Command::new("sfdisk").arg("--dump").arg(img))?;
+    // One partition a line: "IMG2 : start=   84408, size=   704816, type=..., name=\"root\", ..."
+    let line = out
+        .lines()
+        .find(|l| l.contains(&format!("name=\"{label}\"")))
+        .ok_or(format!(
+            "{}: no partition labelled {label:?}:\n{out}",
+            img.display()
+        ))?;
+    let start = line
+        .split("start=")
+        .nth(1)
+        .and_then(|r| r.trim_start().split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse::<u64>().ok())
+        .ok_or(format!("sfdisk: no start sector in {line:?}"))?;
+    Ok(start * 512)
+}
+
+/// Where the UKI lies on the ESP.
+const UKI_ON_ESP: &str = "::EFI/Linux/exam-station.efi";
+
+/// Copies the unified kernel image out of disk image `img`'s ESP into `to` (byte for byte
+/// what the firmware would load) and returns its embedded kernel command line.
+pub fn uki_of(img: &Path, to: &Path) -> Result<String, String> {
+    let esp = partition_offset(img, "ESP")?;
+    let _ = std::fs::remove_file(to);
+    run::status(
+        Command::new("mcopy")
+            .arg("-i")
+            .arg(format!("{}@@{esp}", img.display()))
+            .arg(UKI_ON_ESP)
+            .arg(to),
+    )
+    .map_err(|e| format!("the UKI of {}: {e}", img.display()))?;
+    let cmdline = to.with_extension("cmdline");
+    run::status(
+        Command::new("objcopy")
+            .args(["-O", "binary", "--only-section=.cmdline"])
+            .arg(to)
+            .arg(&cmdline),
+    )
+    .map_err(|e| format!("the command line of {}: {e}", to.display()))?;
+    let text =
+        std::fs::read_to_string(&cmdline).map_err(|e| format!("{}: {e}", cmdline.display()))?;
+    Ok(text.trim_end_matches('\0').trim().to_string())
+}
+
+/// Writes `uki` over the UKI on disk image `img`'s ESP.
+pub fn put_uki(img: &Path, uki: &Path) -> Result<(), String> {
+    let esp = partition_offset(img, "ESP")?;
+    run::status(
+        Command::new("mcopy")
+            .arg("-o")
+            .arg("-i")
+            .arg(format!("{}@@{esp}", img.display()))
+            .arg(uki)
+            .arg(UKI_ON_ESP),
+    )
+    .map_err(|e| format!("the UKI of {}: {e}", img.display()))
 }

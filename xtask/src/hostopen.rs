@@ -85,8 +85,12 @@ pub fn resumed_on_host(cut: &str, timeline: &str, t: &mut Tally) {
     );
 }
 
-/// Fetches `exam` from the store, opens it with the institution's key, checks the media and
-/// that its timeline has events of each of `kinds`; returns the timeline (JSON).
+/// The institution's registry of stations in a test's folder (written by `examctl enroll`).
+pub const REGISTRY: &str = "stations.toml";
+
+/// Fetches `exam` from the store, opens it with the institution's key, both accepting only
+/// the station key of `dir`'s [`REGISTRY`]; checks the media and that its timeline has events
+/// of each of `kinds`; returns the timeline (JSON).
 pub fn open_on_host(
     dir: &Path,
     exam: &str,
@@ -97,6 +101,8 @@ pub fn open_on_host(
     t: &mut Tally,
 ) -> String {
     let examctl = run::root().join("target/debug/examctl");
+    // The registry the image's enrolment wrote: only the enrolled station's key is accepted.
+    let registry = dir.join(REGISTRY);
     let fetched = dir.join("fetched").join(exam);
     let opened = dir.join("opened").join(exam);
     let fetch = run::output(
@@ -107,6 +113,8 @@ pub fn open_on_host(
             .arg("--credentials")
             .arg(creds)
             .args(["--exam", exam])
+            .arg("--registry")
+            .arg(&registry)
             .arg("--out")
             .arg(&fetched),
     );
@@ -117,6 +125,8 @@ pub fn open_on_host(
                 .arg(&fetched)
                 .arg("--identity")
                 .arg(key)
+                .arg("--registry")
+                .arg(&registry)
                 .arg("--out")
                 .arg(&opened),
         )

@@ -7,9 +7,11 @@
 //!    reaches as `https://10.0.2.2:PORT` through QEMU's user network. The test site declares it
 //!    the institution's on-premises store in Canada and pins the throw-away CA of its
 //!    certificate (`uplink.ca_file`): no residency rule is bent for the test.
-//! 3. A 9p share carries `hw-tests`, `hw-tests/image-run.sh`, that site, the station's upload
-//!    credentials and the test-name filters. The image's test hook (station-hw-test.service,
-//!    inert without the `station.hw-test` credential) runs them after the boot report; a
+//! 3. The image is built with that site (`examctl keygen` made its key). A 9p share carries
+//!    what every test boot adds to the product image ([`crate::guest`]: the qemu board and its
+//!    virtual devices, the boot report), `hw-tests`, `hw-tests/image-run.sh` (as run.sh), the
+//!    store's CA, the station's upload credentials and the test-name filters; the image's UKI
+//!    boots with the test hook on its command line and runs them after the boot report; a
 //!    USB stick is plugged in through the QEMU monitor when the exam asks for it.
 //! 4. The host checks the boot report (as `cargo xtask image-test` does), reads the guest's
 //!    `PASS`/`FAIL` lines, fetches the exam from the store with `examctl fetch`, opens it with
@@ -35,6 +37,9 @@ const TIMEOUT: Duration = Duration::from_secs(1500);
 
 /// The console line with which the exam asks for a USB stick (hw-tests/src/exam.rs).
 const ATTACH: &str = "HW-TESTS-ATTACH usb-storage";
+
+/// The station id the disk is enrolled as (the test site names it too).
+const STATION: &str = "qemu-hw-test";
 
 /// The bucket the image uploads to.
 const BUCKET: &str = "hw-test";
@@ -129,7 +134,7 @@ pub fn run(filters: &[String]) -> Result<(), String> {
     let server = s3::start()?;
     vm::ensure_host()?;
     let prepared = prepare(&server)?;
-    let built = image::build_for("x86_64-uefi", false, Some(&prepared.guest_site()))?;
+    let built = image::build_for("x86_64-uefi", false, &prepared.guest_site())?;
     run_prepared(&built, &prepared, filters)
 }
 
@@ -148,7 +153,7 @@ pub struct Prepared {
 impl Prepared {
     /// The site file the image is built with.
     pub fn guest_site(&self) -> std::path::PathBuf {
-        self.share.join("site.toml")
+        self.dir.join("guest-site.toml")
     }
 }
 
@@ -163,7 +168,7 @@ pub fn prepare(server: &s3::Server) -> Result<Prepared, String> {
     let bin = |name: &str| root.join("target/debug").join(name);
     let dir = root.join("target/images/x86_64-uefi/hw-test");
     imagetest::fresh_dir(&dir)?;
-    let share = dir.join("share");
+    let share = crate::guest::share(&dir.join("share"))?;
     std::fs::create_dir_all(share.join("bin")).map_err(|e| e.to_string())?;
 
     // The institution's key, the store and its bucket, the sites.
@@ -176,6 +181,12 @@ pub fn prepare(server: &s3::Server) -> Result<Prepared, String> {
     )?;
     let creds = dir.join("credentials.toml");
     write(&creds, &server.credentials_toml())?;
+    // The station's own credentials: write only, its bucket only (enrolled onto the disk).
+    let (ak, sk) = s3::HW_TEST_WRITER;
+    write(
+        &dir.join(STATION_CREDENTIALS),
+        &format!("access_key = \"{ak}\"\nsecret_key = \"{sk}\"\n"),
+    )?;
     let hash = pin_hash(&bin("stationctl"))?;
     let host_site = dir.join("host-site.toml");
     write(
@@ -199,13 +210,13 @@ pub fn prepare(server: &s3::Server) -> Result<Prepared, String> {
     copy(&bin("hw-tests"), &share.join("bin/hw-tests"))?;
     copy(&root.join("hw-tests/image-run.sh"), &share.join("run.sh"))?;
     copy(&server.ca, &share.join("ca.pem"))?;
-    copy(&creds, &share.join("uplink.toml"))?;
     write(
-        &share.join("site.toml"),
+        &dir.join("guest-site.toml"),
         &site(
             recipient.trim(),
             &format!("https://10.0.2.2:{}", server.https_port),
-            "/run/station-test/uplink.toml",
+            // The enrolled station's own (station-identity.service installs them there).
+            "/run/station/identity/uplink.toml",
             "/run/station-test/ca.pem",
             &hash,
         ),
@@ -221,6 +232,32 @@ pub fn prepare(server: &s3::Server) -> Result<Prepared, String> {
     })
 }
 
+/// The station's upload credentials in the test folder.
+const STATION_CREDENTIALS: &str = "station-credentials.toml";
+
+/// Enrols `disk` as the test site's station with its write-only credentials, recording its key
+/// in the test folder's registry ([`crate::hostopen::REGISTRY`]), as IT does after flashing.
+fn enroll(dir: &Path, disk: &Path) -> Result<(), String> {
+    let said = run::output(
+        Command::new(run::root().join("target/debug/examctl"))
+            .arg("enroll")
+            .arg(disk)
+            .args([
+                "--id",
+                STATION,
+                "--location",
+                "QEMU guest of cargo xtask hw-test",
+            ])
+            .args(["--prefix", &format!("stations/{STATION}")])
+            .arg("--credentials")
+            .arg(dir.join(STATION_CREDENTIALS))
+            .arg("--registry")
+            .arg(dir.join(crate::hostopen::REGISTRY)),
+    )?;
+    eprint!("xtask hw-test: {said}");
+    Ok(())
+}
+
 /// Runs the hw-tests in `built` (made with `p`'s site) against `server`.
 pub fn run_prepared(built: &image::Built, p: &Prepared, filters: &[String]) -> Result<(), String> {
     let (started, dir, share) = (p.started, &p.dir, &p.share);
@@ -233,6 +270,7 @@ pub fn run_prepared(built: &image::Built, p: &Prepared, filters: &[String]) -> R
 
     let disk = dir.join("boot.img");
     imagetest::disk_copy(&built.img, &disk, 1 << 30)?;
+    enroll(dir, &disk)?;
     let storage = qemu::Storage::blank(dir)?;
     let monitor = dir.join("monitor.sock");
     let ready = started.elapsed();
@@ -378,11 +416,11 @@ fn boot_once(
         dir,
         disk,
         cpus: 2,
-        credentials: &["station.boot-report=1", "station.hw-test=1"],
         share: Some(share),
         monitor: Some(monitor),
         storage: Some(storage),
         exam_host: true,
+        secure_vars: None,
     })?;
     let mut cut = false;
     let watched = qemu::watch(cmd, TIMEOUT, |l| {

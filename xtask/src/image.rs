@@ -1,9 +1,16 @@
-//! `cargo xtask image --board x86_64-uefi [--release]`: the bootable USB image.
+//! `cargo xtask image --board x86_64-uefi --site SITE [--release]`: the bootable USB image of
+//! an institution's site.
+//!
+//! The image is the product and nothing else: the board's own file (`board-config/boards/
+//! <board>.toml`, for x86_64-uefi the generic PC), the site (checked with `stationctl site check
+//! --image`, which refuses the example site's placeholder recipient), the services, and no
+//! virtual-device module or enabled test hook. The tests boot this very image and bring what
+//! they need beyond it through a share (see [`crate::guest`]).
 //!
 //! The recipe is `images/<board>/`: `packages` and `dracut.conf` (the Debian root file system,
 //! built with mmdebstrap and cached under `target/image-rootfs/<hash>/`, keyed on those files and
-//! the build options), `units` (systemctl operations), `overlay/` (files of the image that are
-//! not the product's, e.g. the qemu board's module options), `cmdline`, `loader.conf` and
+//! the build options), `units` (systemctl operations), `overlay/` (files of this image
+//! beyond the product's `systemd/` tree, e.g. fstab and the test hook), `cmdline`, `loader.conf` and
 //! `repart/` (the partition table as systemd-repart definitions). The product's binaries and
 //! the `systemd/` tree are installed on every build (not cached). The disk itself is assembled
 //! by [`crate::disk`]: erofs root, dm-verity, unified kernel image, ESP, GPT.
@@ -117,14 +124,8 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
 }
 
 /// Installs the product into the staging root: binaries (debug info stripped), `systemd/`,
-/// the recipe's overlay, the qemu board and the site (`site`, else the example site), users,
-/// and the unit operations.
-fn install_product(
-    board: &str,
-    staging: &Path,
-    profile: &str,
-    site: Option<&Path>,
-) -> Result<(), String> {
+/// the recipe's overlay, the board's file and the site, users, and the unit operations.
+fn install_product(board: &str, staging: &Path, profile: &str, site: &Path) -> Result<(), String> {
     let root = run::root();
     for bin in BINARIES {
         let from = root.join("target").join(profile).join(bin);
@@ -142,16 +143,13 @@ fn install_product(
     copy_tree(&recipe_dir(board).join("overlay"), staging)?;
     let etc = staging.join("etc/station");
     std::fs::create_dir_all(&etc).map_err(|e| format!("{}: {e}", etc.display()))?;
-    let site = site.map_or_else(
-        || root.join("board-config/sites/example.toml"),
-        Path::to_owned,
-    );
     for (from, to) in [
         (
-            root.join("board-config/boards/qemu-x86_64.toml"),
+            root.join("board-config/boards")
+                .join(format!("{board}.toml")),
             "board.toml",
         ),
-        (site, "station.toml"),
+        (site.to_path_buf(), "station.toml"),
     ] {
         std::fs::copy(&from, etc.join(to))
             .map_err(|e| format!("install {} as /etc/station/{to}: {e}", from.display()))?;
@@ -198,15 +196,21 @@ pub fn binaries(release: bool) -> Command {
     cargo
 }
 
-/// Builds the image of `board`; `release` picks the release binaries.
-pub fn build(board: &str, release: bool) -> Result<Built, String> {
-    build_for(board, release, None)
+/// Builds the image of `board` with the site file `site` as /etc/station/station.toml, checked
+/// by the built `stationctl site check --image` (errors name the line and field) before it
+/// goes in; `release` picks the release binaries.
+pub fn build_for(board: &str, release: bool, site: &Path) -> Result<Built, String> {
+    build_signed(board, release, site, None)
 }
 
-/// Builds the image of `board` with the site file `site` as /etc/station/station.toml (the
-/// example site when `None`), checked by the built `stationctl site check` (errors name the
-/// line and field) before it goes in.
-pub fn build_for(board: &str, release: bool, site: Option<&Path>) -> Result<Built, String> {
+/// [`build_for`], with systemd-boot and the UKI signed for Secure Boot with the keys in
+/// `sign_with` (see [`crate::secureboot`]).
+pub fn build_signed(
+    board: &str,
+    release: bool,
+    site: &Path,
+    sign_with: Option<&Path>,
+) -> Result<Built, String> {
     if !BOARDS.contains(&board) {
         return Err(format!(
             "no image recipe for board {board:?} (have: {})",
@@ -216,6 +220,9 @@ pub fn build_for(board: &str, release: bool, site: Option<&Path>) -> Result<Buil
     let t0 = Instant::now();
     step(t0, "host packages");
     deps::ensure(&[deps::BUILD, HOST])?;
+    if let Some(keys) = sign_with {
+        crate::secureboot::check_keys(keys)?;
+    }
     let profile = if release { "release" } else { "debug" };
     // The binaries build while mmdebstrap builds the root file system (one cargo, one apt).
     step(
@@ -236,11 +243,13 @@ pub fn build_for(board: &str, release: bool, site: Option<&Path>) -> Result<Buil
         ));
     }
     step(t0, "cargo build: done");
-    if let Some(site) = site {
-        let stationctl = run::root().join("target").join(profile).join("stationctl");
-        run::status(Command::new(stationctl).args(["site", "check"]).arg(site))
-            .map_err(|e| format!("--site {}: {e}", site.display()))?;
-    }
+    let stationctl = run::root().join("target").join(profile).join("stationctl");
+    run::status(
+        Command::new(stationctl)
+            .args(["site", "check", "--image"])
+            .arg(site),
+    )
+    .map_err(|e| format!("--site {}: {e}", site.display()))?;
     let out = run::root().join("target/images").join(board);
     let work = out.join("work");
     let staging = work.join("staging");
@@ -260,6 +269,7 @@ pub fn build_for(board: &str, release: bool, site: Option<&Path>) -> Result<Buil
         work,
         img: out.join(format!("{name}.img")),
         t0,
+        sign_with: sign_with.map(Path::to_path_buf),
     })?;
     step(t0, "bmaptool create");
     let bmap = out.join(format!("{name}.bmap"));
@@ -281,21 +291,31 @@ pub fn build_for(board: &str, release: bool, site: Option<&Path>) -> Result<Buil
     Ok(Built { img })
 }
 
-/// `cargo xtask image --board BOARD [--release]`.
+/// How to call `cargo xtask image`.
+const USAGE: &str =
+    "usage: cargo xtask image --board BOARD --site SITE.toml [--release] [--sign-with KEYDIR]\n\
+    SITE.toml is the institution's site file: start from board-config/sites/example.toml and put \
+    in the recipient that `examctl keygen --out institution.key` prints. KEYDIR holds the Secure \
+    Boot keys made by `cargo xtask secure-boot-keys --out KEYDIR`";
+
+/// `cargo xtask image --board BOARD --site SITE [--release] [--sign-with KEYDIR]`.
 pub fn run(args: &[String]) -> Result<(), String> {
     let mut board = None;
     let mut release = false;
     let mut site = None;
+    let mut keys = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--board" => board = it.next().cloned(),
             "--release" => release = true,
             "--site" => site = it.next().map(PathBuf::from),
-            other => return Err(format!("unknown argument {other:?}")),
+            "--sign-with" => keys = it.next().map(PathBuf::from),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
     }
-    let board =
-        board.ok_or("usage: cargo xtask image --board BOARD [--release] [--site SITE.toml]")?;
-    build_for(&board, release, site.as_deref()).map(|_| ())
+    let (Some(board), Some(site)) = (board, site) else {
+        return Err(USAGE.into());
+    };
+    build_signed(&board, release, &site, keys.as_deref()).map(|_| ())
 }

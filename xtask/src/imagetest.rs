@@ -1,15 +1,22 @@
 //! `cargo xtask image-test`: boots the very USB image under UEFI firmware (OVMF) with QEMU TCG.
 //!
+//! The image is built for a site of a throw-away institution key (`examctl keygen`), as an
+//! institution builds its own.
+//!
 //! 1. A copy of the image, grown by 512 MiB as a USB stick would be (so systemd-repart can
-//!    create the data partition), boots with the system credential `station.boot-report` (an
-//!    SMBIOS OEM string): the image's station-boot-report.service then prints one
-//!    `STATION-BOOT-REPORT` line (root device and mode, dm-verity status, stationd's state,
-//!    kernel-to-Ready seconds, data partition, failed units) and powers off. The test checks root
+//!    create the data partition), boots its own UKI with the test hook on the command line and
+//!    the test share ([`crate::guest`]: the qemu board's devices): the share's report.sh then
+//!    prints one `STATION-BOOT-REPORT` line (root device and mode, dm-verity status, stationd's
+//!    state, kernel-to-Ready seconds, data partition, failed units) and powers off. The test checks root
 //!    is `/dev/mapper/root` read-only, verity `verified`, stationd `active` (Type=notify, so after
 //!    READY=1), the data partition mounted, and prints the boot-to-Ready times.
 //! 2. A copy with one byte flipped in the root partition must not boot: dm-verity reports the
 //!    corruption, the kernel panics (`panic-on-corruption panic=-1`) and QEMU (`-no-reboot`)
-//!    exits, with no report line.
+//!    exits, with no report line. It boots as a station does, through the firmware and
+//!    systemd-boot, without the share.
+//! 3. Secure Boot ([`crate::secureboot::check`]): the image is signed with fresh test keys; it
+//!    boots under OVMF with Secure Boot enforced and only those keys enrolled, up to the
+//!    readiness card on the screen; with one byte of its UKI changed the boot loader refuses it.
 //!
 //! `cargo xtask hw-test` ([`crate::hwtest`]) makes the same report checks on its own boot of the
 //! image and then the corrupted boot, so `cargo xtask test` boots the image twice, not three
@@ -19,7 +26,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::{image, qemu, run, vm};
+use crate::{disk, image, qemu, run, vm};
 
 /// Longest a boot may take before QEMU is killed.
 const TIMEOUT: Duration = Duration::from_secs(420);
@@ -34,26 +41,6 @@ pub fn disk_copy(img: &Path, to: &Path, grow: u64) -> Result<(), String> {
     let len = f.metadata().map_err(|e| e.to_string())?.len();
     f.set_len(len + grow)
         .map_err(|e| format!("{}: {e}", to.display()))
-}
-
-/// Byte offset of the partition labelled `label` (from `sfdisk --dump`).
-fn partition_offset(img: &Path, label: &str) -> Result<u64, String> {
-    let out = run::output(Command::new("sfdisk").arg("--dump").arg(img))?;
-    // One partition a line: "IMG2 : start=   84408, size=   704816, type=..., name=\"root\", ..."
-    let line = out
-        .lines()
-        .find(|l| l.contains(&format!("name=\"{label}\"")))
-        .ok_or(format!(
-            "{}: no partition labelled {label:?}:\n{out}",
-            img.display()
-        ))?;
-    let start = line
-        .split("start=")
-        .nth(1)
-        .and_then(|r| r.trim_start().split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|n| n.parse::<u64>().ok())
-        .ok_or(format!("sfdisk: no start sector in {line:?}"))?;
-    Ok(start * 512)
 }
 
 /// Flips every bit of one byte at `offset` of `file`.
@@ -166,13 +153,13 @@ pub fn check_corrupt_boot(img: &Path, dir: &Path, t: &mut Tally) -> Result<(), S
     let bad = dir.join("corrupt.img");
     disk_copy(img, &bad, 512 << 20)?;
     // erofs superblock (block 0 of the root partition): read at mount, so verity must object.
-    let offset = partition_offset(img, "root")? + 1024 + 16;
+    let offset = disk::partition_offset(img, "root")? + 1024 + 16;
     flip_byte(&bad, offset)?;
     eprintln!(
         "xtask image-test: booting a copy with byte {offset} flipped (in the root partition)"
     );
     let started = Instant::now();
-    let cmd = qemu::image_cmd(&qemu::ImageBoot::report_only(dir, &bad))?;
+    let cmd = qemu::image_cmd(&qemu::ImageBoot::report_only(dir, &bad, None))?;
     let boot = qemu::watch(cmd, TIMEOUT, |l| l.contains("corrupted"))?;
     let _ = std::fs::write(dir.join("corrupt.log"), boot.console.join("\n"));
     let _ = std::fs::remove_file(&bad);
@@ -222,18 +209,50 @@ pub fn fresh_dir(dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))
 }
 
+/// The example site with the recipient of a new institution key (`dir/institution.key`, made
+/// by `examctl keygen`): `dir/site.toml`.
+fn keygen_site(dir: &Path) -> Result<std::path::PathBuf, String> {
+    run::status(&mut image::binaries(false))?;
+    let root = run::root();
+    let recipient = run::output(
+        Command::new(root.join("target/debug/examctl"))
+            .arg("keygen")
+            .arg("--out")
+            .arg(dir.join("institution.key")),
+    )?;
+    let example = root.join("board-config/sites/example.toml");
+    let text =
+        std::fs::read_to_string(&example).map_err(|e| format!("{}: {e}", example.display()))?;
+    let ours = text.replace(EXAMPLE_RECIPIENT, recipient.trim());
+    if ours == text {
+        return Err(format!(
+            "{}: no recipient {EXAMPLE_RECIPIENT} to replace",
+            example.display()
+        ));
+    }
+    let site = dir.join("site.toml");
+    std::fs::write(&site, ours).map_err(|e| format!("{}: {e}", site.display()))?;
+    Ok(site)
+}
+
+/// The example site's placeholder recipient (board-config's `EXAMPLE_RECIPIENT`).
+const EXAMPLE_RECIPIENT: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+
 /// `cargo xtask image-test`: boots the image once normally and once corrupted.
 pub fn run(_args: &[String]) -> Result<(), String> {
     vm::ensure_host()?;
-    let built = image::build("x86_64-uefi", false)?;
     let dir = run::root().join("target/images/x86_64-uefi/test");
     fresh_dir(&dir)?;
+    let site = keygen_site(&dir)?;
+    let keys = test_keys(&dir)?;
+    let built = image::build_signed("x86_64-uefi", false, &site, Some(&keys))?;
+    let share = crate::guest::share(&dir.join("share"))?;
     let mut t = Tally::default();
     let good = dir.join("boot.img");
     disk_copy(&built.img, &good, 512 << 20)?;
     eprintln!("xtask image-test: booting the image under OVMF (QEMU TCG, a minute or two)");
     let started = Instant::now();
-    let cmd = qemu::image_cmd(&qemu::ImageBoot::report_only(&dir, &good))?;
+    let cmd = qemu::image_cmd(&qemu::ImageBoot::report_only(&dir, &good, Some(&share)))?;
     let boot = qemu::watch(cmd, TIMEOUT, is_report)?;
     let _ = std::fs::write(dir.join("boot.log"), boot.console.join("\n"));
     let _ = std::fs::remove_file(&good);
@@ -243,15 +262,25 @@ pub fn run(_args: &[String]) -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     check_corrupt_boot(&built.img, &dir, &mut t)?;
+    crate::secureboot::check(&built.img, &keys, &dir, &mut t)?;
     finish("image-test", t, &dir)
 }
 
-/// The corrupted-root boot alone (`cargo xtask test` runs it after the hw-test, whose boot
-/// already made the normal-boot checks).
-pub fn run_corrupt(built: &image::Built) -> Result<(), String> {
+/// Fresh Secure Boot keys for a test image, in `dir/secure-boot-keys`.
+pub fn test_keys(dir: &Path) -> Result<std::path::PathBuf, String> {
+    let keys = dir.join("secure-boot-keys");
+    let _ = std::fs::remove_dir_all(&keys);
+    crate::secureboot::make_keys(&keys, "Exam Station Test")?;
+    Ok(keys)
+}
+
+/// The corrupted-root boot and the Secure Boot boots (`cargo xtask test` runs them after the
+/// hw-test, whose boot already made the normal-boot checks); `keys` signed the image.
+pub fn run_corrupt(built: &image::Built, keys: &Path) -> Result<(), String> {
     let dir = run::root().join("target/images/x86_64-uefi/test");
     fresh_dir(&dir)?;
     let mut t = Tally::default();
     check_corrupt_boot(&built.img, &dir, &mut t)?;
-    finish("image-test (corrupted root)", t, &dir)
+    crate::secureboot::check(&built.img, keys, &dir, &mut t)?;
+    finish("image-test (corrupted root, Secure Boot)", t, &dir)
 }

@@ -18,6 +18,7 @@ mod demo;
 mod deps;
 mod disk;
 mod fuzz;
+mod guest;
 mod hostopen;
 mod hwtest;
 mod image;
@@ -28,12 +29,15 @@ mod recipe;
 mod run;
 mod s3;
 mod screens;
+mod secureboot;
 mod test;
 mod units;
 mod vm;
 
 fn usage() -> ! {
-    eprintln!("usage: cargo xtask <demo|test|bench|fuzz|hw-test|image|image-test|units>");
+    eprintln!(
+        "usage: cargo xtask <demo|test|bench|fuzz|hw-test|image|image-test|secure-boot-keys|units>"
+    );
     std::process::exit(2)
 }
 
@@ -49,6 +53,7 @@ fn main() {
         "hw-test" => hwtest::run(rest),
         "image" => image::run(rest),
         "units" => units::run(rest),
+        "secure-boot-keys" => secureboot::run(rest),
         "image-test" => imagetest::run(rest),
         // Run by QEMU (guestfwd) during the hw-test, one HTTP exchange on stdin/stdout.
         "exam-page" => qemu::exam_page(),

@@ -32,7 +32,14 @@ impl Watched {
 
 /// OVMF firmware code (read-only) and the variables template (copied per boot).
 const OVMF_CODE: &str = "/usr/share/OVMF/OVMF_CODE_4M.fd";
-const OVMF_VARS: &str = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+/// The variables template (no keys: Secure Boot off).
+pub const OVMF_VARS: &str = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+/// OVMF built to enforce Secure Boot (needs SMM, so TCG here).
+const OVMF_CODE_SECURE: &str = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd";
+
+/// What the kernel command line of a test boot adds: the image's test hook, which mounts the
+/// share and runs its `setup.sh`.
+pub const TEST_HOOK: &str = "systemd.wants=station-test-share.service";
 
 /// One boot of the image.
 pub struct ImageBoot<'a> {
@@ -42,9 +49,9 @@ pub struct ImageBoot<'a> {
     pub disk: &'a Path,
     /// Virtual CPUs.
     pub cpus: u32,
-    /// System credentials (`name=value`), passed as SMBIOS OEM strings.
-    pub credentials: &'a [&'a str],
-    /// Folder shared over 9p with mount tag `hwtests`.
+    /// Folder shared over 9p with mount tag `hwtests` (see [`crate::guest`]). With a share the
+    /// VM boots the disk's own UKI with the test hook on its command line; without, through
+    /// the firmware and systemd-boot like a station.
     pub share: Option<&'a Path>,
     /// Unix socket for the QEMU monitor.
     pub monitor: Option<&'a Path>,
@@ -53,20 +60,24 @@ pub struct ImageBoot<'a> {
     pub storage: Option<&'a Storage>,
     /// Serve the exam page at 10.0.2.100:80 (QEMU guestfwd to `xtask exam-page`).
     pub exam_host: bool,
+    /// Secure Boot enforced, with these firmware variables (the keys enrolled; copied per
+    /// boot): the Secure Boot firmware on a machine with SMM.
+    pub secure_vars: Option<&'a Path>,
 }
 
 impl<'a> ImageBoot<'a> {
-    /// A boot for the boot report only: one vCPU, no share, monitor, spare stick or exam host.
-    pub fn report_only(dir: &'a Path, disk: &'a Path) -> ImageBoot<'a> {
+    /// A boot for the boot report only (`share` from [`crate::guest::share`]): one vCPU, no
+    /// monitor, spare stick or exam host.
+    pub fn report_only(dir: &'a Path, disk: &'a Path, share: Option<&'a Path>) -> ImageBoot<'a> {
         ImageBoot {
             dir,
             disk,
             cpus: 1,
-            credentials: &["station.boot-report=1"],
-            share: None,
+            share,
             monitor: None,
             storage: None,
             exam_host: false,
+            secure_vars: None,
         }
     }
 }
@@ -77,23 +88,35 @@ impl<'a> ImageBoot<'a> {
 pub fn image_cmd(b: &ImageBoot) -> Result<Command, String> {
     let name = b.disk.file_name().unwrap_or_default().to_string_lossy();
     let vars = b.dir.join(format!("{name}.vars"));
-    std::fs::copy(OVMF_VARS, &vars).map_err(|e| format!("{OVMF_VARS}: {e}"))?;
-    let accel = std::env::var("HW_ACCEL").unwrap_or_else(|_| "tcg".into());
+    let template = b.secure_vars.unwrap_or(Path::new(OVMF_VARS));
+    std::fs::copy(template, &vars).map_err(|e| format!("{}: {e}", template.display()))?;
+    let (code, machine, accel) = match b.secure_vars {
+        // KVM here has no SMM: Secure Boot runs under TCG.
+        Some(_) => (OVMF_CODE_SECURE, "q35,smm=on", "tcg".to_string()),
+        None => (
+            OVMF_CODE,
+            "q35",
+            std::env::var("HW_ACCEL").unwrap_or_else(|_| "tcg".into()),
+        ),
+    };
     let cpu = if accel == "kvm" { "host" } else { "max" };
     let mut cmd = Command::new("qemu-system-x86_64");
     cmd.args([
-        "-accel", &accel, "-cpu", cpu, "-m", "2048", "-machine", "q35",
+        "-accel", &accel, "-cpu", cpu, "-m", "2048", "-machine", machine,
     ])
-    .args(["-smp", &b.cpus.to_string()])
-    .arg("-drive")
-    .arg(format!("if=pflash,format=raw,readonly=on,file={OVMF_CODE}"))
-    .arg("-drive")
-    .arg(format!("if=pflash,format=raw,file={}", vars.display()))
-    .arg("-drive")
-    .arg(format!(
-        "if=none,id=stick,format=raw,file={}",
-        b.disk.display()
-    ));
+    .args(["-smp", &b.cpus.to_string()]);
+    if b.secure_vars.is_some() {
+        cmd.args(["-global", "driver=cfi.pflash01,property=secure,value=on"]);
+    }
+    cmd.arg("-drive")
+        .arg(format!("if=pflash,format=raw,readonly=on,file={code}"))
+        .arg("-drive")
+        .arg(format!("if=pflash,format=raw,file={}", vars.display()))
+        .arg("-drive")
+        .arg(format!(
+            "if=none,id=stick,format=raw,file={}",
+            b.disk.display()
+        ));
     // The image boots from what it is made for, a USB stick (xHCI mass storage);
     // IMAGE_TEST_DISK=virtio uses a virtio disk instead (faster, but skips the USB path).
     cmd.args(["-device", "qemu-xhci,id=xhci"]);
@@ -112,11 +135,16 @@ pub fn image_cmd(b: &ImageBoot) -> Result<Command, String> {
         .args(["-nographic", "-nodefaults", "-no-reboot"])
         .args(["-serial", "stdio"])
         .stdin(Stdio::null());
-    for c in b.credentials {
-        cmd.arg("-smbios")
-            .arg(format!("type=11,value=io.systemd.credential:{c}"));
-    }
     if let Some(share) = b.share {
+        // The disk's own UKI, started by the firmware as systemd-boot would start it, with
+        // the test hook added to its embedded command line (without Secure Boot the stub
+        // takes the command line it is given).
+        let uki = b.dir.join(format!("{name}.uki.efi"));
+        let cmdline = crate::disk::uki_of(b.disk, &uki)?;
+        cmd.arg("-kernel")
+            .arg(&uki)
+            .arg("-append")
+            .arg(format!("{cmdline} {TEST_HOOK}"));
         cmd.arg("-fsdev")
             .arg(format!(
                 "local,id=share,path={},security_model=none",

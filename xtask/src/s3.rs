@@ -25,6 +25,31 @@ const SECRET_KEY: &str = "xtask-test-secret";
 /// The station identity shipped for an on-premises SeaweedFS store (placeholders filled in).
 const STATION_IDENTITY: &str = "uplink/policies/seaweedfs-station-identity.json";
 
+/// Write-only station identities of the test server: (station, access key, secret, bucket).
+const STATIONS: &[(&str, &str, &str, &str)] = &[
+    (
+        "test-station-01",
+        "stationwriter",
+        "stationwriter-secret",
+        "station-writes",
+    ),
+    (
+        "test-station-02",
+        "stationwriter-b",
+        "stationwriter-b-secret",
+        "station-writes",
+    ),
+    (
+        "qemu-hw-test",
+        HW_TEST_WRITER.0,
+        HW_TEST_WRITER.1,
+        "hw-test",
+    ),
+];
+
+/// The keys of the hw-test station's write-only identity (bucket `hw-test` only).
+pub const HW_TEST_WRITER: (&str, &str) = ("hwtest-writer", "hwtest-writer-secret");
+
 /// The `weed` binary, installed if missing.
 pub fn ensure_installed() -> Result<PathBuf, String> {
     let root = run::root();
@@ -121,16 +146,23 @@ pub fn start() -> Result<Server, String> {
     std::fs::create_dir_all(dir.join("data")).map_err(|e| format!("{}: {e}", dir.display()))?;
     let config = dir.join("s3.json");
     // The admin, and the station identity shipped for on-premises stores (write only, one
-    // bucket) as the uplink tests use it (uplink/tests/support: write_only_identity).
-    let station = std::fs::read_to_string(run::root().join(STATION_IDENTITY))
-        .map_err(|e| format!("{STATION_IDENTITY}: {e}"))?
-        .replace("STATION_ID", "test-station-01")
-        .replace("ACCESS_KEY", "stationwriter")
-        .replace("SECRET_KEY", "stationwriter-secret")
-        .replace("BUCKET", "station-writes");
+    // bucket) for each station the tests run: two on the uplink tests' bucket
+    // (uplink/tests/support: write_only_identity) and the hw-test's image on its own.
+    let shipped = std::fs::read_to_string(run::root().join(STATION_IDENTITY))
+        .map_err(|e| format!("{STATION_IDENTITY}: {e}"))?;
+    let stations: Vec<String> = STATIONS
+        .iter()
+        .map(|(id, ak, sk, bucket)| {
+            shipped
+                .replace("STATION_ID", id)
+                .replace("ACCESS_KEY", ak)
+                .replace("SECRET_KEY", sk)
+                .replace("BUCKET", bucket)
+        })
+        .collect();
     std::fs::write(
         &config,
-        format!(r#"{{"identities":[{{"name":"xtask","credentials":[{{"accessKey":"{ACCESS_KEY}","secretKey":"{SECRET_KEY}"}}],"actions":["Admin","Read","Write","List","Tagging"]}},{station}]}}"#),
+        format!(r#"{{"identities":[{{"name":"xtask","credentials":[{{"accessKey":"{ACCESS_KEY}","secretKey":"{SECRET_KEY}"}}],"actions":["Admin","Read","Write","List","Tagging"]}},{}]}}"#, stations.join(",")),
     )
     .map_err(|e| format!("{}: {e}", config.display()))?;
     let log = std::fs::File::create(dir.join("weed.log")).map_err(|e| e.to_string())?;

@@ -158,30 +158,13 @@ pub fn check(results: &str, share: &Path, keep: &Path, t: &mut Tally) -> Option<
             });
             continue;
         }
-        if let Ok(out) = Command::new("pnmtopng").arg(&ppm).output() {
-            let _ = std::fs::write(keep.join(format!("{name}.png")), out.stdout);
-        }
-        let pgm = keep.join(format!("{name}.pgm"));
-        let inked = std::fs::read(&ppm)
-            .ok()
-            .and_then(|b| ink(&b))
-            .map(|b| std::fs::write(&pgm, b));
-        if !matches!(inked, Some(Ok(()))) {
-            t.check(false, format!("screen `{name}` grabbed"), || {
-                format!("{} is not a readable PPM", ppm.display())
-            });
-            continue;
-        }
-        let ocr = Command::new("tesseract")
-            .arg(&pgm)
-            .args(["-", "-l", "eng+fra"])
-            .output();
-        let text = match ocr {
-            Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
-            Ok(o) => format!("tesseract: {}", String::from_utf8_lossy(&o.stderr)),
-            Err(e) => format!("tesseract: {e}"),
+        let read = match read(&ppm, keep, name) {
+            Ok(read) => read,
+            Err(e) => {
+                t.check(false, format!("screen `{name}` grabbed"), || e);
+                continue;
+            }
         };
-        let read = normal(&text);
         let missing: Vec<&str> = words
             .iter()
             .copied()
@@ -203,6 +186,32 @@ pub fn check(results: &str, share: &Path, keep: &Path, t: &mut Tally) -> Option<
         }
     }
     qr
+}
+
+/// Reads the screenshot `ppm` as a person would, with OCR: keeps it as `keep/NAME.png` (and the
+/// inked `NAME.pgm` tesseract reads) and returns the text as [`normal`] letters.
+pub fn read(ppm: &Path, keep: &Path, name: &str) -> Result<String, String> {
+    if let Ok(out) = Command::new("pnmtopng").arg(ppm).output() {
+        let _ = std::fs::write(keep.join(format!("{name}.png")), out.stdout);
+    }
+    let pgm = keep.join(format!("{name}.pgm"));
+    let inked = std::fs::read(ppm)
+        .ok()
+        .and_then(|b| ink(&b))
+        .map(|b| std::fs::write(&pgm, b));
+    if !matches!(inked, Some(Ok(()))) {
+        return Err(format!("{} is not a readable PPM", ppm.display()));
+    }
+    let ocr = Command::new("tesseract")
+        .arg(&pgm)
+        .args(["-", "-l", "eng+fra"])
+        .output();
+    let text = match ocr {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
+        Ok(o) => format!("tesseract: {}", String::from_utf8_lossy(&o.stderr)),
+        Err(e) => format!("tesseract: {e}"),
+    };
+    Ok(normal(&text))
 }
 
 /// The QR code on the screen `png`, as zbarimg reads it.

@@ -1,7 +1,8 @@
 //! `cargo xtask test`: installs what the tests need, then runs every test in the workspace.
 //! The uplink tests need a real S3 server: SeaweedFS is installed and started for the run (see
-//! [`crate::s3`]). Then the USB image booted in QEMU ([`crate::hwtest`]) and a corrupted copy
-//! of it ([`crate::imagetest`]).
+//! [`crate::s3`]). Then the USB image, signed for Secure Boot with test keys, booted in QEMU
+//! ([`crate::hwtest`]), a corrupted copy of it, and its Secure Boot boots
+//! ([`crate::imagetest`]).
 
 use crate::{deps, pictures, run, s3};
 
@@ -29,7 +30,9 @@ pub fn run(extra: &[String]) -> Result<(), String> {
     }
     crate::vm::ensure_host()?;
     let prepared = crate::hwtest::prepare(&server)?;
-    let built = crate::image::build_for("x86_64-uefi", false, Some(&prepared.guest_site()))?;
+    let keys = crate::imagetest::test_keys(&crate::run::root().join("target/images/x86_64-uefi"))?;
+    let built =
+        crate::image::build_signed("x86_64-uefi", false, &prepared.guest_site(), Some(&keys))?;
     crate::hwtest::run_prepared(&built, &prepared, &[])?;
-    crate::imagetest::run_corrupt(&built)
+    crate::imagetest::run_corrupt(&built, &keys)
 }

@@ -1,7 +1,6 @@
 //! QEMU on the host: the packages it needs (from the same suite as an installed qemu-utils),
 //! the mmdebstrap options every image recipe shares, and console helpers.
 
-use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::{deps, run};
@@ -31,17 +30,8 @@ pub fn ensure_host() -> Result<(), String> {
         .status()
         .is_ok();
     if utils.contains("bpo12") && !have_qemu {
-        let list = Path::new("/etc/apt/sources.list.d/bookworm-backports.sources");
-        if !list.exists() {
-            eprintln!("xtask: adding bookworm-backports (qemu-utils {utils} came from there)");
-            std::fs::write(
-                list,
-                "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\n\
-                 Components: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n",
-            )
-            .map_err(|e| format!("{}: {e} (run as root)", list.display()))?;
-            run::status(Command::new("apt-get").args(["update", "-q"]))?;
-        }
+        eprintln!("xtask: QEMU from bookworm-backports (qemu-utils {utils} came from there)");
+        deps::add_backports()?;
         run::status(
             Command::new("apt-get")
                 .env("DEBIAN_FRONTEND", "noninteractive")

@@ -4,11 +4,14 @@
 mod board;
 mod checkin;
 mod host;
+mod identity;
 mod site;
 
 pub(crate) use board::board;
 pub use checkin::student_regex;
-pub(crate) use site::site;
+pub(crate) use identity::identity;
+pub use site::EXAMPLE_RECIPIENT;
+pub(crate) use site::{image_site, site};
 
 use std::fmt::Display;
 

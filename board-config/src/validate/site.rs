@@ -52,7 +52,26 @@ pub(crate) fn site(s: &Site) -> Check {
     super::checkin::check(&s.checkin, s.proctor.as_ref(), &s.exams)
 }
 
-fn station(s: &StationId) -> Check {
+/// The recipient of the shipped example site: a valid key whose secret half nobody holds.
+pub const EXAMPLE_RECIPIENT: &str =
+    "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+
+/// The rules of a site that goes into an image a station boots with: every rule of [`site`],
+/// and a recipient of the institution's own (an image sealing to the example's placeholder
+/// would record exams nobody could ever open).
+pub(crate) fn image_site(s: &Site) -> Check {
+    site(s)?;
+    if s.institution.recipient == EXAMPLE_RECIPIENT {
+        return Err(invalid(
+            FieldPath::of("institution.recipient"),
+            "this is the example site's placeholder recipient: nobody holds its secret key, so nothing recorded could ever be opened",
+            "valid: the institution's own key; make it with `examctl keygen --out institution.key` and put the recipient it prints here",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn station(s: &StationId) -> Check {
     if !is_name(&s.id, 40, |c| {
         c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
     }) {
@@ -236,6 +255,21 @@ fn absolute_path(path: &str, value: &str, example: &str) -> Check {
     ))
 }
 
+/// A key prefix in the bucket: relative, no `..`, no control characters.
+pub(crate) fn prefix(path: &FieldPath, prefix: &str) -> Check {
+    if prefix.starts_with('/')
+        || prefix.split('/').any(|s| s == "..")
+        || prefix.chars().any(char::is_control)
+    {
+        return Err(invalid(
+            path.clone(),
+            format!("prefix {} is not a valid key prefix", shown(prefix)),
+            "valid: a relative key prefix without leading `/` or `..`, e.g. \"stations/hall-b-07\", or \"\"",
+        ));
+    }
+    Ok(())
+}
+
 fn uplink(u: &Uplink) -> Check {
     if u.residency != "CA" {
         return Err(invalid(
@@ -247,16 +281,7 @@ fn uplink(u: &Uplink) -> Check {
             "valid: \"CA\"",
         ));
     }
-    if u.prefix.starts_with('/')
-        || u.prefix.split('/').any(|s| s == "..")
-        || u.prefix.chars().any(char::is_control)
-    {
-        return Err(invalid(
-            FieldPath::of("uplink.prefix"),
-            format!("prefix {} is not a valid key prefix", shown(&u.prefix)),
-            "valid: a relative key prefix without leading `/` or `..`, e.g. \"stations/hall-b-07\", or \"\"",
-        ));
-    }
+    prefix(&FieldPath::of("uplink.prefix"), &u.prefix)?;
     in_range(
         "uplink.part_size_mib",
         u.part_size_mib,

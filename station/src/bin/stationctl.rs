@@ -58,6 +58,29 @@ enum Cmd {
     /// Site files.
     #[command(subcommand)]
     Site(SiteCmd),
+    /// The identity `examctl enroll` wrote on the stick.
+    #[command(subcommand)]
+    Identity(IdentityCmd),
+}
+
+#[derive(Subcommand)]
+enum IdentityCmd {
+    /// Install the stick's identity for stationd and uplinkd (station-identity.service runs
+    /// this as root at boot).
+    Install {
+        /// The identity partition, or a whole disk or image file with one.
+        #[arg(long, default_value = station::enrolment::IDENTITY_PARTITION)]
+        from: PathBuf,
+        /// Where to install it (default: STATION_IDENTITY_DIR, else /run/station/identity).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Show the stick's identity (secrets left out).
+    Show {
+        /// The identity partition, or a whole disk or image file with one.
+        #[arg(long, default_value = station::enrolment::IDENTITY_PARTITION)]
+        from: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -66,6 +89,10 @@ enum SiteCmd {
     Check {
         /// The site file.
         file: PathBuf,
+        /// Also the rules of a site that goes into an image: the institution's own recipient,
+        /// not the example site's placeholder.
+        #[arg(long)]
+        image: bool,
     },
 }
 
@@ -204,8 +231,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
-        Cmd::Site(SiteCmd::Check { file }) => {
-            let site = board_config::load_site(&file)?;
+        Cmd::Site(SiteCmd::Check { file, image }) => {
+            let site = if image {
+                board_config::load_image_site(&file)?
+            } else {
+                board_config::load_site(&file)?
+            };
             println!(
                 "{}: station {}, {} exam(s), proctor PIN {}",
                 file.display(),
@@ -217,6 +248,37 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "not set"
                 }
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Identity(IdentityCmd::Install { from, out }) => {
+            let out = out.unwrap_or_else(bundle::spool::identity_dir);
+            match station::enrolment::install(&from, &out)? {
+                Some(id) => println!(
+                    "station {} ({}) enrolled: identity installed in {}, uploads under {}",
+                    id.station.id,
+                    id.station.location,
+                    out.display(),
+                    id.uplink.prefix
+                ),
+                None => println!(
+                    "{}: blank, this stick is not enrolled: the station is the site file's [station]",
+                    from.display()
+                ),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Identity(IdentityCmd::Show { from }) => {
+            match station::enrolment::read(&from)? {
+                Some(id) => println!(
+                    "station {} ({}): uploads under {} as {}; station key {}",
+                    id.station.id,
+                    id.station.location,
+                    id.uplink.prefix,
+                    id.uplink.access_key,
+                    bundle::keys::StationKey::from_seed_hex(&id.signing.seed)?.public_hex()
+                ),
+                None => println!("{}: blank, not enrolled", from.display()),
+            }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Pin(PinCmd::Hash) => {

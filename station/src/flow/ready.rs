@@ -13,6 +13,13 @@ pub fn readiness(station: &Station, checks: &[Check]) -> Readiness {
     let mut lines = vec![
         format!("{}  {}", site.station.id, site.station.location),
         format!("Software {}", env!("CARGO_PKG_VERSION")),
+        if station.enrolled {
+            "Identity: enrolled on this stick".to_string()
+        } else {
+            "Identity: the site file's (stick not enrolled)".to_string()
+        },
+        crate::platform::secure_boot_line(std::path::Path::new("/sys")),
+        crate::platform::tpm_line(std::path::Path::new("/sys")),
     ];
     for c in checks {
         let verdict = if c.passed { "PASS" } else { "FAIL" };

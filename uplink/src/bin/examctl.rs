@@ -56,6 +56,34 @@ enum Cmd {
         /// another key than its station's is refused.
         #[arg(long)]
         registry: Option<PathBuf>,
+        /// The station's key prefix (an enrolled station's, e.g. stations/hall-b-07), in
+        /// place of the site file's.
+        #[arg(long)]
+        prefix: Option<String>,
+    },
+    /// Give a flashed stick its station identity: id, a new signing key (registered), the key
+    /// prefix and the station's own upload credentials, on the stick's identity partition.
+    Enroll {
+        /// The stick (whole disk, e.g. /dev/sdb) or image file.
+        stick: PathBuf,
+        /// The station id, e.g. hall-b-07.
+        #[arg(long)]
+        id: String,
+        /// Where it stands, e.g. "Hall B, seat 7".
+        #[arg(long)]
+        location: String,
+        /// Its key prefix in the bucket (default stations/ID).
+        #[arg(long)]
+        prefix: Option<String>,
+        /// The station's own upload credentials (access_key, secret_key: write only).
+        #[arg(long)]
+        credentials: PathBuf,
+        /// The institution's registry of stations (created if missing).
+        #[arg(long)]
+        registry: PathBuf,
+        /// Replace an identity already on the stick.
+        #[arg(long)]
+        force: bool,
     },
     /// Create the central bucket named by the site's `[uplink]` (an existing one of ours is fine).
     CreateBucket {
@@ -183,8 +211,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             exam,
             out,
             registry,
+            prefix,
         } => {
-            let site_cfg = board_config::load_site(&site)?;
+            let mut site_cfg = board_config::load_site(&site)?;
+            if let Some(p) = prefix {
+                site_cfg.uplink.prefix = p;
+            }
             let store =
                 uplink::store::open(&site_cfg, credentials.as_deref(), &Default::default())?;
             let registry = registry_of(registry)?;
@@ -210,6 +242,36 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 } else {
                     String::new()
                 }
+            );
+        }
+        Cmd::Enroll {
+            stick,
+            id,
+            location,
+            prefix,
+            credentials,
+            registry,
+            force,
+        } => {
+            let done = uplink::enroll::enroll(&uplink::enroll::Request {
+                stick: &stick,
+                id: &id,
+                location: &location,
+                prefix: prefix.as_deref(),
+                credentials: &credentials,
+                registry: &registry,
+                force,
+            })
+            .map_err(anyhow::Error::msg)?;
+            println!(
+                "enrolled {}: station {} ({}), uploads under {} as {}; key {} added to {}",
+                stick.display(),
+                done.identity.station.id,
+                done.identity.station.location,
+                done.identity.uplink.prefix,
+                done.identity.uplink.access_key,
+                done.public_key,
+                registry.display()
             );
         }
         Cmd::CreateBucket {

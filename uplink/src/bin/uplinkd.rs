@@ -47,8 +47,9 @@ fn main() -> ExitCode {
         )
         .init();
     let cli = Cli::parse();
-    let site = match board_config::load_site(&cli.site) {
-        Ok(s) => s,
+    // Enrolled: the stick's identity names the station, its prefix and its credentials.
+    let site = match board_config::load_station_site(&cli.site, &bundle::spool::identity_dir()) {
+        Ok((s, _)) => s,
         Err(e) => {
             eprintln!("uplinkd: {e}");
             return ExitCode::from(2);

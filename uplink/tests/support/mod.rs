@@ -58,16 +58,27 @@ impl Server {
 pub const WRITE_ONLY_BUCKET: &str = "station-writes";
 /// Keys of the write-only station identity.
 pub const WRITE_ONLY_KEYS: (&str, &str) = ("stationwriter", "stationwriter-secret");
+/// Keys of a second station's write-only identity (same bucket).
+pub const WRITE_ONLY_KEYS_B: (&str, &str) = ("stationwriter-b", "stationwriter-b-secret");
 
-/// The station identity shipped in `uplink/policies/seaweedfs-station-identity.json`, for the
-/// test station on [`WRITE_ONLY_BUCKET`] (`cargo xtask test` gives its server the same).
+/// The station identities shipped in `uplink/policies/seaweedfs-station-identity.json`, for
+/// two test stations on [`WRITE_ONLY_BUCKET`] (`cargo xtask test` gives its server the same).
 pub fn write_only_identity() -> String {
     let shipped = include_str!("../../policies/seaweedfs-station-identity.json");
-    shipped
-        .replace("STATION_ID", "test-station-01")
-        .replace("ACCESS_KEY", WRITE_ONLY_KEYS.0)
-        .replace("SECRET_KEY", WRITE_ONLY_KEYS.1)
-        .replace("BUCKET", WRITE_ONLY_BUCKET)
+    [
+        ("test-station-01", WRITE_ONLY_KEYS),
+        ("test-station-02", WRITE_ONLY_KEYS_B),
+    ]
+    .iter()
+    .map(|(id, (ak, sk))| {
+        shipped
+            .replace("STATION_ID", id)
+            .replace("ACCESS_KEY", ak)
+            .replace("SECRET_KEY", sk)
+            .replace("BUCKET", WRITE_ONLY_BUCKET)
+    })
+    .collect::<Vec<_>>()
+    .join(",")
 }
 
 /// Daemon options for tests: short timeouts and backoff, no progress line.

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Prints one line describing the boot (root device and mode, dm-verity status, stationd state,
-# kernel-start-to-Ready seconds, data partition, failed units), then powers off.
-# Started by station-boot-report.service (image test only).
+# kernel-start-to-Ready seconds, data partition, failed units); then, when the share has the
+# hw-tests (run.sh), runs them and prints HW-TEST-RESULT; then powers off.
+# Started by setup.sh as the transient unit station-test-report.service.
+share=/run/hw-tests
 # stationd is ordered before this unit; if it is still (re)starting, give it two more minutes.
 i=0
 while [ $i -lt 120 ] && ! systemctl is-active -q stationd.service; do
@@ -23,5 +25,10 @@ journalctl -b -u stationd.service -o cat --no-pager 2>/dev/null | grep 'selftest
     echo "STATION-BOOT-SELFTEST $l"
 done
 echo "STATION-BOOT-REPORT root=$root ro=$ro verity=${verity:-none} stationd=$stationd ready_s=$ready data=$data failed=${failed:-none}"
-# With the hw-test credential too, station-hw-test.service runs next and powers off itself.
-[ -e /run/credentials/@system/station.hw-test ] || systemctl poweroff --no-block
+if [ -e "$share/run.sh" ]; then
+    echo "hw-test: running run.sh"
+    sh "$share/run.sh"
+    echo "HW-TEST-RESULT rc=$?"
+fi
+sync
+systemctl poweroff --no-block

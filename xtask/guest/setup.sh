@@ -1,0 +1,28 @@
+#!/bin/sh
+# What `cargo xtask image-test` and `hw-test` add to the product image they boot. Runs in the
+# guest from the 9p share (mounted at /run/hw-tests by the image's test hook,
+# station-test-share.service), before stationd, uplinkd and exam-proxy start.
+share=/run/hw-tests
+# The qemu-x86_64 board's virtual devices: vivid camera, snd-aloop microphone (what is played
+# on hw:Loopback,0,0 is captured on hw:Loopback,1,0), snd-dummy, uinput/evdev input.
+# virtio-gpu loads by itself.
+modprobe vivid n_devs=1 node_types=0x1 num_inputs=1 input_types=0x0
+modprobe snd-aloop index=0 id=Loopback pcm_substreams=2
+modprobe snd-dummy index=1
+modprobe uinput
+modprobe evdev
+udevadm settle --timeout=30
+# Their board in place of the image's (the root file system is read-only).
+mount --bind "$share/board.toml" /etc/station/board.toml
+# The CA of the test store's certificate, where the test site pins it (the upload
+# credentials are the enrolled station's, from the stick's identity partition).
+if [ -e "$share/ca.pem" ]; then
+    mkdir -p /run/station-test
+    install -m 0644 "$share/ca.pem" /run/station-test/ca.pem
+fi
+# The boot report once stationd is up (then the hw-tests, when the share has them).
+systemd-run --no-block --unit=station-test-report \
+    --property=After=stationd.service --property=After=network-online.target \
+    --property=Wants=network-online.target \
+    --property=StandardOutput=tty --property=StandardError=tty --property=TTYPath=/dev/ttyS0 \
+    /bin/sh "$share/report.sh"

@@ -1,0 +1,32 @@
+//! What a test adds to the product image it boots, through the 9p share (tag `hwtests`).
+//!
+//! The image itself carries nothing of the tests but one hook that nothing enables:
+//! `station-test-share.service`, pulled in only by the kernel command line of a test boot
+//! ([`crate::qemu::TEST_HOOK`]). It mounts the share and runs its `setup.sh`
+//! (`xtask/guest/setup.sh`) before the station's services start: that loads the qemu board's
+//! virtual-device modules, binds the qemu board over the image's, installs the store's CA and
+//! upload credentials when the share has them, and starts `report.sh` once stationd is up:
+//! the boot report, then the hw-tests when the share holds `run.sh`, then power off.
+
+use std::path::{Path, PathBuf};
+
+use crate::run;
+
+/// The share's common files: `(source under the repository, name in the share)`.
+const FILES: &[(&str, &str)] = &[
+    ("xtask/guest/setup.sh", "setup.sh"),
+    ("xtask/guest/report.sh", "report.sh"),
+    ("board-config/boards/qemu-x86_64.toml", "board.toml"),
+];
+
+/// Fills `share` (created if missing) with what every test boot needs; returns it.
+pub fn share(share: &Path) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(share).map_err(|e| format!("{}: {e}", share.display()))?;
+    let root = run::root();
+    for (from, to) in FILES {
+        let from = root.join(from);
+        std::fs::copy(&from, share.join(to))
+            .map_err(|e| format!("copy {} into the test share: {e}", from.display()))?;
+    }
+    Ok(share.to_path_buf())
+}
