@@ -24,9 +24,10 @@ systemctl restart exam-proxy.service
 # keyboards in Ready); the boot report has already checked stationd, and the check-in test
 # starts it again.
 systemctl stop stationd.service
-# uplinkd sends a bundle the moment it is sealed: held back until the uplink test restarts it,
-# so the exam tests can verify their bundles first.
+# uplinkd sends a bundle the moment it is sealed: held back since boot (setup.sh) and until
+# the uplink test restarts it, so the exam tests can verify their bundles first.
 systemctl stop uplinkd.service
+touch /run/station-test/uplink-released
 echo "hw-test: devices: $(ls /dev/video* /dev/dri/card* /dev/snd/pcm* 2>/dev/null | tr '\n' ' ')"
 # shellcheck disable=SC2046
 ( "$share/bin/hw-tests" $(cat "$share/args" 2>/dev/null); echo $? > "$share/rc" ) 2>&1 | tee "$share/results.txt"

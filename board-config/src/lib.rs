@@ -149,6 +149,15 @@ pub fn fuzz_parse(data: &[u8]) {
     }
 }
 
+/// Feeds arbitrary bytes to the identity parser and renders any error: for fuzzing (the
+/// identity partition of a stick is outside data). Never panics.
+pub fn fuzz_identity(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    if let Err(e) = parse_identity(&text, Path::new("identity")) {
+        let _ = e.to_string();
+    }
+}
+
 /// Reads a file as UTF-8 text; bytes that are not UTF-8 are a syntax error at their position.
 fn read(path: &Path) -> Result<String, ConfigError> {
     let bytes = std::fs::read(path).map_err(|e| ConfigError::io(path, e))?;

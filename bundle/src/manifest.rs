@@ -52,6 +52,15 @@ pub struct Manifest {
     pub journal_head: String,
     /// Every file in the bundle but the manifest.
     pub files: Vec<FileEntry>,
+    /// The image the station ran: its os-release `IMAGE_VERSION` (version and build hash,
+    /// e.g. `0.1.0+3f2a9c1e`); empty off an image. Left out of the JSON when empty, so
+    /// manifests written before it existed keep their signed bytes.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub image: String,
+    /// The machine the stick ran on: a hash of its SMBIOS system UUID (16 hex digits), so that
+    /// one station key seen on two machines shows a copied or moved stick; empty when unknown.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub machine: String,
     /// The station's ed25519 public key, hex.
     pub station_key: String,
     /// ed25519 signature over this manifest serialized with `signature` empty, hex.

@@ -41,6 +41,8 @@ fn manifest_parser_survives_mutations() {
             size: 3,
             sha256: "ab".repeat(32),
         }],
+        image: String::new(),
+        machine: String::new(),
         station_key: String::new(),
         signature: String::new(),
     };

@@ -48,12 +48,11 @@ fn write_private(path: &Path, text: &str, owner: Option<u32>) -> anyhow::Result<
     std::fs::rename(&tmp, path).with_context(|| path.display().to_string())
 }
 
-/// Installs the identity on `from` into `out`; returns it (`None`: not enrolled, nothing
-/// written). Run as root, the files go to the `station` user.
-pub fn install(from: &Path, out: &Path) -> anyhow::Result<Option<Identity>> {
-    let Some(id) = read(from)? else {
-        return Ok(None);
-    };
+/// Installs the identity on `from` into `out`, with the machine id read under `sys`; returns
+/// the identity (`None`: not enrolled, only the machine id written). Run as root, the files go
+/// to the `station` user.
+pub fn install(from: &Path, out: &Path, sys: &Path) -> anyhow::Result<Option<Identity>> {
+    let id = read(from)?;
     let owner = crate::station::user_uid(OWNER).filter(|_| is_root());
     std::fs::DirBuilder::new()
         .recursive(true)
@@ -64,6 +63,17 @@ pub fn install(from: &Path, out: &Path) -> anyhow::Result<Option<Identity>> {
         std::os::unix::fs::chown(out, Some(uid), None)
             .with_context(|| format!("chown {}", out.display()))?;
     }
+    // The machine's id goes into every manifest, enrolled or not (root reads the UUID).
+    if let Some(machine) = crate::platform::machine_id(sys) {
+        write_private(
+            &out.join(crate::platform::MACHINE_FILE),
+            &format!("{machine}\n"),
+            owner,
+        )?;
+    }
+    let Some(id) = id else {
+        return Ok(None);
+    };
     write_private(&out.join(CREDENTIALS_FILE), &id.credentials_toml(), owner)?;
     write_private(&out.join(IDENTITY_FILE), &id.to_toml(), owner)?;
     Ok(Some(id))

@@ -221,6 +221,8 @@ impl Exam {
             interrupted,
             journal_head: hex::encode(head),
             files: entries,
+            image: self.station.image.clone(),
+            machine: self.station.machine.clone(),
             station_key: String::new(),
             signature: String::new(),
         };

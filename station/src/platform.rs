@@ -1,7 +1,37 @@
-//! What the readiness card says of the machine's boot protection: whether the firmware booted
-//! the station with Secure Boot enforced, and whether a TPM exists (read from sysfs).
+//! What the station knows of the machine and image it runs on: whether the firmware booted it
+//! with Secure Boot enforced and whether a TPM exists (sysfs, for the readiness card), the
+//! image's version (os-release) and the machine's id (for every manifest).
 
 use std::path::Path;
+
+/// The image's os-release.
+pub const OS_RELEASE: &str = "/usr/lib/os-release";
+
+/// The machine id file in the identity folder (written by `stationctl identity install`).
+pub const MACHINE_FILE: &str = "machine";
+
+/// The `IMAGE_VERSION` of the os-release file `path`; empty when absent.
+pub fn image_version(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("IMAGE_VERSION="))
+        .map(|v| v.trim().trim_matches('"').to_string())
+        .unwrap_or_default()
+}
+
+/// The machine's id: the first 16 hex digits of the SHA-256 of its SMBIOS system UUID
+/// (`sys`/class/dmi/id/product_uuid, readable by root only), so the UUID itself never leaves
+/// the machine; `None` when the firmware has none (or all zeros, as some virtual machines).
+pub fn machine_id(sys: &Path) -> Option<String> {
+    use sha2::Digest;
+    let uuid = std::fs::read_to_string(sys.join("class/dmi/id/product_uuid")).ok()?;
+    let uuid = uuid.trim().to_ascii_lowercase();
+    if uuid.is_empty() || uuid.chars().all(|c| c == '0' || c == '-') {
+        return None;
+    }
+    Some(hex::encode(&sha2::Sha256::digest(uuid.as_bytes())[..8]))
+}
 
 /// The EFI variable holding the Secure Boot state (4 attribute bytes, then 1 = on).
 const SECURE_BOOT_VAR: &str =
@@ -49,6 +79,27 @@ mod tests {
         assert!(secure_boot_line(sys.path()).starts_with("Secure Boot: OFF"));
         var(sys.path(), 1);
         assert_eq!(secure_boot_line(sys.path()), "Secure Boot: on");
+    }
+
+    #[test]
+    fn image_version_and_machine_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let os = dir.path().join("os-release");
+        std::fs::write(
+            &os,
+            "ID=debian\nIMAGE_ID=exam-station\nIMAGE_VERSION=\"0.1.0+3f2a9c1e\"\n",
+        )
+        .unwrap();
+        assert_eq!(image_version(&os), "0.1.0+3f2a9c1e");
+        assert_eq!(image_version(&dir.path().join("none")), "");
+        let uuid = dir.path().join("class/dmi/id/product_uuid");
+        std::fs::create_dir_all(uuid.parent().unwrap()).unwrap();
+        std::fs::write(&uuid, "00000000-0000-0000-0000-000000000000\n").unwrap();
+        assert_eq!(machine_id(dir.path()), None, "all zeros is no id");
+        std::fs::write(&uuid, "4C4C4544-0042-3510-8051-B4C04F4E3132\n").unwrap();
+        let id = machine_id(dir.path()).unwrap();
+        assert_eq!(id.len(), 16);
+        assert!(!id.contains("4c4c"), "a hash, not the UUID");
     }
 
     #[test]

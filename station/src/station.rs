@@ -29,6 +29,11 @@ pub struct Station {
     pub recipient: Recipient,
     /// The station's signing key.
     pub key: StationKey,
+    /// The image it runs (os-release `IMAGE_VERSION`), empty off an image.
+    pub image: String,
+    /// The machine it runs on (hash of the SMBIOS system UUID, from the identity folder's
+    /// `machine` file), empty when unknown.
+    pub machine: String,
     /// Whether the station runs with an enrolled identity (the stick's), not the site file's
     /// `[station]` and a key made on first start.
     pub enrolled: bool,
@@ -97,6 +102,10 @@ impl Station {
             recipient,
             key,
             enrolled: enrolled.is_some(),
+            image: crate::platform::image_version(Path::new(crate::platform::OS_RELEASE)),
+            machine: std::fs::read_to_string(identity.join(crate::platform::MACHINE_FILE))
+                .map(|m| m.trim().to_string())
+                .unwrap_or_default(),
             reporters: user_uid(PROXY_USER).into_iter().collect(),
         })
     }

@@ -23,6 +23,7 @@ pub mod registry;
 pub mod remux;
 pub mod residency;
 pub mod retention;
+pub mod sightings;
 pub mod spool;
 pub mod state;
 pub mod store;

@@ -111,14 +111,27 @@ impl Registry {
 }
 
 /// Checks every bundle in `dir` (a bundle, or a folder of an exam's parts) against `registry`:
-/// each is verified first, then its signing key must be its station's.
-pub fn check_bundles(registry: &Registry, dir: &Path) -> Result<(), String> {
+/// each is verified first, then its signing key must be its station's. Returns their manifests.
+pub fn check_bundles(registry: &Registry, dir: &Path) -> Result<Vec<Manifest>, String> {
     let dirs = crate::parts::bundles_in(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut manifests = Vec::new();
     for d in dirs {
         let m = bundle::manifest::verify_bundle(&d).map_err(|e| e.to_string())?;
         registry.check(&m)?;
+        manifests.push(m);
     }
-    Ok(())
+    Ok(manifests)
+}
+
+/// Notes each of `manifests` in the registry's ledger of machines (see
+/// [`crate::sightings`]); returns the warnings of station keys seen on two machines.
+pub fn note_machines(registry: &Registry, manifests: &[Manifest]) -> Result<Vec<String>, String> {
+    let ledger = crate::sightings::ledger_of(&registry.path);
+    let mut warnings = Vec::new();
+    for m in manifests {
+        warnings.extend(crate::sightings::note(&ledger, m)?);
+    }
+    Ok(warnings)
 }
 
 /// Fuzz entry (cargo-fuzz target `registry`): any bytes, never a panic.
@@ -144,6 +157,8 @@ mod tests {
             interrupted: false,
             journal_head: String::new(),
             files: Vec::new(),
+            image: String::new(),
+            machine: String::new(),
             station_key: key.into(),
             signature: String::new(),
         }

@@ -20,6 +20,15 @@ if [ -e "$share/ca.pem" ]; then
     mkdir -p /run/station-test
     install -m 0644 "$share/ca.pem" /run/station-test/ca.pem
 fi
+# With the hw-tests: uplinkd (enrolled, so able to upload from boot on) is held back until
+# image-run.sh releases it, so the tests see each bundle sealed before it is sent (after the
+# power cut too, when stationd seals the cut exam at boot).
+if [ -e "$share/run.sh" ]; then
+    mkdir -p /run/systemd/system/uplinkd.service.d
+    printf '[Unit]\nConditionPathExists=/run/station-test/uplink-released\n' \
+        > /run/systemd/system/uplinkd.service.d/50-hw-test-hold.conf
+    systemctl daemon-reload
+fi
 # The boot report once stationd is up (then the hw-tests, when the share has them).
 systemd-run --no-block --unit=station-test-report \
     --property=After=stationd.service --property=After=network-online.target \

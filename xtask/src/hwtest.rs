@@ -56,7 +56,14 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 
 /// The test site: the host's store as the institution's on-premises store, over https with
 /// its CA pinned; `endpoint` and the paths differ between the image and the host.
-fn site(recipient: &str, endpoint: &str, creds: &str, ca: &str, pin_hash: &str) -> String {
+pub fn site(
+    recipient: &str,
+    endpoint: &str,
+    bucket: &str,
+    creds: &str,
+    ca: &str,
+    pin_hash: &str,
+) -> String {
     format!(
         r#"# Site of `cargo xtask hw-test` (written for every run).
 [station]
@@ -81,7 +88,7 @@ endpoint = "{endpoint}"
 region = "campus-1"
 residency = "CA"
 on_premises = true
-bucket = "{BUCKET}"
+bucket = "{bucket}"
 prefix = "stations/qemu-hw-test"
 credentials_file = "{creds}"
 ca_file = "{ca}"
@@ -107,10 +114,10 @@ duration_minutes = 1
 }
 
 /// The proctor PIN of the test site (the guest types it; the site holds only its hash).
-const PIN: &str = "2468";
+pub const PIN: &str = "2468";
 
 /// `PIN`'s hash, from the station's own `stationctl pin hash`.
-fn pin_hash(stationctl: &Path) -> Result<String, String> {
+pub fn pin_hash(stationctl: &Path) -> Result<String, String> {
     use std::io::Write;
     let mut child = Command::new(stationctl)
         .args(["pin", "hash"])
@@ -194,6 +201,7 @@ pub fn prepare(server: &s3::Server) -> Result<Prepared, String> {
         &site(
             recipient.trim(),
             &format!("https://127.0.0.1:{}", server.https_port),
+            BUCKET,
             &creds.display().to_string(),
             &server.ca.display().to_string(),
             &hash,
@@ -215,6 +223,7 @@ pub fn prepare(server: &s3::Server) -> Result<Prepared, String> {
         &site(
             recipient.trim(),
             &format!("https://10.0.2.2:{}", server.https_port),
+            BUCKET,
             // The enrolled station's own (station-identity.service installs them there).
             "/run/station/identity/uplink.toml",
             "/run/station-test/ca.pem",

@@ -172,7 +172,47 @@ fn install_product(board: &str, staging: &Path, profile: &str, site: &Path) -> R
     std::os::unix::fs::symlink("../run/systemd/resolve/resolv.conf", &resolv)
         .map_err(|e| format!("{}: {e}", resolv.display()))?;
     // An empty machine-id: systemd makes a transient one on the read-only root at each boot.
-    std::fs::write(staging.join("etc/machine-id"), b"").map_err(|e| e.to_string())
+    std::fs::write(staging.join("etc/machine-id"), b"").map_err(|e| e.to_string())?;
+    stamp_version(staging)
+}
+
+/// The image's version: the workspace's version and the build's commit (`+dirty` when the
+/// work tree has changes), e.g. `0.1.0+3f2a9c1e07b4`.
+pub fn version() -> String {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .current_dir(run::root())
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let commit = git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "nogit".into());
+    let dirty =
+        git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+    format!(
+        "{}+{commit}{}",
+        env!("CARGO_PKG_VERSION"),
+        if dirty { ".dirty" } else { "" }
+    )
+}
+
+/// Adds `IMAGE_ID` and `IMAGE_VERSION` to the image's os-release (which also goes into the
+/// UKI's `.osrel`): stationd puts the version on the readiness card and into every manifest.
+fn stamp_version(staging: &Path) -> Result<(), String> {
+    let path = staging.join("usr/lib/os-release");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with("IMAGE_ID=") && !l.starts_with("IMAGE_VERSION="))
+        .collect();
+    let stamped = format!(
+        "{}\nIMAGE_ID=exam-station\nIMAGE_VERSION={}\n",
+        kept.join("\n"),
+        version()
+    );
+    std::fs::write(&path, stamped).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// `cargo build` of the image's binaries (`release`: optimised). The hw-test builds the same

@@ -211,7 +211,7 @@ pub fn fresh_dir(dir: &Path) -> Result<(), String> {
 
 /// The example site with the recipient of a new institution key (`dir/institution.key`, made
 /// by `examctl keygen`): `dir/site.toml`.
-fn keygen_site(dir: &Path) -> Result<std::path::PathBuf, String> {
+pub fn keygen_site(dir: &Path) -> Result<std::path::PathBuf, String> {
     run::status(&mut image::binaries(false))?;
     let root = run::root();
     let recipient = run::output(

@@ -17,6 +17,7 @@ mod bench;
 mod demo;
 mod deps;
 mod disk;
+mod enrolltest;
 mod fuzz;
 mod guest;
 mod hostopen;
@@ -36,7 +37,7 @@ mod vm;
 
 fn usage() -> ! {
     eprintln!(
-        "usage: cargo xtask <demo|test|bench|fuzz|hw-test|image|image-test|secure-boot-keys|units>"
+        "usage: cargo xtask <demo|test|bench|fuzz|hw-test|image|image-test|enroll-test|secure-boot-keys|units>"
     );
     std::process::exit(2)
 }
@@ -55,6 +56,7 @@ fn main() {
         "units" => units::run(rest),
         "secure-boot-keys" => secureboot::run(rest),
         "image-test" => imagetest::run(rest),
+        "enroll-test" => enrolltest::run_alone(rest),
         // Run by QEMU (guestfwd) during the hw-test, one HTTP exchange on stdin/stdout.
         "exam-page" => qemu::exam_page(),
         _ => usage(),

@@ -33,6 +33,8 @@ pub fn run(extra: &[String]) -> Result<(), String> {
     let keys = crate::imagetest::test_keys(&crate::run::root().join("target/images/x86_64-uefi"))?;
     let built =
         crate::image::build_signed("x86_64-uefi", false, &prepared.guest_site(), Some(&keys))?;
+    // Two copies of that image enrolled as two stations, an exam on each (see enrolltest).
+    crate::enrolltest::run(&built.img, &server)?;
     crate::hwtest::run_prepared(&built, &prepared, &[])?;
     crate::imagetest::run_corrupt(&built, &keys)
 }

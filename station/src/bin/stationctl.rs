@@ -74,6 +74,9 @@ enum IdentityCmd {
         /// Where to install it (default: STATION_IDENTITY_DIR, else /run/station/identity).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// The sysfs the machine id is read from.
+        #[arg(long, default_value = "/sys", hide = true)]
+        sys: PathBuf,
     },
     /// Show the stick's identity (secrets left out).
     Show {
@@ -250,9 +253,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Identity(IdentityCmd::Install { from, out }) => {
+        Cmd::Identity(IdentityCmd::Install { from, out, sys }) => {
             let out = out.unwrap_or_else(bundle::spool::identity_dir);
-            match station::enrolment::install(&from, &out)? {
+            match station::enrolment::install(&from, &out, &sys)? {
                 Some(id) => println!(
                     "station {} ({}) enrolled: identity installed in {}, uploads under {}",
                     id.station.id,

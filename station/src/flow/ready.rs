@@ -12,7 +12,10 @@ pub fn readiness(station: &Station, checks: &[Check]) -> Readiness {
     let site = &station.site;
     let mut lines = vec![
         format!("{}  {}", site.station.id, site.station.location),
-        format!("Software {}", env!("CARGO_PKG_VERSION")),
+        match station.image.as_str() {
+            "" => format!("Software {}", env!("CARGO_PKG_VERSION")),
+            image => format!("Software {}, image {image}", env!("CARGO_PKG_VERSION")),
+        },
         if station.enrolled {
             "Identity: enrolled on this stick".to_string()
         } else {

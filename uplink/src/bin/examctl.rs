@@ -154,6 +154,18 @@ fn registry_of(path: Option<PathBuf>) -> anyhow::Result<Option<uplink::registry:
         .map_err(anyhow::Error::msg)
 }
 
+/// Notes the machines `manifests` were signed on beside the registry; warns (stderr) of a
+/// station key seen on two machines.
+fn warn_copies(
+    registry: &uplink::registry::Registry,
+    manifests: &[bundle::manifest::Manifest],
+) -> anyhow::Result<()> {
+    for w in uplink::registry::note_machines(registry, manifests).map_err(anyhow::Error::msg)? {
+        eprintln!("examctl: warning: {w}");
+    }
+    Ok(())
+}
+
 fn lock_line(l: &uplink::retention::Lock) -> String {
     match l {
         uplink::retention::Lock::Enabled(Some((m, d))) => {
@@ -197,8 +209,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             registry,
         } => {
             if let Some(r) = registry_of(registry)? {
-                uplink::registry::check_bundles(&r, &dir).map_err(anyhow::Error::msg)?;
+                let manifests =
+                    uplink::registry::check_bundles(&r, &dir).map_err(anyhow::Error::msg)?;
                 println!("station key pinned in {}", r.path().display());
+                warn_copies(&r, &manifests)?;
             }
             let id = bundle::keys::Identity::load(&identity)?;
             let opened = uplink::open::open(&dir, &id, &out)?;
@@ -227,6 +241,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 &out,
                 registry.as_ref(),
             )?;
+            if let Some(r) = &registry {
+                warn_copies(r, &parts)?;
+            }
             for m in &parts {
                 println!(
                     "fetched and verified exam {} ({} files)",

@@ -332,6 +332,8 @@ pub fn make_bundle(spool: &Path, exam: &str, sizes: &[usize], seed: u64) -> Path
         interrupted: false,
         journal_head: "00".repeat(32),
         files,
+        image: String::new(),
+        machine: String::new(),
         station_key: String::new(),
         signature: String::new(),
     };
