@@ -19,6 +19,7 @@ const SERVICES: &[(&str, f64)] = &[
     ("exam-proxy.service", MAX_EXPOSURE),
     ("exam-network.service", MAX_EXPOSURE),
     ("exam-vt-lock.service", MAX_EXPOSURE),
+    ("station-identity.service", MAX_EXPOSURE),
     // Chromium's own sandbox needs user namespaces, chroot and seccomp, and its JIT writable
     // executable memory: no namespace or system-call allowlist for the kiosk.
     ("exam-kiosk.service", KIOSK_MAX_EXPOSURE),
