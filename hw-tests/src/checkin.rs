@@ -166,6 +166,10 @@ fn sit_exam(pin: &str, before: &[PathBuf]) -> Result<(String, f64, String), Stri
     // From the first key to the recording, less the pauses for the screenshots.
     let checkin_s = (t0.elapsed() - paused).as_secs_f64();
     let started = Instant::now();
+    // The recording screen is the kiosk with the badge over it: grabbed once the kiosk runs and
+    // has had a moment to draw (the marker appears before the compositor's first frame).
+    crate::kiosk::kiosk_up(90)?;
+    std::thread::sleep(std::time::Duration::from_secs(5));
     screenshot(&mut paused, "recording")?;
     let browser = browser_back()?;
     wait_for(300, || Ok((!Path::new(MARKER).exists()).then_some(())))?

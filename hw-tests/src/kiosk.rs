@@ -66,7 +66,7 @@ pub const TESTS: &[(&str, crate::Test)] = &[("kiosk_shows_the_exam_page", shows_
 const COMPOSITOR: &str = "sway";
 
 /// Waits for the compositor and Chromium of `exam-browser`, with the site's policy; returns seconds.
-fn kiosk_up(secs: u64) -> Result<f64, String> {
+pub fn kiosk_up(secs: u64) -> Result<f64, String> {
     let t0 = Instant::now();
     let browser = user_uid("exam-browser").ok_or("no user exam-browser")?;
     wait_for(secs, || {

@@ -2,7 +2,8 @@
 //! identity `examctl enroll` wrote on the stick's identity partition (see
 //! [`bundle::stick`]), checks it, and writes it where stationd and uplinkd read it
 //! ([`bundle::spool::identity_dir`]): `identity.toml` and the upload credentials
-//! `uplink.toml`, both 0600 and owned by the `station` user.
+//! `uplink.toml`, both 0600 and owned by the `station` user. With a TPM the identity is sealed
+//! to it on the first boot and wiped from the stick (see [`crate::tpm`]); later boots unseal it.
 
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -29,6 +30,11 @@ pub fn read(from: &Path) -> anyhow::Result<Option<Identity>> {
 
 /// Writes `text` to `path` (mode 0600) through a temporary file and a rename.
 fn write_private(path: &Path, text: &str, owner: Option<u32>) -> anyhow::Result<()> {
+    write_private_bytes(path, text.as_bytes(), owner)
+}
+
+/// [`write_private`] of bytes.
+fn write_private_bytes(path: &Path, bytes: &[u8], owner: Option<u32>) -> anyhow::Result<()> {
     use std::io::Write;
     let tmp = path.with_extension("tmp");
     let _ = std::fs::remove_file(&tmp);
@@ -38,7 +44,7 @@ fn write_private(path: &Path, text: &str, owner: Option<u32>) -> anyhow::Result<
         .mode(0o600)
         .open(&tmp)
         .with_context(|| tmp.display().to_string())?;
-    f.write_all(text.as_bytes())
+    f.write_all(bytes)
         .and_then(|_| f.sync_all())
         .with_context(|| tmp.display().to_string())?;
     if let Some(uid) = owner {
@@ -48,35 +54,134 @@ fn write_private(path: &Path, text: &str, owner: Option<u32>) -> anyhow::Result<
     std::fs::rename(&tmp, path).with_context(|| path.display().to_string())
 }
 
-/// Installs the identity on `from` into `out`, with the machine id read under `sys`; returns
-/// the identity (`None`: not enrolled, only the machine id written). Run as root, the files go
-/// to the `station` user.
-pub fn install(from: &Path, out: &Path, sys: &Path) -> anyhow::Result<Option<Identity>> {
-    let id = read(from)?;
+/// Where the identity came from this boot (the readiness card says it; [`SEALING_FILE`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sealing {
+    /// Read from the stick and sealed to this machine's TPM now; the stick's copy wiped.
+    SealedNow,
+    /// Unsealed from the data partition with this machine's TPM.
+    Unsealed,
+    /// In clear on the stick: this machine has no TPM.
+    Clear,
+}
+
+impl Sealing {
+    /// The word written to [`SEALING_FILE`].
+    pub fn word(self) -> &'static str {
+        match self {
+            Sealing::SealedNow | Sealing::Unsealed => "tpm",
+            Sealing::Clear => "clear",
+        }
+    }
+}
+
+/// The file in the identity folder that says how the identity is kept (`tpm` or `clear`).
+pub const SEALING_FILE: &str = "sealing";
+
+/// What [`install`] works with.
+pub struct Install<'a> {
+    /// The identity partition, or a whole disk with one.
+    pub from: &'a Path,
+    /// The identity folder written.
+    pub out: &'a Path,
+    /// The sysfs root (machine id).
+    pub sys: &'a Path,
+    /// Where the sealed identity is kept (on the data partition).
+    pub sealed: &'a Path,
+    /// The TPM.
+    pub tpm: &'a dyn crate::tpm::Sealer,
+}
+
+/// The identity text of this boot: the stick's (sealed to the TPM now, when there is one), or
+/// the one sealed on an earlier boot.
+fn identity_text(i: &Install) -> anyhow::Result<Option<(String, Sealing)>> {
+    let part = bundle::stick::locate(i.from)?;
+    if let Some(text) = bundle::stick::read_identity(i.from, part)? {
+        let origin = PathBuf::from(format!("{} (identity partition)", i.from.display()));
+        board_config::parse_identity(&text, &origin)?;
+        if !i.tpm.available() {
+            return Ok(Some((text, Sealing::Clear)));
+        }
+        // A TPM that cannot seal (or give back what it sealed) leaves the identity on the stick.
+        let blob = match i.tpm.seal(&text).and_then(|b| {
+            anyhow::ensure!(
+                i.tpm.unseal(&b)? == text,
+                "the TPM did not give back what it sealed"
+            );
+            Ok(b)
+        }) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("identity: not sealed, kept on the stick: {e:#}");
+                return Ok(Some((text, Sealing::Clear)));
+            }
+        };
+        write_private_bytes(i.sealed, &blob, None)?;
+        // Only once the sealed copy is safely on the data partition.
+        bundle::stick::write_identity(i.from, part, "")?;
+        return Ok(Some((text, Sealing::SealedNow)));
+    }
+    if !i.sealed.exists() {
+        return Ok(None);
+    }
+    let blob = std::fs::read(i.sealed).with_context(|| i.sealed.display().to_string())?;
+    let text = i.tpm.unseal(&blob).with_context(|| {
+        format!(
+            "{}: this stick's identity is sealed to another machine's TPM, or this machine's TPM was cleared: enrol the stick again",
+            i.sealed.display()
+        )
+    })?;
+    Ok(Some((text, Sealing::Unsealed)))
+}
+
+/// Installs the identity into `i.out`, with the machine id read under `i.sys`; returns it and
+/// how it is kept (`None`: not enrolled, only the machine id written). Run as root, the files
+/// go to the `station` user.
+pub fn install(i: &Install) -> anyhow::Result<Option<(Identity, Sealing)>> {
     let owner = crate::station::user_uid(OWNER).filter(|_| is_root());
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
-        .create(out)
-        .with_context(|| out.display().to_string())?;
+        .create(i.out)
+        .with_context(|| i.out.display().to_string())?;
     if let Some(uid) = owner {
-        std::os::unix::fs::chown(out, Some(uid), None)
-            .with_context(|| format!("chown {}", out.display()))?;
+        std::os::unix::fs::chown(i.out, Some(uid), None)
+            .with_context(|| format!("chown {}", i.out.display()))?;
     }
     // The machine's id goes into every manifest, enrolled or not (root reads the UUID).
-    if let Some(machine) = crate::platform::machine_id(sys) {
+    if let Some(machine) = crate::platform::machine_id(i.sys) {
         write_private(
-            &out.join(crate::platform::MACHINE_FILE),
+            &i.out.join(crate::platform::MACHINE_FILE),
             &format!("{machine}\n"),
             owner,
         )?;
     }
-    let Some(id) = id else {
+    let Some((text, sealing)) = identity_text(i)? else {
         return Ok(None);
     };
-    write_private(&out.join(CREDENTIALS_FILE), &id.credentials_toml(), owner)?;
-    write_private(&out.join(IDENTITY_FILE), &id.to_toml(), owner)?;
-    Ok(Some(id))
+    let origin = PathBuf::from(format!("{} (identity)", i.from.display()));
+    let id = board_config::parse_identity(&text, &origin)?;
+    write_private(&i.out.join(CREDENTIALS_FILE), &id.credentials_toml(), owner)?;
+    write_private(&i.out.join(IDENTITY_FILE), &id.to_toml(), owner)?;
+    write_private(&i.out.join(SEALING_FILE), sealing.word(), owner)?;
+    Ok(Some((id, sealing)))
+}
+
+/// The file in the identity folder that says why the identity could not be installed (the
+/// readiness card then blocks exams with it).
+pub const ERROR_FILE: &str = "error";
+
+/// Records why the install failed, for the readiness card (best effort: the service's own
+/// failure is in the journal anyway).
+pub fn record_error(out: &Path, e: &anyhow::Error) {
+    let owner = crate::station::user_uid(OWNER).filter(|_| is_root());
+    let _ = std::fs::create_dir_all(out);
+    let _ = write_private(&out.join(ERROR_FILE), &format!("{e:#}"), owner);
+}
+
+/// Why the identity in `dir` could not be installed this boot, if so.
+pub fn install_error(dir: &Path) -> Option<String> {
+    std::fs::read_to_string(dir.join(ERROR_FILE)).ok()
 }
 
 fn is_root() -> bool {

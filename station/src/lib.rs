@@ -22,4 +22,5 @@ pub mod session;
 pub mod simulate;
 pub mod station;
 pub mod storage;
+pub mod tpm;
 pub mod ui;

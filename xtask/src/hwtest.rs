@@ -313,6 +313,12 @@ pub fn run_prepared(built: &image::Built, p: &Prepared, filters: &[String]) -> R
         results.push_str(&more);
         second = Some(again.watched);
     }
+    // What the stick holds after its boots on a machine with a TPM.
+    let stick = run::output(
+        Command::new(run::root().join("target/debug/stationctl"))
+            .args(["identity", "show", "--from"])
+            .arg(&disk),
+    );
     let _ = std::fs::remove_file(&disk);
     std::fs::write(share.join("results.txt"), &results).map_err(|e| e.to_string())?;
 
@@ -321,6 +327,7 @@ pub fn run_prepared(built: &image::Built, p: &Prepared, filters: &[String]) -> R
     if let Some(again) = &second {
         imagetest::check_report(again, &mut t);
     }
+    sealed_to_tpm(&stick, [Some(&boot), second.as_ref()], &mut t);
     guest_results(&results, &boot, &mut t);
     t.failures.extend(shot_errors);
     let qr = crate::screens::check(&results, share, &dir.join("screens"), &mut t);
@@ -421,10 +428,13 @@ fn boot_once(
     shots_tmp: &Path,
     errors: &mut Vec<String>,
 ) -> Result<Booted, String> {
+    // The machine's TPM: its state lives in the test folder across both boots.
+    let tpm = qemu::Tpm::start(&dir.join("tpm"))?;
     let cmd = qemu::image_cmd(&qemu::ImageBoot {
         dir,
         disk,
         cpus: 2,
+        tpm: Some(&tpm.sock),
         share: Some(share),
         monitor: Some(monitor),
         storage: Some(storage),
@@ -450,6 +460,34 @@ fn boot_once(
         imagetest::is_report(l) || is_guest_report(l)
     })?;
     Ok(Booted { watched, cut })
+}
+
+/// The enrolled identity was sealed to the VM's TPM at the first boot and wiped from the stick
+/// (`stick`: `stationctl identity show` of the disk after the run), and unsealed with it at
+/// the boot after the power cut.
+fn sealed_to_tpm(
+    stick: &Result<String, String>,
+    boots: [Option<&qemu::Watched>; 2],
+    t: &mut Tally,
+) {
+    for (n, boot) in boots.iter().enumerate() {
+        let Some(boot) = boot else { continue };
+        let line = boot
+            .find("STATION-BOOT-IDENTITY")
+            .map(|(l, _)| l.trim().to_string())
+            .unwrap_or_default();
+        t.check(
+            line.ends_with("sealing=tpm"),
+            format!("boot {}: identity {line}", n + 1),
+            || "the identity was not sealed to the TPM".into(),
+        );
+    }
+    let blank = stick.as_ref().is_ok_and(|s| s.contains("blank"));
+    t.check(
+        blank,
+        "the stick's identity partition is blank after the boot (sealed to the TPM)".into(),
+        || format!("stationctl identity show: {stick:?}"),
+    );
 }
 
 /// Whether a console line is part of the guest's test report (printed live).

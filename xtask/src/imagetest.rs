@@ -91,7 +91,9 @@ impl Tally {
 
 /// Whether a console line belongs to the boot report (printed live).
 pub fn is_report(l: &str) -> bool {
-    l.starts_with("STATION-BOOT-TIME") || l.starts_with("STATION-BOOT-SELFTEST")
+    l.starts_with("STATION-BOOT-TIME")
+        || l.starts_with("STATION-BOOT-SELFTEST")
+        || l.starts_with("STATION-BOOT-IDENTITY")
 }
 
 /// Checks the boot report of a normal boot: root on dm-verity, read-only, verified; stationd

@@ -37,6 +37,48 @@ pub const OVMF_VARS: &str = "/usr/share/OVMF/OVMF_VARS_4M.fd";
 /// OVMF built to enforce Secure Boot (needs SMM, so TCG here).
 const OVMF_CODE_SECURE: &str = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd";
 
+/// A software TPM 2.0 (swtpm) for one boot, its state kept in a folder across boots (as a
+/// machine's TPM keeps it across power cuts); stopped when dropped.
+pub struct Tpm {
+    child: std::process::Child,
+    /// The control socket QEMU connects to.
+    pub sock: PathBuf,
+}
+
+impl Tpm {
+    /// Starts swtpm with its state in `dir`.
+    pub fn start(dir: &Path) -> Result<Tpm, String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let sock = dir.join("swtpm.sock");
+        let _ = std::fs::remove_file(&sock);
+        let child = Command::new("swtpm")
+            .arg("socket")
+            .arg("--tpmstate")
+            .arg(format!("dir={}", dir.display()))
+            .arg("--ctrl")
+            .arg(format!("type=unixio,path={}", sock.display()))
+            .arg("--tpm2")
+            .stdin(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("could not start swtpm: {e}"))?;
+        let t = Instant::now();
+        while !sock.exists() {
+            if t.elapsed() > Duration::from_secs(10) {
+                return Err(format!("swtpm made no {} in 10 s", sock.display()));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(Tpm { child, sock })
+    }
+}
+
+impl Drop for Tpm {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// What the kernel command line of a test boot adds: the image's test hook, which mounts the
 /// share and runs its `setup.sh`.
 pub const TEST_HOOK: &str = "systemd.wants=station-test-share.service";
@@ -60,6 +102,8 @@ pub struct ImageBoot<'a> {
     pub storage: Option<&'a Storage>,
     /// Serve the exam page at 10.0.2.100:80 (QEMU guestfwd to `xtask exam-page`).
     pub exam_host: bool,
+    /// A TPM 2.0: the control socket of a running swtpm (see [`Tpm`]).
+    pub tpm: Option<&'a Path>,
     /// Secure Boot enforced, with these firmware variables (the keys enrolled; copied per
     /// boot): the Secure Boot firmware on a machine with SMM.
     pub secure_vars: Option<&'a Path>,
@@ -77,6 +121,7 @@ impl<'a> ImageBoot<'a> {
             monitor: None,
             storage: None,
             exam_host: false,
+            tpm: None,
             secure_vars: None,
         }
     }
@@ -135,6 +180,12 @@ pub fn image_cmd(b: &ImageBoot) -> Result<Command, String> {
         .args(["-nographic", "-nodefaults", "-no-reboot"])
         .args(["-serial", "stdio"])
         .stdin(Stdio::null());
+    if let Some(sock) = b.tpm {
+        cmd.arg("-chardev")
+            .arg(format!("socket,id=chrtpm,path={}", sock.display()))
+            .args(["-tpmdev", "emulator,id=tpm0,chardev=chrtpm"])
+            .args(["-device", "tpm-tis,tpmdev=tpm0"]);
+    }
     if let Some(share) = b.share {
         // The disk's own UKI, started by the firmware as systemd-boot would start it, with
         // the test hook added to its embedded command line (without Secure Boot the stub

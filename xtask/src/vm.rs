@@ -5,8 +5,8 @@ use std::process::{Command, Stdio};
 
 use crate::{deps, run};
 
-/// Host packages for booting images: QEMU and the UEFI firmware.
-pub const HOST: &[&str] = &["qemu-system-x86", "ovmf"];
+/// Host packages for booting images: QEMU, the UEFI firmware and a software TPM.
+pub const HOST: &[&str] = &["qemu-system-x86", "ovmf", "swtpm"];
 
 /// Build options that are part of the recipe (changing them changes the cache key).
 pub const BUILD_OPTIONS: &[&str] = &[

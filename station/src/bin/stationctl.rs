@@ -255,13 +255,33 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Cmd::Identity(IdentityCmd::Install { from, out, sys }) => {
             let out = out.unwrap_or_else(bundle::spool::identity_dir);
-            match station::enrolment::install(&from, &out, &sys)? {
-                Some(id) => println!(
-                    "station {} ({}) enrolled: identity installed in {}, uploads under {}",
+            let sealed = station::tpm::sealed_copy(&cli.paths.data_dir);
+            let tpm = station::tpm::SystemdCreds { sys: sys.clone() };
+            let done = station::enrolment::install(&station::enrolment::Install {
+                from: &from,
+                out: &out,
+                sys: &sys,
+                sealed: &sealed,
+                tpm: &tpm,
+            })
+            .inspect_err(|e| station::enrolment::record_error(&out, e))?;
+            match done {
+                Some((id, sealing)) => println!(
+                    "station {} ({}) enrolled: identity installed in {}, uploads under {}; {}",
                     id.station.id,
                     id.station.location,
                     out.display(),
-                    id.uplink.prefix
+                    id.uplink.prefix,
+                    match sealing {
+                        station::enrolment::Sealing::SealedNow => format!(
+                            "sealed to this machine's TPM into {} and wiped from the stick",
+                            sealed.display()
+                        ),
+                        station::enrolment::Sealing::Unsealed =>
+                            "unsealed with this machine's TPM".to_string(),
+                        station::enrolment::Sealing::Clear =>
+                            "no TPM: the identity stays in clear on the stick".to_string(),
+                    }
                 ),
                 None => println!(
                     "{}: blank, this stick is not enrolled: the station is the site file's [station]",

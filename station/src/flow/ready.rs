@@ -17,7 +17,15 @@ pub fn readiness(station: &Station, checks: &[Check]) -> Readiness {
             image => format!("Software {}, image {image}", env!("CARGO_PKG_VERSION")),
         },
         if station.enrolled {
-            "Identity: enrolled on this stick".to_string()
+            let kept = std::fs::read_to_string(
+                bundle::spool::identity_dir().join(crate::enrolment::SEALING_FILE),
+            )
+            .unwrap_or_default();
+            match kept.trim() {
+                "tpm" => "Identity: enrolled, sealed to this machine's TPM".to_string(),
+                "clear" => "Identity: enrolled, in clear on the stick (no TPM)".to_string(),
+                _ => "Identity: enrolled".to_string(),
+            }
         } else {
             "Identity: the site file's (stick not enrolled)".to_string()
         },
@@ -34,9 +42,11 @@ pub fn readiness(station: &Station, checks: &[Check]) -> Readiness {
         Err(e) => lines.push(format!("Free space: unknown ({e})")),
     }
     lines.push(format!("Uploads pending: {}", pending(&spool)));
+    let identity = crate::enrolment::install_error(&bundle::spool::identity_dir())
+        .map(|e| format!("the stick's identity could not be installed: {e}"));
     Readiness {
         lines,
-        blocked: blocked(site, checks),
+        blocked: identity.or_else(|| blocked(site, checks)),
     }
 }
 
