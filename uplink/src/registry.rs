@@ -152,15 +152,8 @@ mod tests {
             station: station.into(),
             exam: "20261125-100000-abcdef".into(),
             exam_date: "2026-11-25".into(),
-            started_at: String::new(),
-            ended_at: String::new(),
-            interrupted: false,
-            journal_head: String::new(),
-            files: Vec::new(),
-            image: String::new(),
-            machine: String::new(),
             station_key: key.into(),
-            signature: String::new(),
+            ..Manifest::default()
         }
     }
 

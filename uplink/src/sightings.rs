@@ -96,19 +96,11 @@ mod tests {
 
     fn manifest(exam: &str, key: &str, machine: &str) -> Manifest {
         Manifest {
-            format: 1,
             station: "hall-b-07".into(),
             exam: exam.into(),
-            exam_date: "2026-11-25".into(),
-            started_at: String::new(),
-            ended_at: String::new(),
-            interrupted: false,
-            journal_head: String::new(),
-            files: Vec::new(),
-            image: String::new(),
             machine: machine.into(),
             station_key: key.into(),
-            signature: String::new(),
+            ..Manifest::default()
         }
     }
 

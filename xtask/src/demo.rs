@@ -37,18 +37,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
     }
     std::fs::create_dir_all(&demo).map_err(|e| format!("{}: {e}", demo.display()))?;
-    let key = demo.join("institution.key");
-    if key.exists() {
-        std::fs::remove_file(&key).map_err(|e| format!("{}: {e}", key.display()))?;
-    }
-    let recipient = run::output(
-        Command::new(bin("examctl"))
-            .arg("keygen")
-            .arg("--out")
-            .arg(&key),
-    )?;
+    let (key, recipient) = crate::hostopen::institution_key(&demo)?;
     let site = demo.join("site.toml");
-    write_site(&site, recipient.trim(), &demo)?;
+    write_site(&site, &recipient, &demo)?;
     let board = root.join("board-config/boards/sim.toml");
     println!("== exam station demo: a {duration} exam on the simulated board");
     let bundle = run::output(

@@ -224,20 +224,14 @@ fn refused(cmd: &mut Command) -> Result<String, String> {
 pub fn run(img: &Path, server: &s3::Server) -> Result<(), String> {
     let dir = run::root().join("target/enroll-test");
     fresh_dir(&dir)?;
-    let key = dir.join("institution.key");
-    let recipient = run::output(
-        Command::new(bin("examctl"))
-            .arg("keygen")
-            .arg("--out")
-            .arg(&key),
-    )?;
+    let (key, recipient) = crate::hostopen::institution_key(&dir)?;
     let admin = dir.join("admin-credentials.toml");
     write(&admin, &server.credentials_toml())?;
     let site = dir.join("site.toml");
     write(
         &site,
         &crate::hwtest::site(
-            recipient.trim(),
+            &recipient,
             &format!("https://127.0.0.1:{}", server.https_port),
             BUCKET,
             "/nonexistent/enrolled-stations-use-their-own.toml",

@@ -85,6 +85,22 @@ pub fn resumed_on_host(cut: &str, timeline: &str, t: &mut Tally) {
     );
 }
 
+/// Makes a new institution key `dir/institution.key` with the built `examctl keygen` (a key
+/// already there is replaced); returns its path and the recipient it printed.
+pub fn institution_key(dir: &Path) -> Result<(std::path::PathBuf, String), String> {
+    let key = dir.join("institution.key");
+    if key.exists() {
+        std::fs::remove_file(&key).map_err(|e| format!("{}: {e}", key.display()))?;
+    }
+    let recipient = run::output(
+        Command::new(run::root().join("target/debug/examctl"))
+            .arg("keygen")
+            .arg("--out")
+            .arg(&key),
+    )?;
+    Ok((key, recipient.trim().to_string()))
+}
+
 /// The institution's registry of stations in a test's folder (written by `examctl enroll`).
 pub const REGISTRY: &str = "stations.toml";
 

@@ -179,13 +179,7 @@ pub fn prepare(server: &s3::Server) -> Result<Prepared, String> {
     std::fs::create_dir_all(share.join("bin")).map_err(|e| e.to_string())?;
 
     // The institution's key, the store and its bucket, the sites.
-    let key = dir.join("institution.key");
-    let recipient = run::output(
-        Command::new(bin("examctl"))
-            .arg("keygen")
-            .arg("--out")
-            .arg(&key),
-    )?;
+    let (key, recipient) = crate::hostopen::institution_key(&dir)?;
     let creds = dir.join("credentials.toml");
     write(&creds, &server.credentials_toml())?;
     // The station's own credentials: write only, its bucket only (enrolled onto the disk).
@@ -199,7 +193,7 @@ pub fn prepare(server: &s3::Server) -> Result<Prepared, String> {
     write(
         &host_site,
         &site(
-            recipient.trim(),
+            &recipient,
             &format!("https://127.0.0.1:{}", server.https_port),
             BUCKET,
             &creds.display().to_string(),
@@ -221,7 +215,7 @@ pub fn prepare(server: &s3::Server) -> Result<Prepared, String> {
     write(
         &dir.join("guest-site.toml"),
         &site(
-            recipient.trim(),
+            &recipient,
             &format!("https://10.0.2.2:{}", server.https_port),
             BUCKET,
             // The enrolled station's own (station-identity.service installs them there).

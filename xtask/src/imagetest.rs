@@ -216,16 +216,11 @@ pub fn fresh_dir(dir: &Path) -> Result<(), String> {
 pub fn keygen_site(dir: &Path) -> Result<std::path::PathBuf, String> {
     run::status(&mut image::binaries(false))?;
     let root = run::root();
-    let recipient = run::output(
-        Command::new(root.join("target/debug/examctl"))
-            .arg("keygen")
-            .arg("--out")
-            .arg(dir.join("institution.key")),
-    )?;
+    let (_, recipient) = crate::hostopen::institution_key(dir)?;
     let example = root.join("board-config/sites/example.toml");
     let text =
         std::fs::read_to_string(&example).map_err(|e| format!("{}: {e}", example.display()))?;
-    let ours = text.replace(EXAMPLE_RECIPIENT, recipient.trim());
+    let ours = text.replace(EXAMPLE_RECIPIENT, &recipient);
     if ours == text {
         return Err(format!(
             "{}: no recipient {EXAMPLE_RECIPIENT} to replace",
