@@ -56,7 +56,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 "--duration",
                 duration,
                 "--student",
-                "demo-student-0001",
+                "20260001",
             ]),
     )?;
     let bundle = Path::new(bundle.trim());

@@ -1,4 +1,5 @@
-//! `cargo xtask test`: installs what the tests need, then runs every test in the workspace.
+//! `cargo xtask test`: installs what the tests need, then runs every test in the workspace and
+//! `cargo xtask demo`.
 //! The uplink tests need a real S3 server: SeaweedFS is installed and started for the run (see
 //! [`crate::s3`]). Then the USB image, signed for Secure Boot with test keys, booted in QEMU
 //! ([`crate::hwtest`]), a corrupted copy of it, and its Secure Boot boots
@@ -21,6 +22,9 @@ pub fn run(extra: &[String]) -> Result<(), String> {
             .args(extra),
     )?;
     run::status(run::cargo().args(["test", "--workspace", "--doc", "--locked"]))?;
+    // The Quick start's first command, as a new user runs it (it once broke unnoticed: its
+    // student number no longer matched the default pattern).
+    crate::demo::run(&[])?;
     // The USB image booted in QEMU: boot report, device tests, a whole exam uploaded to the
     // server above and opened here; then a corrupted copy must not boot.
     // `XTASK_SKIP_HW=1` skips both.
