@@ -17,15 +17,23 @@ pub const IDENTITY_PARTITION: &str = "/dev/disk/by-partlabel/identity";
 /// The user the files are handed to (stationd and uplinkd run as it).
 const OWNER: &str = "station";
 
-/// Reads and checks the identity on `from` (the identity partition, or a whole disk with
-/// one); `None` when the partition is blank (the stick was never enrolled).
-pub fn read(from: &Path) -> anyhow::Result<Option<Identity>> {
+/// The identity on the stick `from` (the identity partition, or a whole disk with one): where
+/// its partition lies, its text, and the identity parsed and checked; `None` when the
+/// partition is blank.
+fn on_stick(from: &Path) -> anyhow::Result<Option<(bundle::stick::Partition, String, Identity)>> {
     let part = bundle::stick::locate(from)?;
     let Some(text) = bundle::stick::read_identity(from, part)? else {
         return Ok(None);
     };
     let origin = PathBuf::from(format!("{} (identity partition)", from.display()));
-    Ok(Some(board_config::parse_identity(&text, &origin)?))
+    let id = board_config::parse_identity(&text, &origin)?;
+    Ok(Some((part, text, id)))
+}
+
+/// Reads and checks the identity on `from` (the identity partition, or a whole disk with
+/// one); `None` when the partition is blank (the stick was never enrolled).
+pub fn read(from: &Path) -> anyhow::Result<Option<Identity>> {
+    Ok(on_stick(from)?.map(|(_, _, id)| id))
 }
 
 /// Writes `text` to `path` (mode 0600) through a temporary file and a rename.
@@ -92,15 +100,12 @@ pub struct Install<'a> {
     pub tpm: &'a dyn crate::tpm::Sealer,
 }
 
-/// The identity text of this boot: the stick's (sealed to the TPM now, when there is one), or
-/// the one sealed on an earlier boot.
-fn identity_text(i: &Install) -> anyhow::Result<Option<(String, Sealing)>> {
-    let part = bundle::stick::locate(i.from)?;
-    if let Some(text) = bundle::stick::read_identity(i.from, part)? {
-        let origin = PathBuf::from(format!("{} (identity partition)", i.from.display()));
-        board_config::parse_identity(&text, &origin)?;
+/// The identity of this boot: the stick's (sealed to the TPM now, when there is one), or the
+/// one sealed on an earlier boot.
+fn identity_of_boot(i: &Install) -> anyhow::Result<Option<(Identity, Sealing)>> {
+    if let Some((part, text, id)) = on_stick(i.from)? {
         if !i.tpm.available() {
-            return Ok(Some((text, Sealing::Clear)));
+            return Ok(Some((id, Sealing::Clear)));
         }
         // A TPM that cannot seal (or give back what it sealed) leaves the identity on the stick.
         let blob = match i.tpm.seal(&text).and_then(|b| {
@@ -113,13 +118,13 @@ fn identity_text(i: &Install) -> anyhow::Result<Option<(String, Sealing)>> {
             Ok(b) => b,
             Err(e) => {
                 eprintln!("identity: not sealed, kept on the stick: {e:#}");
-                return Ok(Some((text, Sealing::Clear)));
+                return Ok(Some((id, Sealing::Clear)));
             }
         };
         write_private_bytes(i.sealed, &blob, None)?;
         // Only once the sealed copy is safely on the data partition.
         bundle::stick::write_identity(i.from, part, "")?;
-        return Ok(Some((text, Sealing::SealedNow)));
+        return Ok(Some((id, Sealing::SealedNow)));
     }
     if !i.sealed.exists() {
         return Ok(None);
@@ -131,7 +136,9 @@ fn identity_text(i: &Install) -> anyhow::Result<Option<(String, Sealing)>> {
             i.sealed.display()
         )
     })?;
-    Ok(Some((text, Sealing::Unsealed)))
+    let origin = PathBuf::from(format!("{} (sealed identity)", i.sealed.display()));
+    let id = board_config::parse_identity(&text, &origin)?;
+    Ok(Some((id, Sealing::Unsealed)))
 }
 
 /// Installs the identity into `i.out`, with the machine id read under `i.sys`; returns it and
@@ -156,11 +163,9 @@ pub fn install(i: &Install) -> anyhow::Result<Option<(Identity, Sealing)>> {
             owner,
         )?;
     }
-    let Some((text, sealing)) = identity_text(i)? else {
+    let Some((id, sealing)) = identity_of_boot(i)? else {
         return Ok(None);
     };
-    let origin = PathBuf::from(format!("{} (identity)", i.from.display()));
-    let id = board_config::parse_identity(&text, &origin)?;
     write_private(&i.out.join(CREDENTIALS_FILE), &id.credentials_toml(), owner)?;
     write_private(&i.out.join(IDENTITY_FILE), &id.to_toml(), owner)?;
     write_private(&i.out.join(SEALING_FILE), sealing.word(), owner)?;

@@ -49,12 +49,16 @@ pub fn secure_boot_line(sys: &Path) -> String {
     }
 }
 
+/// Whether the kernel lists a TPM under `sys` (`class/tpm/tpm*`).
+pub fn has_tpm(sys: &Path) -> bool {
+    std::fs::read_dir(sys.join("class/tpm"))
+        .map(|d| d.flatten().count() > 0)
+        .unwrap_or(false)
+}
+
 /// The readiness card's line on the TPM, read under `sys`.
 pub fn tpm_line(sys: &Path) -> String {
-    let found = std::fs::read_dir(sys.join("class/tpm"))
-        .map(|d| d.flatten().count())
-        .unwrap_or(0);
-    if found > 0 {
+    if has_tpm(sys) {
         "TPM: present".into()
     } else {
         "TPM: none (the stick's identity is not bound to this machine)".into()

@@ -60,10 +60,7 @@ impl SystemdCreds {
 
 impl Sealer for SystemdCreds {
     fn available(&self) -> bool {
-        let listed = std::fs::read_dir(self.sys.join("class/tpm"))
-            .map(|d| d.flatten().count() > 0)
-            .unwrap_or(false);
-        listed && Path::new("/dev/tpmrm0").exists()
+        crate::platform::has_tpm(&self.sys) && Path::new("/dev/tpmrm0").exists()
     }
 
     fn seal(&self, secret: &str) -> anyhow::Result<Vec<u8>> {

@@ -55,9 +55,8 @@ struct Setup<'a> {
 }
 
 impl Setup<'_> {
-    /// Enrols a copy of the image (in folder `folder`) as `id` with `keys` into `registry`; installs its identity
-    /// as the image does at boot; records a simulated exam; uploads it. Returns the exam id
-    /// and where uplinkd put it.
+    /// Enrols a copy of the image (in folder `folder`) as `id` with `keys` into `registry`;
+    /// returns the copy.
     fn enrolled_stick(
         &self,
         folder: &str,
@@ -70,22 +69,10 @@ impl Setup<'_> {
         let stick = d.join("stick.img");
         disk_copy(self.img, &stick, 0)?;
         let creds = d.join("credentials.toml");
-        write(
-            &creds,
-            &format!("access_key = \"{}\"\nsecret_key = \"{}\"\n", keys.0, keys.1),
-        )?;
+        write(&creds, &s3::credentials_toml(keys.0, keys.1))?;
         print!(
             "{}",
-            run::output(
-                Command::new(bin("examctl"))
-                    .arg("enroll")
-                    .arg(&stick)
-                    .args(["--id", id, "--location", "Enrolment test"])
-                    .arg("--credentials")
-                    .arg(&creds)
-                    .arg("--registry")
-                    .arg(registry),
-            )?
+            crate::hwtest::enroll_stick(&stick, id, "Enrolment test", &creds, registry)?
         );
         Ok(stick)
     }

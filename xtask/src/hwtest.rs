@@ -186,7 +186,7 @@ pub fn prepare(server: &s3::Server) -> Result<Prepared, String> {
     let (ak, sk) = s3::HW_TEST_WRITER;
     write(
         &dir.join(STATION_CREDENTIALS),
-        &format!("access_key = \"{ak}\"\nsecret_key = \"{sk}\"\n"),
+        &s3::credentials_toml(ak, sk),
     )?;
     let hash = pin_hash(&bin("stationctl"))?;
     let host_site = dir.join("host-site.toml");
@@ -241,24 +241,37 @@ const STATION_CREDENTIALS: &str = "station-credentials.toml";
 /// Enrols `disk` as the test site's station with its write-only credentials, recording its key
 /// in the test folder's registry ([`crate::hostopen::REGISTRY`]), as IT does after flashing.
 fn enroll(dir: &Path, disk: &Path) -> Result<(), String> {
-    let said = run::output(
-        Command::new(run::root().join("target/debug/examctl"))
-            .arg("enroll")
-            .arg(disk)
-            .args([
-                "--id",
-                STATION,
-                "--location",
-                "QEMU guest of cargo xtask hw-test",
-            ])
-            .args(["--prefix", &format!("stations/{STATION}")])
-            .arg("--credentials")
-            .arg(dir.join(STATION_CREDENTIALS))
-            .arg("--registry")
-            .arg(dir.join(crate::hostopen::REGISTRY)),
+    let said = enroll_stick(
+        disk,
+        STATION,
+        "QEMU guest of cargo xtask hw-test",
+        &dir.join(STATION_CREDENTIALS),
+        &dir.join(crate::hostopen::REGISTRY),
     )?;
     eprint!("xtask hw-test: {said}");
     Ok(())
+}
+
+/// `examctl enroll` of `disk` (an image file) as station `id` at `location` (its prefix the
+/// default, `stations/ID`) with its upload credentials `creds`, into `registry`; returns what
+/// examctl printed.
+pub fn enroll_stick(
+    disk: &Path,
+    id: &str,
+    location: &str,
+    creds: &Path,
+    registry: &Path,
+) -> Result<String, String> {
+    run::output(
+        Command::new(run::root().join("target/debug/examctl"))
+            .arg("enroll")
+            .arg(disk)
+            .args(["--id", id, "--location", location])
+            .arg("--credentials")
+            .arg(creds)
+            .arg("--registry")
+            .arg(registry),
+    )
 }
 
 /// Runs the hw-tests in `built` (made with `p`'s site) against `server`.

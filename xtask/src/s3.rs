@@ -84,6 +84,11 @@ pub fn ensure_installed() -> Result<PathBuf, String> {
     }
 }
 
+/// An uplink credentials file (TOML) for the key pair `access` / `secret`.
+pub fn credentials_toml(access: &str, secret: &str) -> String {
+    format!("access_key = \"{access}\"\nsecret_key = \"{secret}\"\n")
+}
+
 /// A running SeaweedFS, stopped when dropped.
 pub struct Server {
     child: Child,
@@ -112,7 +117,7 @@ impl Server {
 
     /// An uplink credentials file (TOML) for this store.
     pub fn credentials_toml(&self) -> String {
-        format!("access_key = \"{ACCESS_KEY}\"\nsecret_key = \"{SECRET_KEY}\"\n")
+        credentials_toml(ACCESS_KEY, SECRET_KEY)
     }
 }
 
