@@ -1,9 +1,9 @@
 //! The SeetaFace frontal detector (`rustface`, pure Rust) with its model compiled in.
 
-use super::{Detector, FaceBox, Gray};
+use crate::{Detector, FaceBox, Gray};
 
-/// The model file, from the `rustface` crate (see station/assets/README.md).
-const MODEL: &[u8] = include_bytes!("../../assets/seeta_fd_frontal_v1.0.bin");
+/// The model file, from the `rustface` crate (see faces/assets/README.md).
+const MODEL: &[u8] = include_bytes!("../assets/seeta_fd_frontal_v1.0.bin");
 
 /// Smallest face the detector looks for, in the grey picture's pixels (the model's floor is
 /// 20): a face this small is found, so the student is told to move closer rather than that no
