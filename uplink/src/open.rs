@@ -17,6 +17,8 @@ use bundle::manifest::{self, Manifest};
 use bundle::{journal, seal};
 use serde::Serialize;
 
+use crate::remux::Run;
+
 /// Errors while opening a bundle.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -141,6 +143,7 @@ pub fn open(bundle_dir: &Path, identity: &Identity, out: &Path) -> Result<Opened
 pub fn open_parts(dirs: &[PathBuf], identity: &Identity, out: &Path) -> Result<Opened, OpenError> {
     let mut parts: Vec<Manifest> = Vec::new();
     let mut events = Vec::new();
+    let mut starts = Vec::new();
     for dir in dirs {
         let manifest = manifest::verify_bundle(dir)?;
         let (records, head) = journal::read_all(dir, identity)?;
@@ -154,6 +157,10 @@ pub fn open_parts(dirs: &[PathBuf], identity: &Identity, out: &Path) -> Result<O
             check_continues(&manifest, &records, before)?;
         }
         events.extend(records.iter().map(entry));
+        starts.push(records.iter().find_map(|r| match r.event {
+            Event::ExamStarted { .. } => Some(r.wall_ms),
+            _ => None,
+        }));
         parts.push(manifest);
     }
     let (first, last) = (&parts[0], &parts[parts.len() - 1]);
@@ -179,9 +186,10 @@ pub fn open_parts(dirs: &[PathBuf], identity: &Identity, out: &Path) -> Result<O
     let json = serde_json::to_vec_pretty(&timeline).map_err(|e| OpenError::Media(e.to_string()))?;
     std::fs::write(&tl_path, json).map_err(|e| bundle::Error::io(&tl_path, e))?;
 
+    let offsets = part_offsets(&starts);
     let mut stills = Vec::new();
-    let mut streams: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
-    for (dir, m) in dirs.iter().zip(&parts) {
+    let mut streams: BTreeMap<String, Vec<(PathBuf, u64)>> = BTreeMap::new();
+    for ((dir, m), &offset) in dirs.iter().zip(&parts).zip(&offsets) {
         let mut segs: BTreeMap<String, Vec<&str>> = BTreeMap::new();
         for f in &m.files {
             let Some(plain) = f.name.strip_suffix(".sealed") else {
@@ -209,7 +217,7 @@ pub fn open_parts(dirs: &[PathBuf], identity: &Identity, out: &Path) -> Result<O
             streams
                 .entry(file)
                 .or_default()
-                .extend(names.into_iter().map(|n| dir.join(n)));
+                .extend(names.into_iter().map(|n| (dir.join(n), offset)));
         }
     }
     let mut media = Vec::new();
@@ -218,7 +226,7 @@ pub fn open_parts(dirs: &[PathBuf], identity: &Identity, out: &Path) -> Result<O
         let dest = out.join(&file);
         crate::remux::remux(&runs, &dest).map_err(|e| OpenError::Media(format!("{file}: {e}")))?;
         for r in runs {
-            let _ = std::fs::remove_file(r);
+            let _ = std::fs::remove_file(r.path);
         }
         media.push(dest);
     }
@@ -229,6 +237,17 @@ pub fn open_parts(dirs: &[PathBuf], identity: &Identity, out: &Path) -> Result<O
         media,
         stills,
     })
+}
+
+/// Nanoseconds from the first part's recording start to each part's (from their
+/// `ExamStarted` wall-clock times): where each part's media go on the exam's clock. A part
+/// that never started recording has no media, so its offset does not matter.
+fn part_offsets(starts: &[Option<u64>]) -> Vec<u64> {
+    let first = starts.iter().flatten().next().copied().unwrap_or(0);
+    starts
+        .iter()
+        .map(|s| s.map_or(0, |ms| ms.saturating_sub(first) * 1_000_000))
+        .collect()
 }
 
 /// Part `m` must begin by naming the part `before` it: its id and journal head.
@@ -282,22 +301,26 @@ fn decrypt_to(
 /// EBML magic: a segment starting with it begins a new run of the muxer (a source restarted).
 const EBML: [u8; 4] = [0x1a, 0x45, 0xdf, 0xa3];
 
-/// Decrypts a stream's segments (in order) into one file per run (`.runN.<file>` in `out`).
+/// Decrypts a stream's segments (in order, each with its part's offset on the exam's clock)
+/// into one file per run (`.runN.<file>` in `out`).
 fn reassemble(
     identity: &Identity,
-    segs: &[PathBuf],
+    segs: &[(PathBuf, u64)],
     out: &Path,
     file: &str,
-) -> Result<Vec<PathBuf>, OpenError> {
-    let mut runs: Vec<PathBuf> = Vec::new();
-    for seg in segs {
+) -> Result<Vec<Run>, OpenError> {
+    let mut runs: Vec<Run> = Vec::new();
+    for (seg, offset_ns) in segs {
         let mut r = seal::Reader::open(seg, identity)?;
         let first = r.next_frame()?;
         let Some(first) = first else { continue };
         if first.starts_with(&EBML) || runs.is_empty() {
-            runs.push(out.join(format!(".run{}.{file}", runs.len())));
+            runs.push(Run {
+                path: out.join(format!(".run{}.{file}", runs.len())),
+                offset_ns: *offset_ns,
+            });
         }
-        let path = runs.last().expect("a run exists");
+        let path = &runs.last().expect("a run exists").path;
         let f = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
