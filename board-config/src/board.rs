@@ -161,6 +161,13 @@ pub struct Camera {
     pub height: u32,
     /// Frames per second, 1 to 120, e.g. `30`.
     pub framerate: u32,
+    /// Simulated backend only: what the camera shows instead of a test pattern, a numbered
+    /// sequence of JPEG pictures (`scene/%04d.jpg`: from 0 up, one picture a second, again
+    /// from the first after the last), relative to the board file's folder. The recording
+    /// plays it from its first picture when the exam starts; the check-in's stills from when
+    /// the camera was opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scene: Option<String>,
 }
 
 /// `[camera.match]`: how to find the camera among `/dev/video*` (at least one field).

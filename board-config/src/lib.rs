@@ -78,7 +78,12 @@ use locate::{find_span, Target};
 /// Errors: [`ErrorKind::Io`] if the file cannot be read, [`ErrorKind::Syntax`] if it is not
 /// UTF-8, else as [`parse_board`].
 pub fn load_board(path: &Path) -> Result<Board, ConfigError> {
-    parse_board(&read(path)?, path)
+    let mut board = parse_board(&read(path)?, path)?;
+    // A simulated camera's scene is relative to the board file.
+    if let (Some(scene), Some(dir)) = (&board.camera.scene, path.parent()) {
+        board.camera.scene = Some(dir.join(scene).to_string_lossy().into_owned());
+    }
+    Ok(board)
 }
 
 /// Parses and checks the text of a board file; `origin` is the file name used in errors.

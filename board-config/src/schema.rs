@@ -109,6 +109,12 @@ pub(crate) const FIELDS: &[FieldDoc] = &[
         "frames per second, 1 to 120",
         REQ,
     ),
+    f(
+        "camera.scene",
+        r#"scene = "scene/%04d.jpg""#,
+        "simulated backend only: numbered JPEG pictures the camera shows, one a second",
+        OPT,
+    ),
     f("microphone", "[microphone]", "a table", REQ),
     f(
         "microphone.device",

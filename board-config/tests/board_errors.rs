@@ -36,7 +36,7 @@ fn misspelled_field_suggests_the_right_one() {
         "error: boards/t.toml:10:1: unknown field `widht` in `camera`\n  \
          10 | widht = 640\n     \
             | ^^^^^\n  \
-         = valid: device, match, format, width, height, framerate (did you mean `width`?)"
+         = valid: device, match, format, width, height, framerate, scene (did you mean `width`?)"
     );
 }
 
@@ -218,6 +218,52 @@ fn linux_camera_needs_exactly_one_of_device_and_match() {
         "backend = \"simulated\"",
     );
     parse_board(&sim, Path::new("t.toml")).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn a_camera_scene_only_on_the_simulated_backend_and_only_numbered_jpegs() {
+    let scene = |b: &str, v: &str| {
+        edit(
+            b,
+            "framerate = 30\n",
+            &format!("framerate = 30\nscene = \"{v}\"\n"),
+        )
+    };
+    let err = board_err(&scene(BOARD, "scene/%04d.jpg"));
+    assert_error(&err, ErrorKind::InvalidValue, 13, Some("camera.scene"));
+    assert!(err.message().contains("simulated"), "{err}");
+    let sim = edit(
+        &edit(BOARD, "device = \"/dev/video0\"\n", ""),
+        "backend = \"linux\"",
+        "backend = \"simulated\"",
+    );
+    for good in ["scene/%04d.jpg", "%d.jpeg", "/abs/f-%09d.jpg"] {
+        parse_board(&scene(&sim, good), Path::new("t.toml"))
+            .unwrap_or_else(|e| panic!("{good}: {e}"));
+    }
+    for bad in [
+        "scene/0001.jpg",
+        "%04d.png",
+        "%d-%d.jpg",
+        "%00d.jpg",
+        "%4d.jpg",
+    ] {
+        let err = board_err(&scene(&sim, bad));
+        assert_error(&err, ErrorKind::InvalidValue, 12, Some("camera.scene"));
+        assert!(
+            err.hint().unwrap_or_default().contains("%04d"),
+            "{bad}: {err}"
+        );
+    }
+    // Relative to the board file's folder.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("b.toml");
+    std::fs::write(&file, scene(&sim, "scene/%04d.jpg")).unwrap();
+    let b = load_board(&file).unwrap();
+    assert_eq!(
+        b.camera.scene.as_deref(),
+        Some(dir.path().join("scene/%04d.jpg").to_str().unwrap())
+    );
 }
 
 #[test]

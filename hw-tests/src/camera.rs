@@ -1,8 +1,8 @@
 //! Camera tests on vivid: formats, controls, a still showing vivid's colour bars, the GStreamer
 //! source description, and the error for a missing camera.
 
+use station::devices::convert::{check_bars, BARS_75};
 use station::devices::linux::camera::LinuxCamera;
-use station::devices::linux::convert::{check_bars, BARS_75};
 use station::devices::{Camera, ErrorKind, Source};
 
 use crate::ctx::{ensure, Ctx};

@@ -95,7 +95,37 @@ fn camera(c: &Camera, linux: bool) -> Check {
     }
     in_range("camera.width", c.width, 16, 7680, "pixels")?;
     in_range("camera.height", c.height, 16, 4320, "pixels")?;
-    in_range("camera.framerate", c.framerate, 1, 120, "frames per second")
+    in_range("camera.framerate", c.framerate, 1, 120, "frames per second")?;
+    match &c.scene {
+        Some(_) if linux => Err(invalid(
+            FieldPath::of("camera.scene"),
+            "`camera.scene` needs `backend = \"simulated\"`",
+            "a real camera shows what is in front of it: remove `scene`",
+        )),
+        Some(scene) if !is_scene(scene) => Err(invalid(
+            FieldPath::of("camera.scene"),
+            format!("camera scene {} is not a numbered JPEG sequence", shown(scene)),
+            "valid: a path with one `%d` or `%0Nd` (N 1 to 9) ending in .jpg or .jpeg, e.g. \"scene/%04d.jpg\"",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A path with exactly one `%d` / `%0Nd` and a JPEG extension.
+fn is_scene(s: &str) -> bool {
+    let Some((before, after)) = s.split_once('%') else {
+        return false;
+    };
+    let after = after.strip_prefix('d').or_else(|| {
+        let rest = after.strip_prefix('0')?;
+        let mut chars = rest.chars();
+        chars.next().filter(|c| ('1'..='9').contains(c))?;
+        chars.as_str().strip_prefix('d')
+    });
+    let Some(after) = after else { return false };
+    !before.contains('%')
+        && !after.contains('%')
+        && (after.ends_with(".jpg") || after.ends_with(".jpeg"))
 }
 
 fn microphone(m: &Microphone, linux: bool) -> Check {

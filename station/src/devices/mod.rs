@@ -7,6 +7,7 @@
 //! promise P1). The trait is sealed, so nothing outside the station makes one; devices import
 //! nothing above them.
 
+pub mod convert;
 pub mod level;
 pub mod linux;
 pub mod sim;
@@ -138,6 +139,14 @@ pub enum Source {
     },
     /// Frames pushed by the station (screen grabs through appsrc).
     Pushed,
+    /// A simulated camera's scene: numbered JPEG pictures, one a second, in a loop
+    /// (`multifilesrc`), from the first when the recording starts.
+    Scene {
+        /// The pattern (`scene/%04d.jpg`).
+        pattern: String,
+        /// How many pictures there are.
+        count: usize,
+    },
 }
 
 /// The camera (V4L2).

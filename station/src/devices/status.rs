@@ -33,6 +33,7 @@ fn describe(s: &Source) -> String {
         } => format!("records {device} {channels} ch {rate} Hz"),
         Source::Test { pattern } => format!("test source {pattern}"),
         Source::Pushed => "frames pushed by the station".into(),
+        Source::Scene { pattern, count } => format!("scene {pattern} ({count} s)"),
     }
 }
 

@@ -1,7 +1,7 @@
 //! One GStreamer pipeline per stream, assembled from element factories:
 //!
 //! ```text
-//! camera:     v4l2src | videotestsrc -> caps -> [jpegdec] -> videoconvert -> queue -> encoder -> [parser] -> matroskamux -> appsink
+//! camera:     v4l2src | videotestsrc | multifilesrc (a scene) -> caps -> [jpegdec] -> videoconvert -> queue -> encoder -> [parser] -> matroskamux -> appsink
 //! microphone: alsasrc | audiotestsrc -> caps -> audioconvert -> audioresample -> queue -> opusenc -> matroskamux -> appsink
 //! screen:     appsrc (frames grabbed from the display) -> videoconvert -> queue -> encoder -> [parser] -> matroskamux -> appsink
 //! ```
@@ -217,6 +217,32 @@ fn source_chain(spec: &Spec, enc: &Encoders) -> Result<Vec<gst::Element>, String
                 "video/x-raw,width={w},height={h},framerate={fps}/1"
             ))?);
             v.extend([make("videoconvert")?, make("queue")?]);
+            v.extend(video_encoder(enc, fps)?);
+            Ok(v)
+        }
+        (Source::Scene { pattern, .. }, _) => {
+            let (w, h, fps) = spec.pushed.unwrap_or((640, 480, 30));
+            let src = make("multifilesrc")?;
+            set(&src, "location", pattern);
+            set(&src, "loop", "true");
+            let caps: gst::Caps = "image/jpeg,framerate=1/1"
+                .parse()
+                .map_err(|_| "bad scene caps".to_string())?;
+            src.set_property("caps", &caps);
+            // The pictures are not live: `identity sync` lets them through at the clock's pace.
+            let pace = make("identity")?;
+            set(&pace, "sync", "true");
+            v.extend([
+                src,
+                make("jpegdec")?,
+                make("videoconvert")?,
+                make("videoscale")?,
+            ]);
+            v.push(make("videorate")?);
+            v.push(caps_filter(&format!(
+                "video/x-raw,width={w},height={h},framerate={fps}/1"
+            ))?);
+            v.extend([pace, make("queue")?]);
             v.extend(video_encoder(enc, fps)?);
             Ok(v)
         }

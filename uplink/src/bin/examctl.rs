@@ -103,6 +103,16 @@ enum Cmd {
         #[command(subcommand)]
         cmd: RetentionCmd,
     },
+    /// Automated review hints for opened exams (`examctl open`'s folders): faces, a dark
+    /// camera, sound, journal events, with coverage and evidence, into each one's flags.json.
+    Analyse {
+        /// Opened exam folders, or folders holding them.
+        #[arg(required = true)]
+        exams: Vec<PathBuf>,
+        /// Detector threads (default: every core).
+        #[arg(long)]
+        workers: Option<usize>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -312,6 +322,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             println!("{}", lock_line(&lock));
+        }
+        Cmd::Analyse { exams, workers } => {
+            let workers = workers
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            for dir in review::exams_in(&exams)? {
+                let a = review::analyse(&dir, workers)?;
+                println!("{}", review::summary(&dir, &a.flags));
+            }
         }
         Cmd::Retention {
             cmd: RetentionCmd::Check { site, credentials },

@@ -14,7 +14,7 @@ use v4l::video::capture::Parameters;
 use v4l::video::Capture as _;
 use v4l::FourCC;
 
-use super::convert;
+use crate::devices::convert;
 use crate::devices::{Camera, DeviceError, ErrorKind, Frame, Permit, Result, Source};
 
 /// Group that grants access to /dev/video*.

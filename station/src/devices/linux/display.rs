@@ -20,7 +20,7 @@ use drm::control::dumbbuffer::DumbBuffer;
 use drm::control::{connector, crtc, framebuffer, Device as _, Mode};
 use drm::Device as _;
 
-use crate::devices::linux::convert::{fit, xrgb_to_rgb};
+use crate::devices::convert::{fit, xrgb_to_rgb};
 use crate::devices::linux::mapped;
 use crate::devices::linux::wayland::badge::Badge;
 use crate::devices::{DeviceError, Display, ErrorKind, Frame, Permit, Result};

@@ -8,7 +8,6 @@
 mod absent;
 pub mod absolute;
 pub mod camera;
-pub mod convert;
 mod dirwatch;
 pub mod display;
 pub mod indicator;

@@ -1,10 +1,12 @@
 //! Simulated devices for the `simulated` board and logic tests: no hardware needed.
 //!
-//! The camera draws a test card with a moving bar, the microphone synthesizes a 440 Hz tone, the
+//! The camera draws a test card with a moving bar (or shows the board's `camera.scene`, a
+//! sequence of pictures: [`scene`]), the microphone synthesizes a 440 Hz tone, the
 //! display keeps its framebuffer in memory. A shared [`Faults`] handle lets tests unplug the
 //! camera or press the call button at run time.
 
 mod pattern;
+pub mod scene;
 
 use std::sync::{Arc, Mutex};
 
@@ -40,6 +42,7 @@ pub fn open_with(board: &board_config::Board, faults: Faults) -> Devices {
             brightness: 128,
             tick: 0,
             faults: faults.clone(),
+            scene: board.camera.scene.as_deref().map(scene::Scene::open),
         }),
         microphone: Box::new(SimMicrophone {
             rate: board.microphone.rate,
@@ -69,6 +72,14 @@ struct SimCamera {
     brightness: i64,
     tick: u32,
     faults: Faults,
+    /// The board's scene, or why it cannot be shown.
+    scene: Option<std::result::Result<scene::Scene, String>>,
+}
+
+impl SimCamera {
+    fn scene_error(e: &str) -> DeviceError {
+        DeviceError::new("sim camera", ErrorKind::Unsupported, e.to_owned())
+    }
 }
 
 impl Camera for SimCamera {
@@ -106,16 +117,30 @@ impl Camera for SimCamera {
                 "camera unplugged",
             ));
         }
-        Ok(())
+        match &self.scene {
+            Some(Err(e)) => Err(Self::scene_error(e)),
+            _ => Ok(()),
+        }
     }
     fn still(&mut self, _grant: &dyn Permit) -> Result<Frame> {
         self.present()?;
         self.tick += 1;
-        Ok(pattern::test_card(self.width, self.height, self.tick))
+        match &self.scene {
+            Some(Ok(scene)) => scene
+                .now(self.width, self.height)
+                .map_err(|e| Self::scene_error(&e)),
+            _ => Ok(pattern::test_card(self.width, self.height, self.tick)),
+        }
     }
     fn source(&self) -> Source {
-        Source::Test {
-            pattern: "smpte".into(),
+        match &self.scene {
+            Some(Ok(scene)) => Source::Scene {
+                pattern: scene.pattern.clone(),
+                count: scene.len(),
+            },
+            _ => Source::Test {
+                pattern: "smpte".into(),
+            },
         }
     }
 }

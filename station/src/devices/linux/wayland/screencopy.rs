@@ -21,7 +21,7 @@ use wayland_protocols_wlr::screencopy::v1::client::{
     zwlr_screencopy_frame_v1 as frame_v1, zwlr_screencopy_manager_v1 as manager_v1,
 };
 
-use crate::devices::linux::convert::xrgb_to_rgb;
+use crate::devices::convert::xrgb_to_rgb;
 use crate::devices::linux::mapped;
 use crate::devices::linux::wayland::wire::{
     dispatch_until, fail, globals, Announced, Done, Registry,

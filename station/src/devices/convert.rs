@@ -1,4 +1,5 @@
-//! Pixel conversions from camera formats to RGB, and the check that a frame shows colour bars.
+//! Pixel conversions shared by the device backends: camera formats (and JPEG pictures) to RGB,
+//! fitting a frame to a size, and the check that a frame shows colour bars.
 
 use crate::devices::Frame;
 
