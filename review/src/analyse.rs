@@ -42,13 +42,26 @@ fn present(dir: &Path, name: &str) -> Option<PathBuf> {
     Some(dir.join(name)).filter(|p| p.is_file())
 }
 
-/// Seconds of `file` (a video stream) that hold a frame: the screen's presence.
-fn seconds_with_frames(file: &Path) -> Result<usize, Error> {
+/// The seconds of `file` (a video stream) that hold a frame: the screen's presence.
+fn seconds_with_frames(file: &Path) -> Result<Vec<f64>, Error> {
     let mut seen = std::collections::BTreeSet::new();
     crate::media::each_buffer(file, "matroskademux ! video/x-h264", |t, _| {
         seen.insert(t.floor() as i64);
     })?;
-    Ok(seen.len())
+    Ok(seen.into_iter().map(|s| s as f64).collect())
+}
+
+/// `[start, end]` ranges covering `times` (ascending, `period` apart when nothing is
+/// missing); a gap longer than twice the period ends a range.
+pub fn ranges(times: &[f64], period: f64) -> Vec<[f64; 2]> {
+    let mut out: Vec<[f64; 2]> = Vec::new();
+    for &t in times {
+        match out.last_mut() {
+            Some(r) if t - r[1] <= period * 2.0 => r[1] = round(t + period),
+            _ => out.push([round(t), round(t + period)]),
+        }
+    }
+    out
 }
 
 /// Analyses the opened exam in `dir` with `workers` detector threads; writes `flags.json` and
@@ -69,8 +82,23 @@ pub fn analyse(dir: &Path, workers: usize) -> Result<Analysis, Error> {
     };
     let screen_secs = match present(dir, "screen.mkv") {
         Some(f) => seconds_with_frames(&f)?,
-        None => 0,
+        None => Vec::new(),
     };
+    let period = 1.0 / f64::from(SAMPLE_HZ);
+    let recorded = [
+        (
+            "camera",
+            ranges(&samples.iter().map(|s| s.t).collect::<Vec<_>>(), period),
+        ),
+        (
+            "microphone",
+            ranges(&audio.seconds.iter().map(|s| s.t).collect::<Vec<_>>(), 1.0),
+        ),
+        ("screen", ranges(&screen_secs, 1.0)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
     let stills_with_face = identity_faces(dir)?;
     let lanes = journal::lanes(&timeline);
     let mut found = journal::flags(&lanes, duration);
@@ -97,7 +125,7 @@ pub fn analyse(dir: &Path, workers: usize) -> Result<Analysis, Error> {
             f.still = Some(name);
         }
     }
-    let coverage = coverage(&samples, &audio, screen_secs, duration, &baseline);
+    let coverage = coverage(&samples, &audio, screen_secs.len(), duration, &baseline);
     let flags = Flags {
         schema: SCHEMA.into(),
         exam: timeline.exam.clone(),
@@ -106,6 +134,7 @@ pub fn analyse(dir: &Path, workers: usize) -> Result<Analysis, Error> {
         duration_s: round(duration),
         coverage,
         baseline,
+        recorded,
         detectors: detectors(),
         flags: found,
     };

@@ -113,6 +113,9 @@ pub struct Flags {
     pub coverage: Coverage,
     /// Baseline.
     pub baseline: Baseline,
+    /// Where each stream (`camera`, `microphone`, `screen`) has recording: `[start_s, end_s]`
+    /// ranges of exam time (a lost camera leaves a gap).
+    pub recorded: std::collections::BTreeMap<String, Vec<[f64; 2]>>,
     /// Detectors that ran.
     pub detectors: Vec<DetectorInfo>,
     /// The hints, by start time.
@@ -212,6 +215,7 @@ mod tests {
                 face_seen: true,
                 audio_floor_db: -60.0,
             },
+            recorded: [("camera".to_string(), vec![[0.0, 60.0]])].into(),
             detectors: vec![],
             flags: vec![Flag {
                 id: "no_face-1".into(),

@@ -17,6 +17,9 @@ pub mod flags;
 pub mod hold;
 pub mod journal;
 pub mod media;
+pub mod page;
+pub mod serve;
+pub mod state;
 pub mod timeline;
 
 pub use analyse::{analyse, Analysis};

@@ -66,3 +66,29 @@ pub fn each_buffer(
         None => Ok(()),
     }
 }
+
+/// Runs a pipeline description to its end; the error message otherwise.
+pub fn run_to_end(desc: &str) -> Result<(), String> {
+    gst::init().map_err(|e| e.to_string())?;
+    let pipeline = gst::parse::launch(desc).map_err(|e| format!("cannot build pipeline: {e}"))?;
+    pipeline
+        .set_state(gst::State::Playing)
+        .map_err(|e| e.to_string())?;
+    let bus = pipeline.bus().ok_or("no bus")?;
+    let mut result = Err("timed out".to_string());
+    for msg in bus.iter_timed(gst::ClockTime::from_seconds(3600)) {
+        match msg.view() {
+            gst::MessageView::Eos(_) => {
+                result = Ok(());
+                break;
+            }
+            gst::MessageView::Error(e) => {
+                result = Err(e.error().to_string());
+                break;
+            }
+            _ => {}
+        }
+    }
+    let _ = pipeline.set_state(gst::State::Null);
+    result
+}

@@ -35,6 +35,10 @@ pub struct Part {
     pub ended_at: String,
     /// Cut short by a crash or power cut.
     pub interrupted: bool,
+    /// The receipt the station showed for it (absent in timelines opened before receipts
+    /// were written there).
+    #[serde(default)]
+    pub receipt: String,
 }
 
 /// An opened exam's timeline.

@@ -88,6 +88,8 @@ pub struct Part {
     pub ended_at: String,
     /// Cut short by a crash or power cut.
     pub interrupted: bool,
+    /// The receipt the station's sealed screen showed for this part.
+    pub receipt: String,
 }
 
 /// What [`open`] produced.
@@ -178,6 +180,7 @@ pub fn open_parts(dirs: &[PathBuf], identity: &Identity, out: &Path) -> Result<O
                 started_at: m.started_at.clone(),
                 ended_at: m.ended_at.clone(),
                 interrupted: m.interrupted,
+                receipt: m.receipt().unwrap_or_default(),
             })
             .collect(),
         events,

@@ -1,19 +1,22 @@
 //! `cargo xtask demo`: the main job on embedded defaults.
 //!
 //! Makes a demo institution key and site config, runs a whole simulated exam on the simulated
-//! board (check-in, identity stills, recording, seal), uploads the sealed bundle with
-//! `uplinkd --once` to the local-folder central store, then opens it from there with the
-//! institution's key and prints what it holds. Everything lands under `target/demo/`:
-//! `institution.key`, `site.toml`, `station/` (the station's data folder), `central/` (the
-//! central store: `recordings/<date>/<station>/<exam>/`) and `opened/<exam-id>/`.
+//! board whose camera shows a scene with faces ([`crate::scenes`]: one face, nobody, two
+//! faces; check-in, identity stills, recording, seal), uploads the sealed bundle with
+//! `uplinkd --once` to the local-folder central store, opens it from there with the
+//! institution's key, and ends with the review hints and the reviewer's page. Everything lands
+//! under `target/demo/`: `institution.key`, `site.toml`, `board.toml`, `station/` (the
+//! station's data folder), `central/` (the central store: `recordings/<date>/<station>/<exam>/`),
+//! `opened/<exam-id>/` (with `flags.json`) and `review/` (the page: `review/index.html`).
 
 use std::path::Path;
 use std::process::Command;
 
 use crate::{deps, run};
 
-/// Seconds of the demo exam (override: `cargo xtask demo --duration 60s`).
-const DEFAULT_DURATION: &str = "20s";
+/// Seconds of the demo exam (override: `cargo xtask demo --duration 60s`): the camera's scene
+/// once through (one face, nobody, two faces: [`crate::scenes`]).
+const DEFAULT_DURATION: &str = "45s";
 
 /// Runs the demo.
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -30,7 +33,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let root = run::root();
     let bin = |name: &str| root.join("target/debug").join(name);
     let demo = root.join("target/demo");
-    for stale in ["station", "opened", "central"] {
+    for stale in ["station", "opened", "central", "review"] {
         let p = demo.join(stale);
         if p.exists() {
             std::fs::remove_dir_all(&p).map_err(|e| format!("{}: {e}", p.display()))?;
@@ -40,7 +43,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let (key, recipient) = crate::hostopen::institution_key(&demo)?;
     let site = demo.join("site.toml");
     write_site(&site, &recipient, &demo)?;
-    let board = root.join("board-config/boards/sim.toml");
+    let board = write_board(&demo)?;
     println!("== exam station demo: a {duration} exam on the simulated board");
     let bundle = run::output(
         Command::new(bin("stationctl"))
@@ -105,7 +108,51 @@ pub fn run(args: &[String]) -> Result<(), String> {
             .arg(&key)
             .arg("--out")
             .arg(&out),
-    )
+    )?;
+    let page = demo.join("review");
+    println!("== review hints and the reviewer's page");
+    run::status(
+        Command::new(bin("examctl"))
+            .arg("review")
+            .arg(demo.join("opened"))
+            .arg("--out")
+            .arg(&page),
+    )?;
+    println!(
+        "== the reviewer's page: file://{}\n   (or: {} review {} --out {} --serve)",
+        page.join("index.html").display(),
+        bin("examctl").display(),
+        demo.join("opened").display(),
+        page.display()
+    );
+    Ok(())
+}
+
+/// The simulated board with a camera that shows the demo's scene (one face, nobody, two
+/// faces), written to `demo/board.toml`.
+fn write_board(demo: &Path) -> Result<std::path::PathBuf, String> {
+    let sim = run::root().join("board-config/boards/sim.toml");
+    let text = std::fs::read_to_string(&sim).map_err(|e| format!("{}: {e}", sim.display()))?;
+    let scene = crate::scenes::ensure()?
+        .join("faces")
+        .join(crate::scenes::PATTERN);
+    let text = text.replacen(
+        "framerate = 30\n",
+        &format!(
+            "framerate = 30\n# The demo's camera shows a scene: one face, nobody, two faces (cargo xtask demo).\nscene = \"{}\"\n",
+            scene.display()
+        ),
+        1,
+    );
+    if !text.contains("scene = ") {
+        return Err(format!(
+            "{}: no `framerate = 30` line to add the scene after",
+            sim.display()
+        ));
+    }
+    let board = demo.join("board.toml");
+    std::fs::write(&board, text).map_err(|e| format!("{}: {e}", board.display()))?;
+    Ok(board)
 }
 
 fn write_site(path: &Path, recipient: &str, demo: &Path) -> Result<(), String> {

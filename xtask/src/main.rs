@@ -29,6 +29,7 @@ mod qemu;
 mod recipe;
 mod run;
 mod s3;
+mod scenes;
 mod screens;
 mod secureboot;
 mod test;

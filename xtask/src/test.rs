@@ -12,6 +12,8 @@ pub fn run(extra: &[String]) -> Result<(), String> {
     deps::ensure(&[deps::BUILD])?;
     crate::units::check()?;
     let pictures = pictures::ensure()?;
+    // The simulated camera's scenes for the review tests (in the pictures' folder).
+    crate::scenes::ensure()?;
     let server = s3::start()?;
     eprintln!("xtask: cargo test --workspace");
     run::status(

@@ -113,6 +113,29 @@ enum Cmd {
         #[arg(long)]
         workers: Option<usize>,
     },
+    /// Build the reviewer's page for opened exams (analysing those not yet analysed): a
+    /// folder that opens from disk in a browser; reviewers' notes are kept in review.json.
+    Review {
+        /// Opened exam folders, or folders holding them.
+        #[arg(required = true)]
+        exams: Vec<PathBuf>,
+        /// The page's folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Also serve it on 127.0.0.1 (notes saved straight into review.json) until stopped.
+        #[arg(long)]
+        serve: bool,
+        /// Port for --serve (default: any free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Detector threads (default: every core).
+        #[arg(long)]
+        workers: Option<usize>,
+    },
+}
+
+fn workers_or_cores(workers: Option<usize>) -> usize {
+    workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 #[derive(Subcommand)]
@@ -324,11 +347,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", lock_line(&lock));
         }
         Cmd::Analyse { exams, workers } => {
-            let workers = workers
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             for dir in review::exams_in(&exams)? {
-                let a = review::analyse(&dir, workers)?;
+                let a = review::analyse(&dir, workers_or_cores(workers))?;
                 println!("{}", review::summary(&dir, &a.flags));
+            }
+        }
+        Cmd::Review {
+            exams,
+            out,
+            serve,
+            port,
+            workers,
+        } => {
+            let dirs = review::exams_in(&exams)?;
+            let built = review::page::build(&dirs, &out, workers_or_cores(workers))?;
+            println!(
+                "review page for {} exam(s): {}",
+                built.exams.len(),
+                built.index.display()
+            );
+            if serve {
+                let server = review::serve::Server::bind(&out, port)?;
+                println!("serving on {} (127.0.0.1 only; Ctrl+C stops)", server.url());
+                server.run();
             }
         }
         Cmd::Retention {
