@@ -168,7 +168,14 @@
       spec.microphone = { el: a, src: media.microphone, ranges: ranges.microphone || null };
       $("mic-status").textContent = "Microphone recording present";
       sound.addEventListener("change", function () { a.muted = !sound.checked; });
-      a.addEventListener("error", function () { $("mic-status").textContent = "The microphone file could not be played"; });
+      a.addEventListener("error", function () {
+        // A browser without a sound device (a headless or remote session) fails its audio
+        // sink, not the file: say which.
+        var msg = a.error && a.error.message ? a.error.message : "";
+        $("mic-status").textContent = /AudioSink|audio sink|audio device/i.test(msg)
+          ? "No sound output on this computer: the microphone recording is there but cannot be heard here"
+          : "The microphone file could not be played";
+      });
     } else {
       a.remove();
       sound.checked = false;

@@ -332,16 +332,17 @@ fn coverage(
     } else {
         0.0
     };
+    let judged_share = judged as f64 / expected;
     let note = if samples.is_empty() {
         "No camera recording: faces could not be judged at all.".to_string()
-    } else if !baseline.face_seen {
-        "The face detector found no face at check-in nor in the first minute, so it is not trusted in this exam: no face hints.".to_string()
-    } else if faces < 0.6 {
+    } else if judged_share < 0.6 {
         format!(
             "Low coverage: faces could be judged in {:.0}% of the exam ({unjudged} of {} samples too dark or too flat). A missing face where it could not judge is not a hint.",
-            faces * 100.0,
+            (judged_share * 100.0).min(100.0),
             samples.len()
         )
+    } else if !baseline.face_seen {
+        "The face detector found no face at check-in nor in the first minute, so it is not trusted in this exam: no face hints.".to_string()
     } else {
         format!(
             "Faces could be judged in {:.0}% of the exam.",

@@ -31,6 +31,10 @@ pub const BUILD: &[&str] = &[
     "sway",
 ];
 
+/// Browsers the reviewer's page is tested in (review/tests/browser.rs drives them over their
+/// own remote protocols: no driver package needed).
+pub const BROWSERS: &[&str] = &["chromium", "firefox-esr"];
+
 /// Whether a Debian package is installed (dpkg says "install ok installed").
 fn installed(pkg: &str) -> bool {
     Command::new("dpkg-query")

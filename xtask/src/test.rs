@@ -9,7 +9,7 @@ use crate::{deps, pictures, run, s3};
 
 /// Runs the whole test suite; extra arguments go to `cargo test`.
 pub fn run(extra: &[String]) -> Result<(), String> {
-    deps::ensure(&[deps::BUILD])?;
+    deps::ensure(&[deps::BUILD, deps::BROWSERS])?;
     crate::units::check()?;
     let pictures = pictures::ensure()?;
     // The simulated camera's scenes for the review tests (in the pictures' folder).
