@@ -27,6 +27,31 @@ pub use error::Error;
 
 use std::path::{Path, PathBuf};
 
+/// The fuzz entry point (cargo-fuzz target `review_files`): arbitrary bytes read as each file
+/// the review takes from outside (`flags.json`, `review.json`, `timeline.json`) and as an
+/// HTTP request head for `--serve`. Errors are fine; a panic is a bug.
+pub fn fuzz_files(data: &[u8]) {
+    let origin = Path::new("fuzz");
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Ok(f) = flags::Flags::parse(text, origin) {
+            let again = serde_json::to_string(&f).expect("a parsed flags.json serialises");
+            assert_eq!(flags::Flags::parse(&again, origin).ok(), Some(f));
+        }
+        if let Ok(mut r) = state::Review::parse(text, origin) {
+            r.merge(r.clone());
+        }
+        if let Ok(t) = timeline::Timeline::parse(text, origin) {
+            let lanes = journal::lanes(&t);
+            journal::flags(&lanes, t.duration_s());
+            t.interruptions();
+        }
+        let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        if let Some(head) = serve::parse_head(&lines) {
+            serve::resolve(Path::new("/srv"), &head.path);
+        }
+    }
+}
+
 /// Writes `bytes` to `path` through a temporary file renamed into place.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let tmp = path.with_extension("tmp");
