@@ -9,9 +9,9 @@ use std::path::Path;
 use crate::Error;
 
 /// Sample rate the audio is read at.
-const RATE: usize = 16_000;
+pub const RATE: usize = 16_000;
 /// Samples in a frame (20 ms).
-const FRAME: usize = RATE / 50;
+pub const FRAME: usize = RATE / 50;
 /// dB above the quiet level for a frame to be active.
 pub const ABOVE_FLOOR_DB: f64 = 12.0;
 /// A frame quieter than this (dBFS) is never active.
@@ -41,7 +41,8 @@ pub struct Audio {
     pub floor_db: f64,
 }
 
-fn db(frame: &[i16]) -> f64 {
+/// The level of a frame of samples, dBFS.
+pub fn db(frame: &[i16]) -> f64 {
     let e: f64 = frame
         .iter()
         .map(|&s| f64::from(s) * f64::from(s))

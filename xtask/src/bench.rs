@@ -1,11 +1,35 @@
 //! `cargo xtask bench`: benchmarks that print ratios against a baseline run in the same process
-//! or script: station (journal, recovery scan, recorder vs gst-launch-1.0) and uplink (goodput vs
-//! rclone on the same S3 server, bytes re-sent after a cut at 50%).
+//! or script: station (journal, recovery scan, recorder vs gst-launch-1.0), uplink (goodput vs
+//! rclone on the same S3 server, bytes re-sent after a cut at 50%) and review (seconds of exam
+//! analysed per CPU second vs decoding the camera alone, and the flag card's rates).
+//! `cargo xtask flag-card` writes the flag card to docs/FLAG-CARD.md.
 
 use crate::{deps, run, s3};
 
-/// Packages only the benchmarks need.
-const BENCH: &[&str] = &["rclone"];
+/// Packages only the benchmarks need (espeak-ng speaks the flag card's speech).
+const BENCH: &[&str] = &["rclone", "espeak-ng"];
+
+/// `cargo bench -p review --bench review` with the test pictures and scenes, `args` after `--`.
+fn review(args: &[&str]) -> Result<(), String> {
+    let pictures = crate::pictures::ensure()?;
+    crate::scenes::ensure()?;
+    run::status(
+        run::cargo()
+            .env(crate::pictures::ENV, &pictures)
+            .args([
+                "bench", "--locked", "-p", "review", "--bench", "review", "--",
+            ])
+            .args(args),
+    )
+}
+
+/// `cargo xtask flag-card`: measures the review's detectors on the labelled set and writes
+/// docs/FLAG-CARD.md.
+pub fn flag_card(_args: &[String]) -> Result<(), String> {
+    deps::ensure(&[deps::BUILD, BENCH])?;
+    let card = run::root().join("docs/FLAG-CARD.md");
+    review(&["--card", &card.to_string_lossy()])
+}
 
 /// Runs every benchmark in release mode; arguments (e.g. `--secs 10`) go to the station bench.
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -29,5 +53,6 @@ pub fn run(args: &[String]) -> Result<(), String> {
         run::cargo()
             .envs(server.env())
             .args(["bench", "--locked", "-p", "uplink", "--bench", "uplink"]),
-    )
+    )?;
+    review(&[])
 }

@@ -38,7 +38,7 @@ mod vm;
 
 fn usage() -> ! {
     eprintln!(
-        "usage: cargo xtask <demo|test|bench|fuzz|hw-test|image|image-test|enroll-test|secure-boot-keys|units>"
+        "usage: cargo xtask <demo|test|bench|flag-card|fuzz|hw-test|image|image-test|enroll-test|secure-boot-keys|units>"
     );
     std::process::exit(2)
 }
@@ -51,6 +51,7 @@ fn main() {
         "demo" => demo::run(rest),
         "test" => test::run(rest),
         "bench" => bench::run(rest),
+        "flag-card" => bench::flag_card(rest),
         "fuzz" => fuzz::run(rest),
         "hw-test" => hwtest::run(rest),
         "image" => image::run(rest),
