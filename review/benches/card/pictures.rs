@@ -60,7 +60,7 @@ impl Rgb {
     }
 
     /// The part `x0..x1, y0..y1` scaled to `w` x `h` (nearest pixel), mirrored if asked.
-    fn crop(&self, (x0, y0, x1, y1): (u32, u32, u32, u32), w: u32, h: u32, mirror: bool) -> Rgb {
+    fn crop(&self, (x0, y0, x1, y1): Area, w: u32, h: u32, mirror: bool) -> Rgb {
         let mut px = Vec::with_capacity((w * h * 3) as usize);
         for y in 0..h {
             for x in 0..w {
@@ -109,8 +109,11 @@ pub fn dim(rgb: &[u8]) -> Vec<u8> {
         .collect()
 }
 
+/// A part of a picture: left, top, right, bottom.
+type Area = (u32, u32, u32, u32);
+
 /// Each face picture's crops: the whole picture, head and shoulders, the head.
-const FACES: [(&str, [(u32, u32, u32, u32); 3]); 2] = [
+const FACES: [(&str, [Area; 3]); 2] = [
     (
         "astronaut.png",
         [(0, 0, 512, 512), (60, 0, 380, 320), (120, 20, 320, 220)],
