@@ -30,13 +30,7 @@ fn cpu() -> f64 {
 }
 
 fn gst(desc: &str) {
-    let ok = Command::new("gst-launch-1.0")
-        .arg("-q")
-        .args(desc.split_whitespace())
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "gst-launch-1.0 {desc}");
+    review::media::run_to_end(desc).unwrap_or_else(|e| panic!("{desc}: {e}"));
 }
 
 /// An opened exam of `minutes`: the camera shows the test scene over and over (encoded as the

@@ -1,15 +1,15 @@
-//! Reading an opened exam's `timeline.json` (written by `examctl open`) and placing its events on
-//! the exam's clock: seconds since the first part started recording, the clock the opened media
-//! files use too.
+//! An opened exam's `timeline.json`: written by `examctl open` (`uplink::open`), read here, and
+//! its events placed on the exam's clock: seconds since the first part started recording, the
+//! clock the opened media files use too. One set of types for both sides of the contract.
 
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Error;
 
 /// One journal event as the timeline holds it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
     /// Record number within its part.
     pub seq: u32,
@@ -25,7 +25,7 @@ pub struct Entry {
 }
 
 /// One part of the exam.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Part {
     /// The part's exam id.
     pub exam: String,
@@ -42,7 +42,7 @@ pub struct Part {
 }
 
 /// An opened exam's timeline.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Timeline {
     /// Exam id.
     pub exam: String,

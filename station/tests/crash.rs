@@ -66,7 +66,7 @@ fn sigkill_mid_exam_then_recover() {
 
     let (o, opened) = f.open(&exam_dir);
     assert!(o.manifest.interrupted);
-    let kinds: Vec<&str> = o.timeline.events.iter().map(|e| e.kind).collect();
+    let kinds: Vec<&str> = o.timeline.events.iter().map(|e| e.kind.as_str()).collect();
     assert!(
         kinds.contains(&"Recovered") && kinds.contains(&"ExamStarted"),
         "{kinds:?}"

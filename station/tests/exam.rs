@@ -52,7 +52,7 @@ fn simulated_exam_seals_opens_and_keeps_nothing_in_clear() {
 
     // Opened by the institution: the timeline tells the whole story.
     let (o, out) = f.open(&dir);
-    let kinds: Vec<&str> = o.timeline.events.iter().map(|e| e.kind).collect();
+    let kinds: Vec<&str> = o.timeline.events.iter().map(|e| e.kind.as_str()).collect();
     for k in [
         "CheckedIn",
         "ExamChosen",

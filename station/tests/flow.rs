@@ -57,7 +57,7 @@ fn a_cancelled_check_in_is_sealed_with_its_wrong_pin_and_nothing_captured() {
         panic!("{ended:?}")
     };
     let (o, _) = f.open(&dir);
-    let kinds: Vec<&str> = o.timeline.events.iter().map(|e| e.kind).collect();
+    let kinds: Vec<&str> = o.timeline.events.iter().map(|e| e.kind.as_str()).collect();
     for k in [
         "CheckedIn",
         "ExamChosen",
@@ -117,7 +117,7 @@ fn no_face_goes_on_only_with_the_proctors_pin() {
     };
     let (o, _) = f.open(&dir);
     let events = &o.timeline.events;
-    let kinds: Vec<&str> = events.iter().map(|e| e.kind).collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     let at = |k: &str| {
         kinds
             .iter()

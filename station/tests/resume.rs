@@ -112,7 +112,7 @@ fn a_killed_exam_resumes_as_its_second_part_and_opens_as_one() {
     let out = f.tmp.path().join("opened-both");
     let o = uplink::open::open_parts(&[part1.clone(), part2.clone()], &f.identity, &out).unwrap();
     assert_eq!(o.timeline.parts.len(), 2);
-    let kinds: Vec<&str> = o.timeline.events.iter().map(|e| e.kind).collect();
+    let kinds: Vec<&str> = o.timeline.events.iter().map(|e| e.kind.as_str()).collect();
     let resumed = o
         .timeline
         .events

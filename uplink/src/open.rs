@@ -11,13 +11,11 @@ use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use crate::remux::Run;
 use bundle::event::{Event, Record};
 use bundle::keys::Identity;
 use bundle::manifest::{self, Manifest};
 use bundle::{journal, seal};
-use serde::Serialize;
-
-use crate::remux::Run;
 
 /// Errors while opening a bundle.
 #[derive(Debug, thiserror::Error)]
@@ -43,54 +41,7 @@ pub enum OpenError {
     },
 }
 
-/// One timeline entry.
-#[derive(Debug, Serialize)]
-pub struct Entry {
-    /// Record number.
-    pub seq: u32,
-    /// Wall-clock time, RFC 3339.
-    pub time: String,
-    /// Monotonic station time, ms.
-    pub mono_ms: u64,
-    /// Event kind.
-    pub kind: &'static str,
-    /// Event fields.
-    pub details: serde_json::Value,
-}
-
-/// The opened bundle's `timeline.json`.
-#[derive(Debug, Serialize)]
-pub struct Timeline {
-    /// Exam id.
-    pub exam: String,
-    /// Station id.
-    pub station: String,
-    /// Started, RFC 3339.
-    pub started_at: String,
-    /// Ended, RFC 3339.
-    pub ended_at: String,
-    /// Sealed on recovery after a crash (the last part).
-    pub interrupted: bool,
-    /// Each part of the exam (one unless it was resumed after a power cut).
-    pub parts: Vec<Part>,
-    /// Every journal event, in order, part after part.
-    pub events: Vec<Entry>,
-}
-
-/// One part of an exam in the timeline.
-#[derive(Debug, Serialize)]
-pub struct Part {
-    /// The part's exam id.
-    pub exam: String,
-    /// Started, RFC 3339.
-    pub started_at: String,
-    /// Ended (or cut), RFC 3339.
-    pub ended_at: String,
-    /// Cut short by a crash or power cut.
-    pub interrupted: bool,
-    /// The receipt the station's sealed screen showed for this part.
-    pub receipt: String,
-}
+pub use review::timeline::{Entry, Part, Timeline};
 
 /// What [`open`] produced.
 #[derive(Debug)]
@@ -121,7 +72,7 @@ fn entry(r: &Record) -> Entry {
         seq: r.seq,
         time: bundle::rfc3339(r.wall_ms),
         mono_ms: r.mono_ms,
-        kind: r.event.kind(),
+        kind: r.event.kind().to_owned(),
         details,
     }
 }
@@ -376,7 +327,7 @@ pub fn summary(o: &Opened) -> String {
     let mut states = Vec::new();
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
     for e in &o.timeline.events {
-        *kinds.entry(e.kind).or_default() += 1;
+        *kinds.entry(e.kind.as_str()).or_default() += 1;
         if e.kind == "StateChanged" {
             if states.is_empty() {
                 states.push(e.details["from"].as_str().unwrap_or("?").to_string());

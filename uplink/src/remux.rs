@@ -8,16 +8,7 @@ use std::path::{Path, PathBuf};
 
 use gstreamer as gst;
 use gstreamer::prelude::*;
-
-fn quote(p: &Path) -> String {
-    format!(
-        "\"{}\"",
-        p.display()
-            .to_string()
-            .replace('\\', "\\\\")
-            .replace('"', "\\\"")
-    )
-}
+use review::media::quote;
 
 /// How far [`run`] takes a pipeline.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -7,28 +7,18 @@ use review::camera::{SAMPLE_H, SAMPLE_W};
 
 use super::{Item, Label};
 
-/// The pictures with no face in them.
-pub const NO_FACE: &[&str] = &[
-    "chelsea.png",
-    "coffee.png",
-    "brick.png",
-    "cell.png",
-    "clock_motion.png",
-    "coins.png",
-    "color.png",
-    "grass.png",
-    "gravel.png",
-    "horse.png",
-    "hubble_deep_field.jpg",
-    "ihc.png",
-    "logo.png",
-    "moon.png",
-    "motorcycle_left.png",
-    "page.png",
-    "retina.jpg",
-    "rocket.jpg",
-    "text.png",
-];
+/// The pictures with no face in them: every picture in the folder but the faces'.
+fn no_face(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+        .filter(|n| n.ends_with(".png") || n.ends_with(".jpg"))
+        .filter(|n| FACES.iter().all(|(face, _)| face != n))
+        .collect();
+    names.sort();
+    names
+}
 
 /// An RGB picture.
 #[derive(Clone)]
@@ -156,11 +146,11 @@ pub fn labelled(dir: &Path) -> Vec<Item> {
             });
         }
     }
-    for name in NO_FACE {
+    for name in no_face(dir) {
         items.push(Item {
             label: Label::None,
-            name: (*name).into(),
-            rgb: load(&dir.join(name), 640, 480).sample(),
+            rgb: load(&dir.join(&name), 640, 480).sample(),
+            name,
         });
     }
     items.push(Item {

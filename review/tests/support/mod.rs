@@ -7,7 +7,6 @@ pub mod browser;
 pub mod ws;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The scene's pictures (`%04d.jpg`, 45 of them).
 pub fn scene() -> PathBuf {
@@ -26,13 +25,7 @@ pub fn scene() -> PathBuf {
 }
 
 fn gst(desc: &str) {
-    let ok = Command::new("gst-launch-1.0")
-        .arg("-q")
-        .args(desc.split_whitespace())
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "gst-launch-1.0 {desc}");
+    review::media::run_to_end(desc).unwrap_or_else(|e| panic!("{desc}: {e}"));
 }
 
 /// The exam id of [`opened_exam`].
