@@ -61,6 +61,8 @@ pub struct Built {
     pub index: PathBuf,
     /// Each exam's page.
     pub exams: Vec<PathBuf>,
+    /// What each exam's analysis found, in a few lines ([`crate::summary`]).
+    pub summaries: Vec<String>,
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
@@ -139,8 +141,8 @@ fn review_counts(flags: &Flags, review: &Review) -> Value {
 }
 
 /// Builds one exam's page from the opened exam `dir` into `out/exams/<exam>/`; returns its
-/// roster entry.
-fn exam_page(dir: &Path, out: &Path, workers: usize) -> Result<(PathBuf, Value), Error> {
+/// roster entry and summary.
+fn exam_page(dir: &Path, out: &Path, workers: usize) -> Result<(PathBuf, Value, String), Error> {
     let timeline = Timeline::load(&dir.join("timeline.json"))?;
     let id = timeline.exam.clone();
     if !crate::flags::is_plain_relative(&id) || id.contains('/') {
@@ -214,7 +216,7 @@ fn exam_page(dir: &Path, out: &Path, workers: usize) -> Result<(PathBuf, Value),
         "review": review_counts(&flags, &review),
         "href": format!("exams/{id}/index.html"),
     });
-    Ok((page.join("index.html"), entry))
+    Ok((page.join("index.html"), entry, crate::summary(dir, &flags)))
 }
 
 /// Builds the review folder `out` for the opened exams `dirs` (analysing those without a
@@ -222,10 +224,12 @@ fn exam_page(dir: &Path, out: &Path, workers: usize) -> Result<(PathBuf, Value),
 pub fn build(dirs: &[PathBuf], out: &Path, workers: usize) -> Result<Built, Error> {
     let mut exams = Vec::new();
     let mut roster = Vec::new();
+    let mut summaries = Vec::new();
     for dir in dirs {
-        let (page, entry) = exam_page(dir, out, workers)?;
+        let (page, entry, summary) = exam_page(dir, out, workers)?;
         exams.push(page);
         roster.push(entry);
+        summaries.push(summary);
     }
     roster.sort_by(|a, b| a["started_at"].as_str().cmp(&b["started_at"].as_str()));
     for (name, text) in &ASSETS[2..] {
@@ -239,5 +243,9 @@ pub fn build(dirs: &[PathBuf], out: &Path, workers: usize) -> Result<Built, Erro
     )?;
     let index = out.join("index.html");
     write(&index, ASSETS[1].1.as_bytes())?;
-    Ok(Built { index, exams })
+    Ok(Built {
+        index,
+        exams,
+        summaries,
+    })
 }

@@ -147,7 +147,11 @@ pub fn put_review(root: &Path, path: &str, body: &[u8]) -> Result<(), (&'static 
             format!("a review of {} sent for {exam}", review.exam),
         ));
     }
-    crate::state::settle(&dir, &review).map_err(|e| ("500 Internal Server Error", e.to_string()))
+    // Two reviewers on one folder: each flag keeps its newest decision, whoever sent it.
+    let mut current = crate::state::gather(&dir, exam)
+        .map_err(|e| ("500 Internal Server Error", e.to_string()))?;
+    current.merge(review);
+    crate::state::settle(&dir, &current).map_err(|e| ("500 Internal Server Error", e.to_string()))
 }
 
 fn handle(mut s: TcpStream, root: &Path, port: u16) {
@@ -287,6 +291,14 @@ mod tests {
         let good = br#"{"exam":"e1","flags":{"no_face-1":{"state":"dismissed","note":"a pen","by":"","at":"2026-12-01T10:00:00Z"}}}"#;
         put_review(dir.path(), "/exams/e1/review.json", good).unwrap();
         assert!(exam.join("review.json").is_file());
+        // A second reviewer's older decision on the same flag does not undo the newer one.
+        let older = br#"{"exam":"e1","flags":{"no_face-1":{"state":"escalated","note":"","by":"b","at":"2026-12-01T09:00:00Z"}}}"#;
+        put_review(dir.path(), "/exams/e1/review.json", older).unwrap();
+        let kept = std::fs::read_to_string(exam.join("review.json")).unwrap();
+        assert!(
+            kept.contains("dismissed") && kept.contains("a pen"),
+            "{kept}"
+        );
         let e = put_review(dir.path(), "/exams/e1/data.js", good).unwrap_err();
         assert_eq!(e.0, "405 Method Not Allowed");
         let e = put_review(dir.path(), "/exams/e2/review.json", good).unwrap_err();

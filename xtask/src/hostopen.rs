@@ -183,6 +183,39 @@ pub fn open_on_host(
     timeline
 }
 
+/// The review of the exams opened by [`open_on_host`]: `examctl review` analyses them and
+/// builds the reviewer's page from `dir/opened`; each exam's `flags.json` must hold the hints
+/// its journal raises (`expect`: exam id and hint kinds).
+pub fn reviewed_on_host(dir: &Path, expect: &[(&str, &[&str])], t: &mut Tally) {
+    let built = run::output(
+        Command::new(run::root().join("target/debug/examctl"))
+            .arg("review")
+            .arg(dir.join("opened"))
+            .arg("--out")
+            .arg(dir.join("review")),
+    );
+    match &built {
+        Ok(said) => print!("{said}"),
+        Err(e) => {
+            t.check(false, "host builds the review page of the exams".into(), || {
+                e.clone()
+            });
+            return;
+        }
+    }
+    for (exam, kinds) in expect {
+        let flags = dir.join("opened").join(exam).join("flags.json");
+        let text = std::fs::read_to_string(&flags).unwrap_or_default();
+        for kind in *kinds {
+            t.check(
+                text.contains(&format!("\"kind\": \"{kind}\"")),
+                format!("host review of {exam}: a {kind} hint"),
+                || format!("none in {}", flags.display()),
+            );
+        }
+    }
+}
+
 /// The sealed screen's QR code (`qr`, decoded from the screenshot) is the receipt `examctl
 /// open` printed for `exam` (opened into `dir/opened/<exam>` by [`open_on_host`]).
 pub fn receipt_is(dir: &Path, exam: &str, qr: &str, t: &mut Tally) {

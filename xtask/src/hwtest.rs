@@ -26,8 +26,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::hostopen::{
-    escapes_journaled, open_on_host, receipt_is, resumed_on_host, CHECK_IN_EVENTS, LOCKDOWN_EVENTS,
-    RESUME_EVENTS,
+    escapes_journaled, open_on_host, receipt_is, resumed_on_host, reviewed_on_host,
+    CHECK_IN_EVENTS, LOCKDOWN_EVENTS, RESUME_EVENTS,
 };
 use crate::imagetest::{self, Tally};
 use crate::{deps, image, qemu, run, s3, vm};
@@ -401,6 +401,24 @@ pub fn run_prepared(built: &image::Built, p: &Prepared, filters: &[String]) -> R
     } else if filters.is_empty() {
         t.failures
             .push("no exam was resumed after the power cut (see the tests above)".into());
+    }
+    // The institution's review of those exams: the hints their journals raise.
+    let mut expect: Vec<(&str, &[&str])> = Vec::new();
+    if uploaded && !exam.trim().is_empty() {
+        expect.push((
+            exam.trim(),
+            &["keys_blocked", "host_blocked", "input_attached"],
+        ));
+    }
+    let proctor = read("exam-id-proctor");
+    if uploaded && !proctor.trim().is_empty() {
+        expect.push((proctor.trim(), &["proctor_action"]));
+    }
+    if uploaded && !killed.trim().is_empty() {
+        expect.push((killed.trim(), &["interruption"]));
+    }
+    if uploaded {
+        reviewed_on_host(dir, &expect, &mut t);
     }
     eprintln!(
         "xtask hw-test: image and binaries ready in {:.0} s, QEMU ran {:.0} s",

@@ -361,6 +361,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let dirs = review::exams_in(&exams)?;
             let built = review::page::build(&dirs, &out, workers_or_cores(workers))?;
+            for s in &built.summaries {
+                println!("{s}");
+            }
             println!(
                 "review page for {} exam(s): {}",
                 built.exams.len(),
