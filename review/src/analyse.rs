@@ -45,7 +45,7 @@ fn present(dir: &Path, name: &str) -> Option<PathBuf> {
 /// The seconds of `file` (a video stream) that hold a frame: the screen's presence.
 fn seconds_with_frames(file: &Path) -> Result<Vec<f64>, Error> {
     let mut seen = std::collections::BTreeSet::new();
-    crate::media::each_buffer(file, "matroskademux ! video/x-h264", |t, _| {
+    crate::media::each_buffer(file, "matroskademux", |t, _| {
         seen.insert(t.floor() as i64);
     })?;
     Ok(seen.into_iter().map(|s| s as f64).collect())

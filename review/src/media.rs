@@ -92,3 +92,31 @@ pub fn run_to_end(desc: &str) -> Result<(), String> {
     let _ = pipeline.set_state(gst::State::Null);
     result
 }
+
+/// The media type of the first stream in a Matroska `file` (`video/x-h264`, `video/x-vp8`,
+/// `audio/x-opus`).
+pub fn codec(file: &Path) -> Result<String, Error> {
+    gst::init().map_err(|e| Error::media(file, e.to_string()))?;
+    let desc = format!(
+        "filesrc location={} ! matroskademux ! appsink name=out sync=false",
+        quote(file)
+    );
+    let pipeline = gst::parse::launch(&desc)
+        .map_err(|e| Error::media(file, format!("cannot build pipeline: {e}")))?
+        .downcast::<gst::Pipeline>()
+        .map_err(|_| Error::media(file, "not a pipeline"))?;
+    let sink = pipeline
+        .by_name("out")
+        .and_then(|s| s.downcast::<gst_app::AppSink>().ok())
+        .ok_or_else(|| Error::media(file, "no appsink"))?;
+    pipeline
+        .set_state(gst::State::Playing)
+        .map_err(|e| Error::media(file, e.to_string()))?;
+    let name = sink.pull_sample().ok().and_then(|s| {
+        s.caps()
+            .and_then(|c| c.structure(0))
+            .map(|st| st.name().to_string())
+    });
+    let _ = pipeline.set_state(gst::State::Null);
+    name.ok_or_else(|| Error::media(file, "no stream in it"))
+}

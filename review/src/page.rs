@@ -7,6 +7,7 @@
 //! OUT/assets/                           review.css, player.js, exam.js, roster.js
 //! OUT/exams/<exam>/index.html, data.js  the exam's page (window.EXAM)
 //! OUT/exams/<exam>/camera.mp4, screen.mp4, microphone.webm   media both browsers play
+//!                                       (a VP8 board's video: camera.webm, screen.webm)
 //! OUT/exams/<exam>/identity/, evidence/ the check-in stills and the hints' stills
 //! OUT/exams/<exam>/review.json          the reviewers' decisions (crate::state)
 //! ```
@@ -31,28 +32,23 @@ const ASSETS: [(&str, &str); 6] = [
     ("roster.js", include_str!("../assets/roster.js")),
 ];
 
-/// Each opened stream, the file the page gets and the GStreamer remux between them (no
-/// re-encoding: H.264 into MP4, Opus into WebM).
-const MEDIA: [(&str, &str, &str, &str); 3] = [
-    (
-        "camera",
-        "camera.mkv",
-        "camera.mp4",
-        "h264parse ! mp4mux faststart=true",
-    ),
-    (
-        "screen",
-        "screen.mkv",
-        "screen.mp4",
-        "h264parse ! mp4mux faststart=true",
-    ),
-    (
-        "microphone",
-        "microphone.mka",
-        "microphone.webm",
-        "opusparse ! webmmux",
-    ),
+/// The opened streams the page plays.
+const MEDIA: [(&str, &str); 3] = [
+    ("camera", "camera.mkv"),
+    ("screen", "screen.mkv"),
+    ("microphone", "microphone.mka"),
 ];
+
+/// The container both browsers play for a stream of `codec`, and the GStreamer remux into it
+/// (no re-encoding: H.264 into MP4, VP8 and Opus into WebM).
+fn target(codec: &str) -> Option<(&'static str, &'static str)> {
+    match codec {
+        "video/x-h264" => Some(("mp4", "h264parse ! mp4mux faststart=true")),
+        "video/x-vp8" => Some(("webm", "webmmux")),
+        "audio/x-opus" => Some(("webm", "opusparse ! webmmux")),
+        _ => None,
+    }
+}
 
 /// What [`build`] made.
 #[derive(Debug)]
@@ -156,10 +152,15 @@ fn exam_page(dir: &Path, out: &Path, workers: usize) -> Result<(PathBuf, Value, 
     let page = out.join("exams").join(&id);
     std::fs::create_dir_all(&page).map_err(|e| Error::io(&page, e))?;
     let mut media = serde_json::Map::new();
-    for (stream, from, to, chain) in MEDIA {
+    for (stream, from) in MEDIA {
         let src = dir.join(from);
         let value = if src.is_file() {
-            remux(&src, &page.join(to), chain)?;
+            let codec = crate::media::codec(&src)?;
+            let (ext, chain) = target(&codec).ok_or_else(|| {
+                Error::media(&src, format!("{codec}: no browser container for it"))
+            })?;
+            let to = format!("{stream}.{ext}");
+            remux(&src, &page.join(&to), chain)?;
             Value::from(to)
         } else {
             Value::Null

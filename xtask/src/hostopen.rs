@@ -197,9 +197,11 @@ pub fn reviewed_on_host(dir: &Path, expect: &[(&str, &[&str])], t: &mut Tally) {
     match &built {
         Ok(said) => print!("{said}"),
         Err(e) => {
-            t.check(false, "host builds the review page of the exams".into(), || {
-                e.clone()
-            });
+            t.check(
+                false,
+                "host builds the review page of the exams".into(),
+                || e.clone(),
+            );
             return;
         }
     }
