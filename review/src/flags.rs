@@ -122,9 +122,13 @@ pub struct Flags {
     pub flags: Vec<Flag>,
 }
 
-/// This crate's name and version, as `analysed_by` says.
+/// The analysis's own revision: raised whenever a rule changes what the same exam yields, so a
+/// `flags.json` of an older revision is analysed again.
+pub const REVISION: u32 = 2;
+
+/// This crate's name and version and the analysis's revision, as `analysed_by` says.
 pub fn analysed_by() -> String {
-    format!("review {}", env!("CARGO_PKG_VERSION"))
+    format!("review {} (analysis {REVISION})", env!("CARGO_PKG_VERSION"))
 }
 
 impl Flags {

@@ -27,6 +27,24 @@ pub struct LaneEvent {
     pub text: String,
 }
 
+/// Hosts the exam browser (Chromium) contacts on its own (sign-in, component and extension
+/// updates, safe browsing, field trials): the booted image's proxy blocks some of them in every
+/// exam although the browser's policy and flags turn those services off. A student cannot open
+/// them as a page (the browser itself refuses a URL outside the allowlist, before any request),
+/// so they stay on the timeline, on a lane of the browser's own, and raise no hint.
+pub const BROWSER_SERVICE_HOSTS: &[&str] = &[
+    "accounts.google.com",
+    "clients1.google.com",
+    "clients2.google.com",
+    "clients4.google.com",
+    "clientservices.googleapis.com",
+    "update.googleapis.com",
+    "safebrowsing.googleapis.com",
+    "optimizationguide-pa.googleapis.com",
+    "content-autofill.googleapis.com",
+    "redirector.gvt1.com",
+];
+
 fn s(v: &serde_json::Value) -> String {
     v.as_str()
         .map(str::to_owned)
@@ -39,6 +57,10 @@ fn lane(e: &Entry) -> Option<(&'static str, String)> {
     Some(match e.kind.as_str() {
         "KeyBlocked" => ("keys", format!("{} blocked", s(&d["combo"]))),
         "HostVisited" => ("web", format!("visited {}", s(&d["host"]))),
+        "HostBlocked" if BROWSER_SERVICE_HOSTS.contains(&s(&d["host"]).as_str()) => (
+            "browser",
+            format!("the browser's own request to {} (blocked)", s(&d["host"])),
+        ),
         "HostBlocked" => ("web", format!("blocked {}", s(&d["host"]))),
         "InputAttached" => ("devices", format!("plugged in: {}", s(&d["name"]))),
         "DeviceLost" => (
@@ -121,7 +143,7 @@ pub fn lanes(t: &Timeline) -> Vec<LaneEvent> {
 fn hint_kind(e: &LaneEvent) -> Option<(&'static str, &'static str)> {
     Some(match e.kind.as_str() {
         "KeyBlocked" => ("keys_blocked", "Blocked keys"),
-        "HostBlocked" => ("host_blocked", "Blocked website"),
+        "HostBlocked" if e.lane == "web" => ("host_blocked", "Blocked website"),
         "InputAttached" => ("input_attached", "Input device plugged in"),
         "DeviceLost" => ("device_lost", "Device lost"),
         "StorageLow" => ("storage_low", "Storage low"),
@@ -245,6 +267,7 @@ mod tests {
                 ),
                 ev(32, "DeviceRestored", r#"{"device":"Camera"}"#),
                 ev(50, "HostVisited", r#"{"host":"exam.example.org"}"#),
+                ev(52, "HostBlocked", r#"{"host":"update.googleapis.com"}"#),
             ]
             .join(","),
         );
@@ -263,6 +286,11 @@ mod tests {
                 ("device_lost", 20.0, 32.0),
                 ("keys_blocked", 40.0, 40.0)
             ]
+        );
+        let browser = lanes.iter().find(|l| l.lane == "browser").unwrap();
+        assert!(
+            browser.text.contains("update.googleapis.com"),
+            "{browser:?}"
         );
         assert!(
             flags[0]

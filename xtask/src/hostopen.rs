@@ -183,10 +183,21 @@ pub fn open_on_host(
     timeline
 }
 
+/// One exam's expected review: the hint kinds its journal must raise, and those it must not
+/// (nobody did that in it: a hint there would be noise).
+pub struct Expect<'a> {
+    /// The exam id.
+    pub exam: &'a str,
+    /// Hint kinds that must be there.
+    pub hints: &'a [&'a str],
+    /// Hint kinds that must not.
+    pub none_of: &'a [&'a str],
+}
+
 /// The review of the exams opened by [`open_on_host`]: `examctl review` analyses them and
 /// builds the reviewer's page from `dir/opened`; each exam's `flags.json` must hold the hints
-/// its journal raises (`expect`: exam id and hint kinds).
-pub fn reviewed_on_host(dir: &Path, expect: &[(&str, &[&str])], t: &mut Tally) {
+/// its journal raises and none that nobody caused.
+pub fn reviewed_on_host(dir: &Path, expect: &[Expect], t: &mut Tally) {
     let built = run::output(
         Command::new(run::root().join("target/debug/examctl"))
             .arg("review")
@@ -205,14 +216,25 @@ pub fn reviewed_on_host(dir: &Path, expect: &[(&str, &[&str])], t: &mut Tally) {
             return;
         }
     }
-    for (exam, kinds) in expect {
-        let flags = dir.join("opened").join(exam).join("flags.json");
+    for e in expect {
+        let flags = dir.join("opened").join(e.exam).join("flags.json");
         let text = std::fs::read_to_string(&flags).unwrap_or_default();
-        for kind in *kinds {
+        let has = |kind: &str| text.contains(&format!("\"kind\": \"{kind}\""));
+        for kind in e.hints {
             t.check(
-                text.contains(&format!("\"kind\": \"{kind}\"")),
-                format!("host review of {exam}: a {kind} hint"),
+                has(kind),
+                format!("host review of {}: a {kind} hint", e.exam),
                 || format!("none in {}", flags.display()),
+            );
+        }
+        for kind in e.none_of {
+            t.check(
+                !has(kind),
+                format!(
+                    "host review of {}: no {kind} hint (nobody caused one)",
+                    e.exam
+                ),
+                || format!("see {}", flags.display()),
             );
         }
     }

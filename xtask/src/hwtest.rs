@@ -26,7 +26,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::hostopen::{
-    escapes_journaled, open_on_host, receipt_is, resumed_on_host, reviewed_on_host,
+    escapes_journaled, open_on_host, receipt_is, resumed_on_host, reviewed_on_host, Expect,
     CHECK_IN_EVENTS, LOCKDOWN_EVENTS, RESUME_EVENTS,
 };
 use crate::imagetest::{self, Tally};
@@ -402,21 +402,29 @@ pub fn run_prepared(built: &image::Built, p: &Prepared, filters: &[String]) -> R
         t.failures
             .push("no exam was resumed after the power cut (see the tests above)".into());
     }
-    // The institution's review of those exams: the hints their journals raise.
-    let mut expect: Vec<(&str, &[&str])> = Vec::new();
-    if uploaded && !exam.trim().is_empty() {
-        expect.push((
-            exam.trim(),
-            &["keys_blocked", "host_blocked", "input_attached"],
-        ));
-    }
+    // The institution's review of those exams: the hints their journals raise, and in the
+    // exams where nobody went near a blocked website, no such hint (the browser's own requests
+    // to its services are not the student's).
     let proctor = read("exam-id-proctor");
-    if uploaded && !proctor.trim().is_empty() {
-        expect.push((proctor.trim(), &["proctor_action"]));
-    }
-    if uploaded && !killed.trim().is_empty() {
-        expect.push((killed.trim(), &["interruption"]));
-    }
+    let wanted: [(&str, &[&str], &[&str]); 4] = [
+        (
+            &exam,
+            &["keys_blocked", "host_blocked", "input_attached"],
+            &[],
+        ),
+        (&typed, &["interruption"], &["host_blocked"]),
+        (&proctor, &["proctor_action"], &["host_blocked"]),
+        (&killed, &["interruption"], &[]),
+    ];
+    let expect: Vec<Expect> = wanted
+        .iter()
+        .filter(|(e, _, _)| !e.trim().is_empty())
+        .map(|&(e, hints, none_of)| Expect {
+            exam: e.trim(),
+            hints,
+            none_of,
+        })
+        .collect();
     if uploaded {
         reviewed_on_host(dir, &expect, &mut t);
     }
