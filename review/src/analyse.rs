@@ -44,10 +44,10 @@ fn present(dir: &Path, name: &str) -> Option<PathBuf> {
 
 /// The seconds of `file` (a video stream) that hold a frame: the screen's presence.
 fn seconds_with_frames(file: &Path) -> Result<Vec<f64>, Error> {
-    let mut seen = std::collections::BTreeSet::new();
-    crate::media::each_buffer(file, "matroskademux", |t, _| {
-        seen.insert(t.floor() as i64);
-    })?;
+    let seen: std::collections::BTreeSet<i64> = crate::media::buffer_times(file)?
+        .into_iter()
+        .map(|t| t.floor() as i64)
+        .collect();
     Ok(seen.into_iter().map(|s| s as f64).collect())
 }
 

@@ -20,14 +20,8 @@ pub fn quote(p: &Path) -> String {
     )
 }
 
-/// Plays `file` through `chain` (a description after `filesrc`, ending in caps that fix the
-/// buffers' layout) and calls `each` with every buffer's time (seconds) and bytes, as fast as
-/// it decodes.
-pub fn each_buffer(
-    file: &Path,
-    chain: &str,
-    mut each: impl FnMut(f64, &[u8]),
-) -> Result<(), Error> {
+/// `filesrc location=file ! chain ! appsink`, playing: the pipeline and its sink.
+fn playing(file: &Path, chain: &str) -> Result<(gst::Pipeline, gst_app::AppSink), Error> {
     gst::init().map_err(|e| Error::media(file, e.to_string()))?;
     let desc = format!(
         "filesrc location={} ! {chain} ! appsink name=out sync=false",
@@ -44,6 +38,18 @@ pub fn each_buffer(
     pipeline
         .set_state(gst::State::Playing)
         .map_err(|e| Error::media(file, e.to_string()))?;
+    Ok((pipeline, sink))
+}
+
+/// Plays `file` through `chain` (a description after `filesrc`, ending in caps that fix the
+/// buffers' layout) and calls `each` with every buffer's time (seconds) and bytes, as fast as
+/// it decodes.
+pub fn each_buffer(
+    file: &Path,
+    chain: &str,
+    mut each: impl FnMut(f64, &[u8]),
+) -> Result<(), Error> {
+    let (pipeline, sink) = playing(file, chain)?;
     while let Ok(sample) = sink.pull_sample() {
         let Some(buffer) = sample.buffer() else {
             continue;
@@ -65,6 +71,13 @@ pub fn each_buffer(
         Some(e) => Err(Error::media(file, e)),
         None => Ok(()),
     }
+}
+
+/// The time (seconds) of every buffer of the first stream of a Matroska `file`, undecoded.
+pub fn buffer_times(file: &Path) -> Result<Vec<f64>, Error> {
+    let mut times = Vec::new();
+    each_buffer(file, "matroskademux", |t, _| times.push(t))?;
+    Ok(times)
 }
 
 /// Runs a pipeline description to its end; the error message otherwise.
@@ -96,22 +109,7 @@ pub fn run_to_end(desc: &str) -> Result<(), String> {
 /// The media type of the first stream in a Matroska `file` (`video/x-h264`, `video/x-vp8`,
 /// `audio/x-opus`).
 pub fn codec(file: &Path) -> Result<String, Error> {
-    gst::init().map_err(|e| Error::media(file, e.to_string()))?;
-    let desc = format!(
-        "filesrc location={} ! matroskademux ! appsink name=out sync=false",
-        quote(file)
-    );
-    let pipeline = gst::parse::launch(&desc)
-        .map_err(|e| Error::media(file, format!("cannot build pipeline: {e}")))?
-        .downcast::<gst::Pipeline>()
-        .map_err(|_| Error::media(file, "not a pipeline"))?;
-    let sink = pipeline
-        .by_name("out")
-        .and_then(|s| s.downcast::<gst_app::AppSink>().ok())
-        .ok_or_else(|| Error::media(file, "no appsink"))?;
-    pipeline
-        .set_state(gst::State::Playing)
-        .map_err(|e| Error::media(file, e.to_string()))?;
+    let (pipeline, sink) = playing(file, "matroskademux")?;
     let name = sink.pull_sample().ok().and_then(|s| {
         s.caps()
             .and_then(|c| c.structure(0))

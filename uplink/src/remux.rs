@@ -183,25 +183,7 @@ mod tests {
 
     /// (first, last) buffer times in `file`, in seconds.
     fn span(file: &Path) -> (f64, f64) {
-        let pipeline = gst::parse::launch(&format!(
-            "filesrc location={} ! matroskademux ! appsink name=s sync=false",
-            quote(file)
-        ))
-        .unwrap()
-        .downcast::<gst::Pipeline>()
-        .unwrap();
-        let sink = pipeline
-            .by_name("s")
-            .unwrap()
-            .downcast::<gstreamer_app::AppSink>()
-            .unwrap();
-        pipeline.set_state(gst::State::Playing).unwrap();
-        let mut times = Vec::new();
-        while let Ok(sample) = sink.pull_sample() {
-            let pts = sample.buffer().and_then(|b| b.pts()).unwrap();
-            times.push(pts.nseconds() as f64 / 1e9);
-        }
-        pipeline.set_state(gst::State::Null).unwrap();
+        let times = review::media::buffer_times(file).unwrap();
         (times[0], times[times.len() - 1])
     }
 

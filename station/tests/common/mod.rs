@@ -90,29 +90,7 @@ pub fn duration_secs(file: &Path) -> f64 {
 
 /// The time (seconds) of every buffer of the first stream in a Matroska file.
 pub fn buffer_times(file: &Path) -> Vec<f64> {
-    use gstreamer::prelude::*;
-    gstreamer::init().unwrap();
-    let pipeline = gstreamer::parse::launch(&format!(
-        "filesrc location=\"{}\" ! matroskademux ! appsink name=s sync=false",
-        file.display()
-    ))
-    .unwrap()
-    .downcast::<gstreamer::Pipeline>()
-    .unwrap();
-    let sink = pipeline
-        .by_name("s")
-        .unwrap()
-        .downcast::<gstreamer_app::AppSink>()
-        .unwrap();
-    pipeline.set_state(gstreamer::State::Playing).unwrap();
-    let mut times = Vec::new();
-    while let Ok(sample) = sink.pull_sample() {
-        if let Some(pts) = sample.buffer().and_then(|b| b.pts()) {
-            times.push(pts.nseconds() as f64 / 1e9);
-        }
-    }
-    pipeline.set_state(gstreamer::State::Null).unwrap();
-    times
+    review::media::buffer_times(file).unwrap()
 }
 
 /// The stream kinds gst-discoverer-1.0 finds in a file (`video`, `audio`).
