@@ -3,13 +3,15 @@
 //! - [`seal`]: the encrypted, framed, hash-chained file format every recorded file uses;
 //! - [`event`] and [`journal`]: the exam's event log on top of it;
 //! - [`manifest`]: the signed list of a bundle's files;
-//! - [`keys`]: the institution's age keys and the station's signing key.
+//! - [`keys`]: the institution's age keys and the station's signing key;
+//! - [`health`]: the station's signed health report (what IT sees of the fleet).
 //!
 //! This crate touches no device and no network: the station writes bundles with it, the uplink
 //! and `examctl` read and verify them.
 
 pub mod event;
 pub mod fsutil;
+pub mod health;
 pub mod journal;
 pub mod keys;
 pub mod manifest;

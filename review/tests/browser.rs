@@ -10,8 +10,11 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use headless::Browser;
 use serde_json::Value;
-use support::browser::Browser;
+
+/// The review's pages set `data-ready` on their body once their data is drawn.
+const READY: &str = "document.body && document.body.dataset.ready === 'true'";
 use support::EXAM;
 
 /// The opened exam and its review folder, made once for both tests.
@@ -49,7 +52,7 @@ fn chromium_plays_seeks_to_flags_steps_with_j_k_and_keeps_notes() {
     let url = server.url();
     std::thread::spawn(move || server.run());
     let mut b = Browser::chromium();
-    b.open(&format!("{url}exams/{EXAM}/index.html"));
+    b.open_until(&format!("{url}exams/{EXAM}/index.html"), READY);
 
     // Both videos play: their time advances.
     b.eval("reviewPage.play(); 0");
@@ -139,7 +142,7 @@ fn chromium_plays_seeks_to_flags_steps_with_j_k_and_keeps_notes() {
     assert!(data.contains(note), "data.js does not carry the note");
     let roster = std::fs::read_to_string(out.join("roster-data.js")).unwrap();
     assert!(roster.contains("\"dismissed\": 1"), "{roster}");
-    b.open(&format!("{url}index.html"));
+    b.open_until(&format!("{url}index.html"), READY);
     b.screenshot(&shots().join("roster-chromium.png"));
 }
 
@@ -148,7 +151,7 @@ fn firefox_opens_the_page_from_disk_and_plays() {
     let (_, out) = built();
     let mut b = Browser::firefox();
     let page = out.join("exams").join(EXAM).join("index.html");
-    b.open(&format!("file://{}", page.display()));
+    b.open_until(&format!("file://{}", page.display()), READY);
     b.eval("reviewPage.play(); 0");
     std::thread::sleep(Duration::from_millis(3000));
     let v = b.eval("[reviewPage.media().camera.currentTime, reviewPage.media().screen.currentTime, reviewPage.clock()]");

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use bundle::event::Event;
+use bundle::event::{EndReason, Event};
 use bundle::journal;
 use bundle::manifest::{self, FileEntry, Manifest};
 use bundle::seal;
@@ -40,6 +40,8 @@ pub struct Exam {
     dir: PathBuf,
     created_ms: u64,
     journal: Arc<Mutex<Option<journal::Writer>>>,
+    /// The reason of the `ExamEnded` recorded, for the station's health report.
+    end: std::sync::OnceLock<EndReason>,
 }
 
 /// Monotonic zero of this station process: the journals' `mono_ms` count from it.
@@ -123,6 +125,7 @@ impl Exam {
             dir,
             created_ms,
             journal: Arc::new(Mutex::new(Some(j))),
+            end: std::sync::OnceLock::new(),
         })
     }
 
@@ -153,6 +156,9 @@ impl Exam {
 
     /// Appends an event to the journal (durable at the next sync).
     pub fn record(&self, event: Event) -> Result<(), ExamError> {
+        if let Event::ExamEnded { reason } = &event {
+            let _ = self.end.set(*reason);
+        }
         self.handle().record(event)
     }
 
@@ -228,6 +234,12 @@ impl Exam {
         };
         m.sign(&self.station.key);
         bundle::fsutil::write_atomic(&self.dir.join(manifest::FILE), &m.to_json())?;
+        let reason = match (interrupted, self.end.get()) {
+            (true, _) => EndReason::Interrupted,
+            (false, Some(r)) => *r,
+            (false, None) => EndReason::TimeUp,
+        };
+        crate::health::ledger::sealed(&self.station.data_dir, &m, &reason);
         Ok(self.dir)
     }
 }

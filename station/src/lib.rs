@@ -10,6 +10,7 @@ pub mod enrolment;
 pub mod exam;
 pub mod face;
 pub mod flow;
+pub mod health;
 pub mod identity;
 pub mod kiosk;
 pub mod lockdown;

@@ -39,13 +39,24 @@ const SECURE_BOOT_VAR: &str =
 
 /// The readiness card's line on Secure Boot, read under `sys` (normally `/sys`).
 pub fn secure_boot_line(sys: &Path) -> String {
+    match secure_boot(sys) {
+        "on" => "Secure Boot: on".into(),
+        "off" => "Secure Boot: OFF (the firmware runs any boot loader)".into(),
+        "not set up" => "Secure Boot: OFF (not set up in the firmware)".into(),
+        other => format!("Secure Boot: {other}"),
+    }
+}
+
+/// Secure Boot as the firmware reports it under `sys`: `on`, `off`, `not set up` (no
+/// SecureBoot variable) or `not a UEFI boot`.
+pub fn secure_boot(sys: &Path) -> &'static str {
     if !sys.join("firmware/efi").exists() {
-        return "Secure Boot: not a UEFI boot".into();
+        return "not a UEFI boot";
     }
     match std::fs::read(sys.join(SECURE_BOOT_VAR)) {
-        Ok(v) if v.get(4) == Some(&1) => "Secure Boot: on".into(),
-        Ok(_) => "Secure Boot: OFF (the firmware runs any boot loader)".into(),
-        Err(_) => "Secure Boot: OFF (not set up in the firmware)".into(),
+        Ok(v) if v.get(4) == Some(&1) => "on",
+        Ok(_) => "off",
+        Err(_) => "not set up",
     }
 }
 

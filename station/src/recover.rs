@@ -60,6 +60,7 @@ pub fn recover(station: &Arc<Station>) -> Result<Vec<PathBuf>, ExamError> {
         mark_cut(station, &id, &out, cut)?;
         sealed.push(out);
     }
+    crate::health::ledger::add_unclean(&station.data_dir, sealed.len() as u64);
     Ok(sealed)
 }
 

@@ -7,6 +7,11 @@ use crate::station::Station;
 
 /// Free bytes on the file system holding `path`.
 pub fn free_bytes(path: &Path) -> std::io::Result<u64> {
+    usage(path).map(|(free, _)| free)
+}
+
+/// Free bytes (for an unprivileged writer) and size of the file system holding `path`.
+pub fn usage(path: &Path) -> std::io::Result<(u64, u64)> {
     use std::os::unix::ffi::OsStrExt;
     let c = std::ffi::CString::new(path.as_os_str().as_bytes())
         .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
@@ -15,7 +20,8 @@ pub fn free_bytes(path: &Path) -> std::io::Result<u64> {
     if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
         return Err(std::io::Error::last_os_error());
     }
-    Ok(st.f_bavail as u64 * st.f_frsize as u64)
+    let unit = st.f_frsize as u64;
+    Ok((st.f_bavail as u64 * unit, st.f_blocks as u64 * unit))
 }
 
 /// Estimated bytes of a recording of `secs` seconds on this board: (video + audio + screen

@@ -83,12 +83,40 @@ pub fn pass(
         progress: opts.progress,
     };
     let mut out = Pass::default();
+    let mut facts = crate::health::Facts::load(&opts.data_dir);
+    // The report first: it announces the exams sealed before their (larger) bundles go.
+    let pushed = crate::health::push(
+        store,
+        &opts.data_dir,
+        &site.uplink.prefix,
+        &site.station.id,
+        &mut facts,
+        log,
+    );
+    if let Err(e) = pushed {
+        log.event("health_failed", "", json!({"error": e.to_string()}), false);
+    }
     for dir in crate::spool::pending(&opts.data_dir)? {
         let exam = dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        match upload_bundle(&ctx, &dir) {
+        facts.attempt(&exam);
+        let r = upload_bundle(&ctx, &dir);
+        match &r {
+            Ok(_) => facts.verified(&exam),
+            Err(e) => facts.failed(&exam, e),
+        }
+        // Saved after each bundle, so the station's next report says what happened so far.
+        if let Err(e) = facts.save() {
+            log.event(
+                "health_failed",
+                &exam,
+                json!({"error": e.to_string()}),
+                false,
+            );
+        }
+        match r {
             Ok(u) => out.done.push(u),
             Err(e) => {
                 log.event(
@@ -134,7 +162,17 @@ pub fn run(
     } else {
         std::fs::create_dir_all(&spool).map_err(|e| UplinkError::io(&spool, e))?;
         match crate::wake::SpoolWatch::new(&spool) {
-            Ok(w) => Some(w),
+            Ok(mut w) => {
+                // A new report from the station wakes the uplink to push it.
+                let health = opts.data_dir.join("health");
+                if let Err(e) = w.also(&health) {
+                    tracing::info!(
+                        "{}: not watched ({e}): its reports go at the next poll",
+                        health.display()
+                    );
+                }
+                Some(w)
+            }
             Err(e) => {
                 tracing::warn!("{}: not watched ({e}): polling only", spool.display());
                 None

@@ -113,12 +113,12 @@ fn append_registry(path: &Path, id: &Identity, key: &str, stick: &Path) -> Resul
         .open(path)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     let entry = format!(
-        "\n[[station]]\n# {} ({}), prefix {}, enrolled on {}\nid = {}\nkey = \"{key}\"\n",
+        "\n[[station]]\n# {} ({}), enrolled on {}\nid = {}\nkey = \"{key}\"\nprefix = {}\n",
         id.station.id,
         id.station.location.replace('\n', " "),
-        id.uplink.prefix,
         stick.display(),
         toml::Value::String(id.station.id.clone()),
+        toml::Value::String(id.uplink.prefix.clone()),
     );
     f.write_all(entry.as_bytes())
         .and_then(|_| f.sync_all())

@@ -6,8 +6,8 @@
 //! Uplink modules: [`spool`] (which bundles are pending), [`upload`] (one bundle: send, verify,
 //! delete), [`store`] (the [`store::CentralStore`] trait, S3 and folder backends), [`state`]
 //! (persisted multipart progress), [`residency`] (the Canada-only rules, re-checked at connect),
-//! [`throttle`], [`backoff`], [`progress`], [`log`] (the uplink log), [`daemon`] (the uplinkd
-//! loop); institution side: [`retention`], [`fetch`], [`registry`] (the stations' pinned keys).
+//! [`throttle`], [`backoff`], [`progress`], [`log`] (the uplink log), [`health`] (the station's
+//! health report: facts and push), [`daemon`] (the uplinkd loop); institution side: [`retention`], [`fetch`], [`registry`] (the stations' pinned keys).
 
 pub mod backoff;
 pub mod creds;
@@ -15,6 +15,8 @@ pub mod daemon;
 pub mod enroll;
 pub mod error;
 pub mod fetch;
+pub mod fleet;
+pub mod health;
 pub mod log;
 pub mod open;
 pub mod parts;

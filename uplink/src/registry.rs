@@ -24,6 +24,9 @@ pub struct Station {
     pub id: String,
     /// Its ed25519 public key, hex (as a manifest's `station_key`).
     pub key: String,
+    /// Its key prefix in the bucket (written by `examctl enroll`; older entries lack it).
+    #[serde(default)]
+    pub prefix: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -81,6 +84,26 @@ impl Registry {
             .map(|s| s.key.as_str())
     }
 
+    /// Every registered station.
+    pub fn stations(&self) -> &[Station] {
+        &self.stations
+    }
+
+    /// Whether `key` is the key registered for `station`; the error says why not.
+    pub fn check_key(&self, station: &str, key: &str) -> Result<(), String> {
+        match self.key_of(station) {
+            None => Err(format!(
+                "station {station:?} is not in the registry {}",
+                self.path.display()
+            )),
+            Some(k) if !k.eq_ignore_ascii_case(key) => Err(format!(
+                "signed by key {key}, but the registry {} has key {k} for station {station:?}",
+                self.path.display()
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
     /// Where it was loaded from.
     pub fn path(&self) -> &Path {
         &self.path
@@ -88,25 +111,8 @@ impl Registry {
 
     /// Whether `m` was signed by the key registered for its station; the error says why not.
     pub fn check(&self, m: &Manifest) -> Result<(), String> {
-        let Some(s) = self.stations.iter().find(|s| s.id == m.station) else {
-            return Err(format!(
-                "exam {}: station {:?} is not in the registry {}",
-                m.exam,
-                m.station,
-                self.path.display()
-            ));
-        };
-        if !s.key.eq_ignore_ascii_case(&m.station_key) {
-            return Err(format!(
-                "exam {}: signed by key {}, but the registry {} has key {} for station {:?}",
-                m.exam,
-                m.station_key,
-                self.path.display(),
-                s.key,
-                m.station
-            ));
-        }
-        Ok(())
+        self.check_key(&m.station, &m.station_key)
+            .map_err(|why| format!("exam {}: {why}", m.exam))
     }
 }
 

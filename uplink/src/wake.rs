@@ -51,6 +51,11 @@ impl SpoolWatch {
         Ok(())
     }
 
+    /// Watches `dir` too (e.g. the station's `health/`, whose new report is to be pushed).
+    pub fn also(&mut self, dir: &Path) -> std::io::Result<()> {
+        self.add(dir)
+    }
+
     /// Watches exam folders made since the last look (the kernel drops the watches of removed
     /// ones itself).
     fn rescan(&mut self) {

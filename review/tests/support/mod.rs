@@ -1,10 +1,7 @@
 //! Shared by the review's tests: an opened exam made with GStreamer from the simulated camera's
-//! scene (one face, nobody, two faces: `cargo xtask test` makes it), and the browsers.
+//! scene (one face, nobody, two faces: `cargo xtask test` makes it).
 
 #![allow(dead_code)]
-
-pub mod browser;
-pub mod ws;
 
 use std::path::{Path, PathBuf};
 

@@ -36,6 +36,15 @@ enum Cmd {
     Exam(ExamCmd),
     /// Seal exams cut short by a crash as interrupted (what stationd does at start).
     Recover,
+    /// Write the station's signed health report now (DATA_DIR/health/) and print it.
+    Health {
+        /// Print the Prometheus text instead of the JSON.
+        #[arg(long)]
+        prom: bool,
+        /// Print the one-line summary (the readiness card's QR code) instead of the JSON.
+        #[arg(long, conflicts_with = "prom")]
+        summary: bool,
+    },
     /// Journals.
     #[command(subcommand)]
     Journal(JournalCmd),
@@ -216,6 +225,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &session.station().board.encoders,
                 &session.capture(),
             );
+            let st = session.station();
+            station::health::ledger::save_selftest(&st.data_dir, &checks);
+            station::health::write_logged(st, "selftest");
             if json {
                 println!("{}", serde_json::to_string_pretty(&checks)?);
             } else {
@@ -324,8 +336,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 face_frames: 3,
                 pin,
             };
-            let dir = station::simulate::run(station, &mut devices, &plan)?;
+            let dir = station::simulate::run(station.clone(), &mut devices, &plan)?;
+            station::health::write_logged(&station, "exam");
             println!("{}", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Health { prom, summary } => {
+            let station = cli.paths.load()?;
+            let r = station::health::write(&station, "manual")?;
+            if prom {
+                print!("{}", bundle::health::to_prometheus(&r));
+            } else if summary {
+                println!("{}", r.summary());
+            } else {
+                print!("{}", String::from_utf8_lossy(&r.to_json()));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Recover => {

@@ -40,6 +40,7 @@ fn main() -> ExitCode {
         for dir in station::recover::recover(&station)? {
             tracing::info!("sealed interrupted exam {}", dir.display());
         }
+        station::health::write_logged(&station, "boot");
         let mut devices = station::devices::open(&station.board)?;
         let session = station::session::Session::boot(station).self_test();
         let checks = station::selftest::run(
@@ -57,6 +58,9 @@ fn main() -> ExitCode {
         }
         let mut session = session.ready();
         let st = session.station().clone();
+        station::health::ledger::save_selftest(&st.data_dir, &checks);
+        station::health::write_logged(&st, "selftest");
+        let mut health = station::health::Refresher::new(st.clone());
         let (w, h) = match devices.display.set_mode() {
             Ok(size) => size,
             Err(e) => {
@@ -83,6 +87,8 @@ fn main() -> ExitCode {
                 notify("WATCHDOG=1");
                 last = Instant::now();
             }
+            // An upload attempt uplinkd recorded goes into a new signed report.
+            health.poll();
         });
         tracing::info!("state: Ready");
         notify("READY=1\nSTATUS=Ready");
@@ -91,6 +97,9 @@ fn main() -> ExitCode {
             flow.set_readiness(flow::readiness(&st, &checks));
             let (ready, ended) = flow.run_once(session, &mut devices, &mut keys)?;
             tracing::info!("exam flow: {ended:?}");
+            if !matches!(ended, flow::Ended::Idle) {
+                station::health::write_logged(&st, "exam");
+            }
             session = ready;
         }
     };

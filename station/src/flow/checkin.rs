@@ -88,6 +88,8 @@ pub struct Readiness {
     pub lines: Vec<String>,
     /// Why no exam may start here, if so.
     pub blocked: Option<String>,
+    /// The health report's one-line summary, shown as a QR code for a proctor's phone.
+    pub qr: Option<String>,
 }
 
 /// A message with its values, said in the screens' language when drawn (so F2 translates an
@@ -169,6 +171,11 @@ impl Form {
     /// The site's exam with `code`, open or not.
     pub fn exam_by_code(&self, code: &str) -> Option<&ExamEntry> {
         self.roster.iter().find(|e| e.code == code)
+    }
+
+    /// What the readiness card shows.
+    pub fn readiness(&self) -> &Readiness {
+        &self.readiness
     }
 
     /// Sets what the readiness card shows.

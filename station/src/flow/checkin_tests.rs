@@ -169,6 +169,7 @@ fn a_station_that_must_not_be_used_says_why_and_does_not_start() {
     t.form.set_readiness(Readiness {
         lines: vec!["camera: FAIL".into()],
         blocked: Some("camera: no such device".into()),
+        ..Default::default()
     });
     let v = t.view();
     assert_eq!(

@@ -182,6 +182,23 @@ impl Screen {
             tracing::warn!("display: {e}");
         }
     }
+
+    /// `frame` with `text` as a QR code bottom right, above the help line (none: as it is).
+    pub fn with_qr(&self, frame: Frame, text: Option<&str>) -> Frame {
+        let Some(q) = text.and_then(|t| ui::qr_code(t, ui::scale(self.h) + 1)) else {
+            return frame;
+        };
+        let (x, y) = (
+            self.w.saturating_sub(q.width + 8 * ui::scale(self.h)),
+            self.h.saturating_sub(q.height + 24 * ui::scale(self.h)),
+        );
+        let mut c = ui::Canvas {
+            frame,
+            face: ui::face::current(),
+        };
+        c.blit(&q, x, y);
+        c.frame
+    }
 }
 
 /// How long the sealed screen with the receipt stays without a key.
@@ -265,7 +282,12 @@ impl Flow {
         } else {
             ui::form(s.w, s.h, &s.theme, &view)
         };
-        s.show(devices, &frame);
+        // The readiness card carries the health report's summary as a QR code.
+        let qr = match self.form.step() {
+            Step::Welcome => self.form.readiness().qr.as_deref(),
+            _ => None,
+        };
+        s.show(devices, &s.with_qr(frame, qr));
     }
 
     /// One student, from the readiness card to a sealed bundle (or a cancelled check-in).
@@ -510,20 +532,8 @@ impl Flow {
             ..ui::View::default()
         };
         let s = &self.screen;
-        let mut frame = ui::form(s.w, s.h, &s.theme, &view);
         // The receipt as a QR code too, bottom right above the help line.
-        if let Some(q) = code.and_then(|r| ui::qr_code(&r, ui::scale(s.h) + 1)) {
-            let (x, y) = (
-                s.w.saturating_sub(q.width + 8 * ui::scale(s.h)),
-                s.h.saturating_sub(q.height + 24 * ui::scale(s.h)),
-            );
-            let mut c = ui::Canvas {
-                frame,
-                face: ui::face::current(),
-            };
-            c.blit(&q, x, y);
-            frame = c.frame;
-        }
+        let frame = s.with_qr(ui::form(s.w, s.h, &s.theme, &view), code.as_deref());
         s.show(devices, &frame);
     }
 }

@@ -42,11 +42,24 @@ pub fn readiness(station: &Station, checks: &[Check]) -> Readiness {
         Err(e) => lines.push(format!("Free space: unknown ({e})")),
     }
     lines.push(format!("Uploads pending: {}", pending(&spool)));
+    let report = std::fs::read(crate::health::report_path(&station.data_dir))
+        .ok()
+        .and_then(|b| bundle::health::Report::parse(&b, "report.json").ok());
+    if let Some(r) = &report {
+        lines.push(format!(
+            "Health report: {} (QR code: its summary)",
+            r.written_at
+                .get(..19)
+                .unwrap_or(&r.written_at)
+                .replace('T', " ")
+        ));
+    }
     let identity = crate::enrolment::install_error(&bundle::spool::identity_dir())
         .map(|e| format!("the stick's identity could not be installed: {e}"));
     Readiness {
         lines,
         blocked: identity.or_else(|| blocked(site, checks)),
+        qr: report.map(|r| r.summary()),
     }
 }
 

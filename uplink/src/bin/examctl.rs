@@ -85,6 +85,9 @@ enum Cmd {
         #[arg(long)]
         force: bool,
     },
+    /// Fleet health from the stations' signed health reports (status, stale, pending,
+    /// versions, show, page, prom); exit 0 all well, 1 attention needed, 3 unreadable.
+    Fleet(uplink::fleet::command::Args),
     /// Create the central bucket named by the site's `[uplink]` (an existing one of ours is fine).
     CreateBucket {
         /// The site file whose `[uplink]` names the bucket.
@@ -213,8 +216,44 @@ fn lock_line(l: &uplink::retention::Lock) -> String {
     }
 }
 
+/// `examctl fleet`: the bucket named by `--site` (if given) and the report folders.
+fn fleet(a: &uplink::fleet::command::Args) -> anyhow::Result<u8> {
+    let registry = registry_of(a.registry.clone())?;
+    let opened = a
+        .site
+        .as_ref()
+        .map(|site| s3_store(site, a.credentials.as_ref()))
+        .transpose()?;
+    let roots = opened
+        .as_ref()
+        .map(|(site, _)| vec![site.uplink.prefix.clone()])
+        .unwrap_or_default();
+    let store = opened
+        .as_ref()
+        .map(|(_, s)| s as &dyn uplink::store::CentralStore);
+    if store.is_none() && a.reports.is_empty() {
+        anyhow::bail!("nothing to read: give --site (the bucket) and/or --reports FOLDER");
+    }
+    Ok(uplink::fleet::command::run(
+        a,
+        store,
+        roots,
+        registry.as_ref(),
+    ))
+}
+
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    if let Cmd::Fleet(a) = &cli.cmd {
+        return match fleet(a) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("examctl: error: {e:#}");
+                ExitCode::from(uplink::fleet::command::UNKNOWN)
+            }
+        };
+    }
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("examctl: error: {e:#}");
@@ -352,6 +391,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{}", review::summary(&dir, &a.flags));
             }
         }
+        // Has exit codes of its own: run from main.
+        Cmd::Fleet(_) => {}
         Cmd::Review {
             exams,
             out,

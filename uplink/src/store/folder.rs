@@ -137,4 +137,18 @@ impl CentralStore for FolderStore {
         }
         std::fs::copy(&p, out).map_err(|e| UplinkError::io(&p, e))
     }
+
+    fn put(&self, key: &str, body: &[u8]) -> Result<Option<u64>, UplinkError> {
+        let dest = self.path(key);
+        if let Some(d) = dest.parent() {
+            std::fs::create_dir_all(d).map_err(|e| UplinkError::io(d, e))?;
+        }
+        bundle::fsutil::write_atomic(&dest, body)?;
+        Ok(None)
+    }
+
+    fn read(&self, key: &str) -> Result<Vec<u8>, UplinkError> {
+        let p = self.path(key);
+        std::fs::read(&p).map_err(|e| UplinkError::io(&p, e))
+    }
 }

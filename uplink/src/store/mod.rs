@@ -65,6 +65,11 @@ pub trait CentralStore: Send + Sync {
     fn list(&self, prefix: &str) -> Result<Vec<Listed>, UplinkError>;
     /// Downloads `key` into the file `out`; returns its size.
     fn get(&self, key: &str, out: &Path) -> Result<u64, UplinkError>;
+    /// Writes a small object whole (a health report), checked by its MD5 where the store
+    /// answers one; returns the store's clock at the answer (ms since the epoch) if it said.
+    fn put(&self, key: &str, body: &[u8]) -> Result<Option<u64>, UplinkError>;
+    /// Reads a small object whole (at most 16 MiB).
+    fn read(&self, key: &str) -> Result<Vec<u8>, UplinkError>;
 }
 
 /// Request timeouts and retry pacing.

@@ -43,6 +43,8 @@ pub(crate) struct Answer {
     pub(crate) status: u16,
     pub(crate) etag: Option<String>,
     pub(crate) body: String,
+    /// The server's clock (its `Date` header), ms since the epoch.
+    pub(crate) date_ms: Option<u64>,
 }
 
 impl Answer {
@@ -70,6 +72,12 @@ pub(crate) fn answer_error(key: &str, what: &str, a: &Answer) -> UplinkError {
         retryable: retryable_status(a.status)
             || matches!(code, "InternalError" | "SlowDown" | "RequestTimeout"),
     }
+}
+
+/// An HTTP `Date` header (`Tue, 01 Dec 2026 05:36:16 GMT`) as ms since the epoch.
+fn http_date_ms(d: &str) -> Option<u64> {
+    let z = jiff::fmt::rfc2822::parse(d).ok()?;
+    u64::try_from(z.timestamp().as_millisecond()).ok()
 }
 
 /// A transport error (reset, timeout, truncated answer): always retryable.
@@ -163,6 +171,7 @@ impl S3Store {
                 .map(str::to_owned)
         };
         let etag = h("etag").map(|e| e.trim_matches('"').to_owned());
+        let date_ms = h("date").and_then(|d| http_date_ms(&d));
         let status = res.status().as_u16();
         let body = res
             .body_mut()
@@ -170,7 +179,12 @@ impl S3Store {
             .limit(16 << 20)
             .read_to_string()
             .map_err(|e| transport_error(key, what, e))?;
-        Ok(Answer { status, etag, body })
+        Ok(Answer {
+            status,
+            etag,
+            body,
+            date_ms,
+        })
     }
 
     /// Creates the bucket (tests and examctl); an existing bucket owned by us is fine.
@@ -365,5 +379,44 @@ impl CentralStore for S3Store {
             .map_err(|e| transport_error(key, "GET body", e))?;
         f.sync_all().map_err(|e| UplinkError::io(out, e))?;
         Ok(n)
+    }
+
+    fn put(&self, key: &str, body: &[u8]) -> Result<Option<u64>, UplinkError> {
+        let url = self
+            .bucket
+            .put_object(Some(&self.creds), key)
+            .sign(SIGN_FOR);
+        let mut r = body;
+        let a = self.call(
+            "PUT",
+            url.as_str(),
+            &[("content-md5", content_md5(body))],
+            Some((&mut r, body.len() as u64)),
+            key,
+            "PutObject",
+        )?;
+        if !a.ok() {
+            return Err(answer_error(key, "PutObject", &a));
+        }
+        let md5 = hex::encode(<md5::Md5 as md5::Digest>::digest(body));
+        match &a.etag {
+            Some(e) if *e != md5 => Err(UplinkError::Mismatch {
+                key: key.into(),
+                why: format!("PutObject: ETag {e} is not the MD5 {md5} of the bytes sent"),
+            }),
+            _ => Ok(a.date_ms),
+        }
+    }
+
+    fn read(&self, key: &str) -> Result<Vec<u8>, UplinkError> {
+        let url = self
+            .bucket
+            .get_object(Some(&self.creds), key)
+            .sign(SIGN_FOR);
+        let a = self.call("GET", url.as_str(), &[], None, key, "GetObject")?;
+        if a.status != 200 {
+            return Err(answer_error(key, "GetObject", &a));
+        }
+        Ok(a.body.into_bytes())
     }
 }

@@ -132,7 +132,7 @@ fn start_weed() -> Server {
     let https = port();
     let tls = dir.join("tls");
     let made = std::process::Command::new("sh")
-        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/test-ca.sh"))
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../uplink/tests/support/test-ca.sh"))
         .arg(&tls)
         .status()
         .unwrap();

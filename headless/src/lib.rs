@@ -1,5 +1,9 @@
-//! Headless Chromium (DevTools protocol) and Firefox (WebDriver BiDi), launched for a test
-//! with a fresh profile and driven as a person would: real mouse clicks and key presses.
+//! Test support: headless Chromium (DevTools protocol) and Firefox (WebDriver BiDi), launched
+//! for a test with a fresh profile and driven as a person would: real mouse clicks and key
+//! presses, values read back, screenshots. The review's page and the fleet page are checked
+//! with it. Debian's `chromium` and `firefox-esr`; no driver package, no Node.
+
+mod ws;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -9,7 +13,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use super::ws::Ws;
+use ws::Ws;
 
 /// A browser process and its page.
 pub struct Browser {
@@ -123,8 +127,13 @@ impl Browser {
         }
     }
 
-    /// Opens `url` and waits until the page (exam or roster) says it is ready.
+    /// Opens `url` and waits until it has loaded.
     pub fn open(&mut self, url: &str) {
+        self.open_until(url, "document.readyState === 'complete'");
+    }
+
+    /// Opens `url` and waits until the JavaScript expression `ready` is true.
+    pub fn open_until(&mut self, url: &str, ready: &str) {
         if self.firefox {
             self.ws.call(
                 "browsingContext.navigate",
@@ -133,10 +142,11 @@ impl Browser {
         } else {
             self.ws.call("Page.navigate", json!({"url": url}));
         }
-        self.wait_for("document.body && document.body.dataset.ready === 'true'");
+        self.wait_for(ready);
     }
 
-    /// Reloads the page and waits until it is ready again.
+    /// Reloads a page that says it is ready with `data-ready="true"` on its body (the
+    /// review's pages), and waits until it is ready again.
     pub fn reload(&mut self) {
         if self.firefox {
             self.ws.call(
