@@ -1,5 +1,6 @@
 //! The fuzz entry points over deterministic mutations of real inputs: no panic, ever.
 
+use std::path::Path;
 use std::time::Instant;
 
 use bundle::event::Event;
@@ -66,4 +67,22 @@ fn sealed_stream_scan_matches_what_was_built_over_mutations() {
     for m in mutations(&seed, 3000) {
         bundle::fuzz_sealed(&m);
     }
+}
+
+#[test]
+fn health_report_and_uplink_facts_parsers_never_panic_over_mutations() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/health_report");
+    for name in ["report.json", "uplink-facts.json"] {
+        let seed = std::fs::read(corpus.join(name)).unwrap();
+        for x in mutations(&seed, 1500) {
+            bundle::health::fuzz(&x);
+        }
+    }
+    // The seed report is a real one: it parses, and its signature holds.
+    let r = bundle::health::Report::parse(
+        &std::fs::read(corpus.join("report.json")).unwrap(),
+        "report.json",
+    )
+    .unwrap();
+    r.verify_signature().unwrap();
 }

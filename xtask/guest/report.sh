@@ -24,6 +24,9 @@ echo "STATION-BOOT-TIME userspace_at_s=$(t UserspaceTimestampMonotonic) ready_s=
 journalctl -b -u stationd.service -o cat --no-pager 2>/dev/null | grep 'selftest:' | sed 's/\x1b\[[0-9;]*m//g' | while read -r l; do
     echo "STATION-BOOT-SELFTEST $l"
 done
+# The station's signed health report, written at boot (after the self-test).
+h=/var/lib/station/health/report.json
+echo "STATION-BOOT-HEALTH $(sed -n 's/^  "\(reason\|written_at\|station\)": "\(.*\)",$/\1=\2/p' $h 2>/dev/null | paste -sd' ' -) "
 # How the enrolled identity is kept: tpm (sealed to the machine's TPM), clear (no TPM), none.
 echo "STATION-BOOT-IDENTITY sealing=$(cat /run/station/identity/sealing 2>/dev/null || echo none)"
 echo "STATION-BOOT-REPORT root=$root ro=$ro verity=${verity:-none} stationd=$stationd ready_s=$ready data=$data failed=${failed:-none}"

@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: benchmarks that print ratios against a baseline run in the same process
 //! or script: station (journal, recovery scan, recorder vs gst-launch-1.0), uplink (goodput vs
-//! rclone on the same S3 server, bytes re-sent after a cut at 50%) and review (seconds of exam
+//! rclone on the same S3 server, bytes re-sent after a cut at 50%), fleet (`examctl fleet status`
+//! over 1,000 stations' reports vs a bare list and read of them) and review (seconds of exam
 //! analysed per CPU second vs decoding the camera alone, and the flag card's rates).
 //! `cargo xtask flag-card` writes the flag card to docs/FLAG-CARD.md.
 
@@ -53,6 +54,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
         run::cargo()
             .envs(server.env())
             .args(["bench", "--locked", "-p", "uplink", "--bench", "uplink"]),
+    )?;
+    run::status(
+        run::cargo()
+            .envs(server.env())
+            .args(["bench", "--locked", "-p", "uplink", "--bench", "fleet"]),
     )?;
     review(&[])
 }

@@ -427,6 +427,13 @@ pub fn run_prepared(built: &image::Built, p: &Prepared, filters: &[String]) -> R
         .collect();
     if uploaded {
         reviewed_on_host(dir, &expect, &mut t);
+        // The station's health reports, pushed beside its exams.
+        let sealed: Vec<&str> = [&exam, &typed, &proctor, &killed]
+            .iter()
+            .map(|e| e.trim())
+            .filter(|e| !e.is_empty())
+            .collect();
+        crate::hostfleet::checked_on_host(dir, &boot, STATION, &sealed, host_site, creds, &mut t);
     }
     eprintln!(
         "xtask hw-test: image and binaries ready in {:.0} s, QEMU ran {:.0} s",

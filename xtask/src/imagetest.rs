@@ -94,6 +94,7 @@ pub fn is_report(l: &str) -> bool {
     l.starts_with("STATION-BOOT-TIME")
         || l.starts_with("STATION-BOOT-SELFTEST")
         || l.starts_with("STATION-BOOT-IDENTITY")
+        || l.starts_with("STATION-BOOT-HEALTH")
 }
 
 /// Checks the boot report of a normal boot: root on dm-verity, read-only, verified; stationd

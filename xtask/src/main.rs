@@ -20,6 +20,7 @@ mod disk;
 mod enrolltest;
 mod fuzz;
 mod guest;
+mod hostfleet;
 mod hostopen;
 mod hwtest;
 mod image;

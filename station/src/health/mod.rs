@@ -184,3 +184,6 @@ impl Refresher {
         write_logged(&self.station, "upload")
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -194,7 +194,9 @@ pub fn judge(c: Collected, rules: &Rules, store: Option<&dyn CentralStore>) -> F
             ));
         }
         let mut errors: BTreeMap<&str, u32> = BTreeMap::new();
-        for e in waiting.iter().filter_map(|w| w.exam.last_error.as_deref()) {
+        // Errors of exams that have not arrived after all.
+        let failing = waiting.iter().filter(|w| w.arrived != Some(true));
+        for e in failing.filter_map(|w| w.exam.last_error.as_deref()) {
             *errors.entry(e).or_default() += 1;
         }
         if !errors.is_empty() {

@@ -78,9 +78,9 @@ pub fn status(f: &Fleet) -> String {
     let n = f.stations.iter().filter(|s| !s.reasons.is_empty()).count();
     let _ = writeln!(
         out,
-        "{} station(s): {} need attention, {} never reported{}",
+        "{} station(s): {} need attention ({} never reported){}",
         f.stations.len() + f.silent.len(),
-        n,
+        n + f.silent.len(),
         f.silent.len(),
         if f.unreadable.is_empty() {
             String::new()

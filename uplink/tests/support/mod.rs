@@ -7,6 +7,7 @@
 //! `weed` on PATH). No server is a test failure, never a skip.
 #![allow(dead_code)]
 
+pub mod fleet;
 pub mod proxy;
 
 use std::path::{Path, PathBuf};
