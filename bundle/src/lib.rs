@@ -94,3 +94,12 @@ pub fn rfc3339(ms: u64) -> String {
     let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
     humantime::format_rfc3339_millis(t).to_string()
 }
+
+/// Parses RFC 3339 (as [`rfc3339`] writes it) into milliseconds since the epoch.
+pub fn rfc3339_ms(text: &str) -> Option<u64> {
+    humantime::parse_rfc3339(text)
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_millis() as u64)
+}

@@ -74,10 +74,7 @@ pub fn id_time_ms(id: &str) -> Option<u64> {
         &d[11..13],
         &d[13..15]
     );
-    let t = humantime::parse_rfc3339(&stamp).ok()?;
-    t.duration_since(std::time::UNIX_EPOCH)
-        .ok()
-        .map(|d| d.as_millis() as u64)
+    bundle::rfc3339_ms(&stamp)
 }
 
 impl Exam {
@@ -239,7 +236,10 @@ impl Exam {
             (false, Some(r)) => *r,
             (false, None) => EndReason::TimeUp,
         };
+        // The station's report names the exam at once: the uplink, woken by the manifest,
+        // pushes it before the bundle.
         crate::health::ledger::sealed(&self.station.data_dir, &m, &reason);
+        crate::health::write_logged(&self.station, "exam");
         Ok(self.dir)
     }
 }

@@ -56,6 +56,7 @@ pub fn run(
     for c in &checks {
         tracing::info!(device = c.device, passed = c.passed, "{}", c.detail);
     }
+    crate::health::ledger::save_selftest(&session.station().data_dir, &checks);
     // No exam on a station that failed its self-test: what it records would be incomplete.
     if let Some(c) = checks.iter().find(|c| !c.passed) {
         return Err(ExamError::Recorder(format!(

@@ -25,13 +25,7 @@ fn main() {
     let tmp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let bucket = support::bucket("fleet-bench");
     let store = support::s3_store(&server, &bucket, &tmp).unwrap();
-    let creds = server.creds_file(tmp.path());
-    let site = tmp.path().join("site.toml");
-    std::fs::write(
-        &site,
-        support::site_toml(&server.endpoint, "ca-central-1", &bucket, &creds, ""),
-    )
-    .unwrap();
+    let (creds, site) = support::site_files(&server, &bucket, tmp.path());
     let prefix = "stations/test-station-01/health";
     let now = bundle::journal::now_ms();
     let ids: Vec<usize> = (0..STATIONS).collect();

@@ -147,6 +147,29 @@ impl Facts {
     }
 }
 
+fn modified(p: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+/// The station writes its report right after a bundle's manifest, which wakes the uplink: when
+/// a sealed bundle is newer than the report, waits (at most 3 s) for the report that names it,
+/// so that report goes before the bundle.
+fn wait_for_report(data_dir: &Path, report: &Path) {
+    let Some(mut written) = modified(report) else {
+        return;
+    };
+    let newest = crate::spool::pending(data_dir)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|d| modified(&d.join(bundle::manifest::FILE)))
+        .max();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while newest.is_some_and(|n| n > written) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        written = modified(report).unwrap_or(written);
+    }
+}
+
 /// What a push did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Pushed {
@@ -169,6 +192,7 @@ pub fn push(
     log: &Log,
 ) -> Result<Pushed, UplinkError> {
     let path = data_dir.join("health").join(health::FILE);
+    wait_for_report(data_dir, &path);
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Pushed::NoReport),

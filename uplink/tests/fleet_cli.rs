@@ -38,13 +38,7 @@ fn examctl_fleet_reads_the_bucket_and_exits_with_what_needs_attention() {
     let tmp = tempfile::tempdir().unwrap();
     let bucket = support::bucket("fleet-cli");
     let store = support::s3_store(&server, &bucket, &tmp).unwrap();
-    let creds = server.creds_file(tmp.path());
-    let site = tmp.path().join("site.toml");
-    std::fs::write(
-        &site,
-        support::site_toml(&server.endpoint, "ca-central-1", &bucket, &creds, ""),
-    )
-    .unwrap();
+    let (creds, site) = support::site_files(&server, &bucket, tmp.path());
     let now = bundle::journal::now_ms();
     let prefix = "stations/test-station-01/health";
     let mut registry = String::new();

@@ -112,13 +112,7 @@ fn retention_on_an_object_locked_bucket_requires_the_noncurrent_version_rule() {
     let server = support::server();
     let tmp = tempfile::tempdir().unwrap();
     let bucket = support::bucket("retention-locked");
-    let creds = server.creds_file(tmp.path());
-    let site = tmp.path().join("site.toml");
-    std::fs::write(
-        &site,
-        support::site_toml(&server.endpoint, "ca-central-1", &bucket, &creds, ""),
-    )
-    .unwrap();
+    let (creds, site) = support::site_files(&server, &bucket, tmp.path());
     let examctl = |args: &[&str]| examctl(args, &site, &creds);
     let (ok, said) = examctl(&["create-bucket", "--object-lock"]);
     assert!(ok, "{said}");

@@ -33,7 +33,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let root = run::root();
     let bin = |name: &str| root.join("target/debug").join(name);
     let demo = root.join("target/demo");
-    for stale in ["station", "opened", "central", "review"] {
+    for stale in ["station", "opened", "central", "review", "fleet"] {
         let p = demo.join(stale);
         if p.exists() {
             std::fs::remove_dir_all(&p).map_err(|e| format!("{}: {e}", p.display()))?;
@@ -124,6 +124,49 @@ pub fn run(args: &[String]) -> Result<(), String> {
         bin("examctl").display(),
         demo.join("opened").display(),
         page.display()
+    );
+    fleet(&bin, &board, &site, &demo)
+}
+
+/// The station's signed health report after the upload (stationd signs it on its own), pushed
+/// by the uplink beside the recordings, and IT's view of it: `examctl fleet status` and page.
+fn fleet(
+    bin: &dyn Fn(&str) -> std::path::PathBuf,
+    board: &Path,
+    site: &Path,
+    demo: &Path,
+) -> Result<(), String> {
+    println!("== fleet health: the station's signed report (its summary is the readiness card's QR code)");
+    run::status(
+        Command::new(bin("stationctl"))
+            .arg("--board")
+            .arg(board)
+            .arg("--site")
+            .arg(site)
+            .arg("--data-dir")
+            .arg(demo.join("station"))
+            .args(["health", "--summary"]),
+    )?;
+    run::output(
+        Command::new(bin("uplinkd"))
+            .arg("--site")
+            .arg(site)
+            .arg("--data-dir")
+            .arg(demo.join("station"))
+            .arg("--once"),
+    )?;
+    println!("== examctl fleet status (from the central store; exit 0: all well)");
+    let fleet = |args: &[&str]| {
+        let mut c = Command::new(bin("examctl"));
+        c.arg("fleet").args(args).arg("--site").arg(site);
+        c
+    };
+    run::status(&mut fleet(&["status"]))?;
+    let page = demo.join("fleet");
+    run::output(&mut fleet(&["page", "--out", &page.to_string_lossy()]))?;
+    println!(
+        "== the fleet page: file://{}",
+        page.join("index.html").display()
     );
     Ok(())
 }

@@ -56,7 +56,7 @@ pub fn checked_on_host(
     t.check(
         ["boot", "selftest", "upload"]
             .iter()
-            .any(|r| line.contains(&format!("reason={r} "))),
+            .any(|r| line.split_whitespace().any(|w| w == format!("reason={r}"))),
         "the station wrote its health report at boot".into(),
         || format!("report line: {line:?}"),
     );

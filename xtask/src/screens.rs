@@ -184,6 +184,15 @@ pub fn check(results: &str, share: &Path, keep: &Path, t: &mut Tally) -> Option<
             );
             qr = Some(code);
         }
+        if *name == "ready" {
+            // The readiness card carries the station's health summary as a QR code.
+            let code = qr_code(&keep.join(format!("{name}.png")));
+            t.check(
+                code.starts_with("exam-station health ") && code.contains(" camera=ok"),
+                format!("the readiness card's QR code is the health summary: {code}"),
+                || "zbarimg read no health summary".into(),
+            );
+        }
     }
     qr
 }

@@ -336,8 +336,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 face_frames: 3,
                 pin,
             };
-            let dir = station::simulate::run(station.clone(), &mut devices, &plan)?;
-            station::health::write_logged(&station, "exam");
+            let dir = station::simulate::run(station, &mut devices, &plan)?;
             println!("{}", dir.display());
             Ok(ExitCode::SUCCESS)
         }

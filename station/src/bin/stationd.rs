@@ -97,9 +97,6 @@ fn main() -> ExitCode {
             flow.set_readiness(flow::readiness(&st, &checks));
             let (ready, ended) = flow.run_once(session, &mut devices, &mut keys)?;
             tracing::info!("exam flow: {ended:?}");
-            if !matches!(ended, flow::Ended::Idle) {
-                station::health::write_logged(&st, "exam");
-            }
             session = ready;
         }
     };

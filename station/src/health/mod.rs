@@ -36,14 +36,6 @@ fn uplink_facts(data_dir: &Path) -> UplinkFacts {
     }
 }
 
-fn ms_of(rfc3339: &str) -> Option<u64> {
-    humantime::parse_rfc3339(rfc3339)
-        .ok()?
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()
-        .map(|d| d.as_millis() as u64)
-}
-
 /// Sealed bundles in the spool: count, bytes, the oldest's id, seal time and age.
 fn pending(spool: &Path, now_ms: u64) -> Pending {
     let mut p = Pending::default();
@@ -53,7 +45,7 @@ fn pending(spool: &Path, now_ms: u64) -> Pending {
         let Ok(m) = Manifest::load(&d) else { continue };
         p.count += 1;
         p.bytes += m.files.iter().map(|f| f.size).sum::<u64>();
-        let at = ms_of(&m.ended_at).unwrap_or(now_ms);
+        let at = bundle::rfc3339_ms(&m.ended_at).unwrap_or(now_ms);
         if oldest.as_ref().is_none_or(|(t, _)| at < *t) {
             oldest = Some((at, m));
         }

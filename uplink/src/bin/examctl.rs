@@ -219,18 +219,21 @@ fn lock_line(l: &uplink::retention::Lock) -> String {
 /// `examctl fleet`: the bucket named by `--site` (if given) and the report folders.
 fn fleet(a: &uplink::fleet::command::Args) -> anyhow::Result<u8> {
     let registry = registry_of(a.registry.clone())?;
+    // Any backend the site names: S3 with the institution's credentials, or a folder.
     let opened = a
         .site
         .as_ref()
-        .map(|site| s3_store(site, a.credentials.as_ref()))
+        .map(|path| -> anyhow::Result<_> {
+            let site = board_config::load_site(path)?;
+            let store = uplink::store::open(&site, a.credentials.as_deref(), &Default::default())?;
+            Ok((site, store))
+        })
         .transpose()?;
     let roots = opened
         .as_ref()
         .map(|(site, _)| vec![site.uplink.prefix.clone()])
         .unwrap_or_default();
-    let store = opened
-        .as_ref()
-        .map(|(_, s)| s as &dyn uplink::store::CentralStore);
+    let store = opened.as_ref().map(|(_, s)| s.as_ref());
     if store.is_none() && a.reports.is_empty() {
         anyhow::bail!("nothing to read: give --site (the bucket) and/or --reports FOLDER");
     }

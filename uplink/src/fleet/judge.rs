@@ -94,14 +94,6 @@ impl Fleet {
     }
 }
 
-fn ms_of(rfc3339: &str) -> Option<u64> {
-    humantime::parse_rfc3339(rfc3339)
-        .ok()?
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()
-        .map(|d| d.as_millis() as u64)
-}
-
 /// A duration in seconds, short: `45s`, `12m`, `3h 5m`, `2d 4h`.
 pub fn age(secs: u64) -> String {
     match secs {
@@ -165,7 +157,7 @@ pub fn judge(c: Collected, rules: &Rules, store: Option<&dyn CentralStore>) -> F
                 // Its age now: the report's clock for the seal, ours for now.
                 age_secs: rules
                     .now_ms
-                    .saturating_sub(ms_of(&e.sealed_at).unwrap_or(r.written_ms))
+                    .saturating_sub(bundle::rfc3339_ms(&e.sealed_at).unwrap_or(r.written_ms))
                     / 1000,
                 arrived: found.next().flatten(),
             })

@@ -273,6 +273,19 @@ start_jitter_seconds = 0
     )
 }
 
+/// The admin credentials and a site file for `bucket` on `s`, written into `dir`; their paths
+/// (credentials, site).
+pub fn site_files(s: &Server, bucket: &str, dir: &Path) -> (PathBuf, PathBuf) {
+    let creds = s.creds_file(dir);
+    let site = dir.join("site.toml");
+    std::fs::write(
+        &site,
+        site_toml(&s.endpoint, "ca-central-1", bucket, &creds, ""),
+    )
+    .unwrap();
+    (creds, site)
+}
+
 /// A parsed, valid site for an S3 uplink.
 pub fn site(endpoint: &str, bucket: &str, creds: &Path, extra: &str) -> board_config::Site {
     let text = site_toml(endpoint, "ca-central-1", bucket, creds, extra);
