@@ -130,6 +130,10 @@ fn sit_exam(pin: &str, before: &[PathBuf]) -> Result<(String, f64, String), Stri
     let (mut kb, _) = plug_grabbed_keyboard("hw-test check-in keyboard")?;
     let mut paused = Duration::ZERO;
     screenshot(&mut paused, "ready")?;
+    // F3: the health report's summary as a QR code; any key goes back.
+    send(&mut kb, &press("F3"))?;
+    screenshot(&mut paused, "health")?;
+    send(&mut kb, &press("Escape"))?;
     let t0 = Instant::now();
     send(&mut kb, &press("Enter"))?;
     send(&mut kb, &typing("12"))?;

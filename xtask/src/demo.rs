@@ -136,7 +136,7 @@ fn fleet(
     site: &Path,
     demo: &Path,
 ) -> Result<(), String> {
-    println!("== fleet health: the station's signed report (its summary is the readiness card's QR code)");
+    println!("== fleet health: the station's signed report (F3 on the readiness card shows this summary as a QR code)");
     run::status(
         Command::new(bin("stationctl"))
             .arg("--board")

@@ -28,7 +28,8 @@ const RECEIPT_SCREEN: &str = "sealed";
 /// reads them (upper case, accents and punctuation dropped; the station's font draws French
 /// letters without their accents).
 const EXPECTED: &[(&str, &str, &[&str])] = &[
-    (TYPED, "ready", &["EXAM STATION", "READY"]),
+    (TYPED, "ready", &["EXAM STATION", "READY", "HEALTH REPORT"]),
+    (TYPED, "health", &["HEALTH REPORT", "SCAN THE QR CODE"]),
     (TYPED, "student-error", &["NOT A STUDENT NUMBER", "EXAMPLE"]),
     (
         TYPED,
@@ -184,8 +185,8 @@ pub fn check(results: &str, share: &Path, keep: &Path, t: &mut Tally) -> Option<
             );
             qr = Some(code);
         }
-        if *name == "ready" {
-            // The readiness card carries the station's health summary as a QR code.
+        if *name == "health" {
+            // F3 at the readiness card: the station's health summary as a QR code.
             let code = qr_code(&keep.join(format!("{name}.png")));
             t.check(
                 code.starts_with("exam-station health ") && code.contains(" camera=ok"),

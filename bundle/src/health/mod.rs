@@ -266,7 +266,7 @@ impl Report {
             } else {
                 &self.image
             },
-            tests.join(","),
+            tests.join(" "),
             self.disk.free_bytes >> 20,
             self.pending.count,
             self.pending.bytes >> 20,

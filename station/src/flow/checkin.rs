@@ -6,6 +6,7 @@
 //! Welcome --Enter--> Student --Enter (matches the site's pattern)--> Exam --Enter--> CheckedIn
 //!    Proctor --PIN, Enter--> Approved -> Notice --Enter--> Acknowledged
 //! Welcome --F5 (an interrupted exam is offered)--> Resume --PIN, Enter--> Resume
+//! Welcome --F3 (a health report was written)--> Health --any key--> Welcome
 //! Esc goes back a step; from Proctor or Notice it cancels the check-in. F2 switches language.
 //! ```
 //!
@@ -39,6 +40,8 @@ pub enum Step {
     Notice,
     /// The proctor resumes an interrupted exam with the PIN.
     Resume,
+    /// The health report's summary as a QR code (F3 at the readiness card); any key: back.
+    Health,
 }
 
 /// What a key did that the exam flow must act on.
@@ -235,6 +238,14 @@ impl Form {
                 self.go(Step::Resume);
                 Outcome::Nothing
             }
+            (Step::Welcome, Key::Function(3)) if self.readiness.qr.is_some() => {
+                self.go(Step::Health);
+                Outcome::Nothing
+            }
+            (Step::Health, _) => {
+                self.go(Step::Welcome);
+                Outcome::Nothing
+            }
             (Step::Welcome, _) => Outcome::Nothing,
             (Step::Resume, Key::Escape) => {
                 self.go(Step::Welcome);
@@ -385,6 +396,12 @@ impl Form {
                     v.lines.insert(1, text(l, Msg::ResumeKey).to_owned());
                     v.help = format!("{}   {}", v.help, text(l, Msg::ResumeKey));
                 }
+            }
+            Step::Health => {
+                v.title = text(l, Msg::HealthTitle).to_owned();
+                v.lines = vec![text(l, Msg::HealthScan).to_owned()];
+                v.lines.extend(self.readiness.qr.clone());
+                v.help = format!("{}   {switch}", text(l, Msg::HealthHelp));
             }
             Step::Resume => {
                 v.title = text(l, Msg::ResumeTitle).to_owned();

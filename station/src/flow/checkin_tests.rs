@@ -185,6 +185,30 @@ fn a_station_that_must_not_be_used_says_why_and_does_not_start() {
 }
 
 #[test]
+fn f3_shows_the_health_summary_and_any_key_goes_back() {
+    let mut t = T::new(vec![exam("MATH101", None)]);
+    t.key(Key::Function(3));
+    assert_eq!(
+        t.form.step(),
+        Step::Welcome,
+        "no report yet: F3 does nothing"
+    );
+    t.form.set_readiness(Readiness {
+        qr: Some("exam-station health hall-b-07 camera=ok".into()),
+        ..Default::default()
+    });
+    t.key(Key::Function(3));
+    assert_eq!(t.form.step(), Step::Health);
+    let v = t.view();
+    assert_eq!(v.title, "HEALTH REPORT");
+    assert_eq!(v.lines[1], "exam-station health hall-b-07 camera=ok");
+    t.key(Key::Function(2));
+    assert_eq!(t.view().title, "RAPPORT D'ÉTAT");
+    t.key(Key::Char('x'));
+    assert_eq!(t.form.step(), Step::Welcome);
+}
+
+#[test]
 fn f2_switches_language_on_any_step_and_the_next_student_starts_in_the_sites() {
     let mut t = T::new(vec![exam("MATH101", None)]);
     t.key(Key::Function(2));

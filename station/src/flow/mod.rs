@@ -282,9 +282,9 @@ impl Flow {
         } else {
             ui::form(s.w, s.h, &s.theme, &view)
         };
-        // The readiness card carries the health report's summary as a QR code.
+        // F3 at the readiness card: the health report's summary as a QR code.
         let qr = match self.form.step() {
-            Step::Welcome => self.form.readiness().qr.as_deref(),
+            Step::Health => self.form.readiness().qr.as_deref(),
             _ => None,
         };
         s.show(devices, &s.with_qr(frame, qr));

@@ -47,7 +47,7 @@ pub fn readiness(station: &Station, checks: &[Check]) -> Readiness {
         .and_then(|b| bundle::health::Report::parse(&b, "report.json").ok());
     if let Some(r) = &report {
         lines.push(format!(
-            "Health report: {} (QR code: its summary)",
+            "Health report: {} (F3: as a QR code)",
             r.written_at
                 .get(..19)
                 .unwrap_or(&r.written_at)

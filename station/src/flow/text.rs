@@ -11,6 +11,12 @@ use board_config::Language;
 pub enum Msg {
     /// Title of the readiness card.
     StationTitle,
+    /// Title of the health report's screen.
+    HealthTitle,
+    /// What the health report's screen is for.
+    HealthScan,
+    /// How to leave it.
+    HealthHelp,
     /// The readiness card's verdict when the station may be used.
     Ready,
     /// The readiness card's verdict when it may not, with `{reason}`.
@@ -295,6 +301,13 @@ const TEXTS: &[(Msg, &str, &str)] = &[
         "F5 : le reprendre (surveillant)",
     ),
     (Msg::ResumeTitle, "RESUME THE EXAM", "REPRENDRE L'EXAMEN"),
+    (Msg::HealthTitle, "HEALTH REPORT", "RAPPORT D'ÉTAT"),
+    (
+        Msg::HealthScan,
+        "For IT: this station's signed health report, in short. Scan the QR code, or read it here:",
+        "Pour l'informatique : le rapport d'état signé de ce poste, en bref. Lisez le code QR, ou ici :",
+    ),
+    (Msg::HealthHelp, "Any key: back", "Toute touche : retour"),
     (
         Msg::ResumeHelp,
         "Proctor: check it is the same student, type your PIN, Enter: resume. Esc: back",
