@@ -105,16 +105,24 @@ pub fn kiosk_up(secs: u64) -> Result<f64, String> {
             && policy["DeveloperToolsAvailability"] == 2,
         || format!("{POLICY} is not the site's policy: {policy}"),
     )?;
-    // The browser reads it where Chromium looks, through its own mount namespace.
-    let seen = crate::checkin::chromium()
-        .into_iter()
-        .find_map(|pid| {
+    // The browser reads it where Chromium looks, through its own mount namespace (looked at for
+    // up to 10 s: a Chromium process may be starting or gone as its list is read).
+    let look = || {
+        crate::checkin::chromium().into_iter().find_map(|pid| {
             std::fs::read_to_string(format!(
                 "/proc/{pid}/root/etc/chromium/policies/managed/exam-station.json"
             ))
             .ok()
+            .filter(|t| !t.is_empty())
         })
-        .unwrap_or_default();
+    };
+    let t_seen = Instant::now();
+    let mut seen = look();
+    while seen.is_none() && t_seen.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(250));
+        seen = look();
+    }
+    let seen = seen.unwrap_or_default();
     ensure(
         serde_json::from_str::<serde_json::Value>(&seen).ok() == Some(policy),
         || {

@@ -239,6 +239,7 @@ fn three_stations_report_and_the_fleet_sees_the_failed_camera_and_the_exam_that_
         reports: vec![],
         late_after: rules.late_after,
         stale_after: rules.stale_after,
+        min_free_mib: 1024,
     };
     let code = |what| fleet::command::run(&args(what), Some(&store), vec!["fleet".into()], None);
     assert_eq!(

@@ -40,6 +40,9 @@ pub struct Args {
     /// A station whose last report is older than this needs attention.
     #[arg(long, global = true, default_value = "48h", value_parser = humantime::parse_duration)]
     pub stale_after: Duration,
+    /// A station with less free space on its data partition (MiB) needs attention.
+    #[arg(long, global = true, default_value_t = 1024)]
+    pub min_free_mib: u64,
 }
 
 /// The fleet commands.
@@ -88,6 +91,7 @@ pub fn run(
     let mut rules = Rules::new();
     rules.late_after = args.late_after;
     rules.stale_after = args.stale_after;
+    rules.min_free_bytes = args.min_free_mib << 20;
     let src = Sources {
         store,
         roots,
