@@ -14,6 +14,7 @@
 //! Each task first installs the system packages it needs (see [`deps`]).
 
 mod bench;
+mod cross;
 mod demo;
 mod deps;
 mod disk;
@@ -39,7 +40,7 @@ mod vm;
 
 fn usage() -> ! {
     eprintln!(
-        "usage: cargo xtask <demo|test|bench|flag-card|fuzz|hw-test|image|image-test|enroll-test|secure-boot-keys|units>"
+        "usage: cargo xtask <demo|test|bench|flag-card|fuzz|hw-test|image|image-test|enroll-test|secure-boot-keys|units|cross>"
     );
     std::process::exit(2)
 }
@@ -57,6 +58,7 @@ fn main() {
         "hw-test" => hwtest::run(rest),
         "image" => image::run(rest),
         "units" => units::run(rest),
+        "cross" => cross::run(rest),
         "secure-boot-keys" => secureboot::run(rest),
         "image-test" => imagetest::run(rest),
         "enroll-test" => enrolltest::run_alone(rest),

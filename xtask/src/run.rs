@@ -64,5 +64,5 @@ pub fn cargo() -> Command {
 
 /// Step progress on stderr, with the time since `t0`.
 pub fn step(t0: Instant, what: &str) {
-    eprintln!("xtask image [{:5.1} s] {what}", t0.elapsed().as_secs_f64());
+    eprintln!("xtask [{:5.1} s] {what}", t0.elapsed().as_secs_f64());
 }
