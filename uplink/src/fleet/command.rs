@@ -154,25 +154,31 @@ pub fn run(
                 }
             }
         }
-        What::Page { out } => match super::page::write(&fleet, &rules, out) {
-            Ok(p) => {
-                println!("{}", p.display());
-                flag(fleet.attention())
-            }
-            Err(e) => {
-                eprintln!("examctl fleet page: {e}");
-                UNKNOWN
-            }
-        },
-        What::Prom { out } => match super::prom::write(&fleet, &rules, out) {
-            Ok(n) => {
-                println!("{n} file(s) in {}", out.display());
-                flag(fleet.attention())
-            }
-            Err(e) => {
-                eprintln!("examctl fleet prom: {e}");
-                UNKNOWN
-            }
-        },
+        What::Page { out } => wrote(
+            "page",
+            super::page::write(&fleet, &rules, out).map(|p| p.display().to_string()),
+            flag(fleet.attention()),
+        ),
+        What::Prom { out } => wrote(
+            "prom",
+            super::prom::write(&fleet, &rules, out)
+                .map(|n| format!("{n} file(s) in {}", out.display())),
+            flag(fleet.attention()),
+        ),
+    }
+}
+
+/// What a command that writes files prints and returns: where they went and `code`, or the
+/// error and [`UNKNOWN`].
+fn wrote(what: &str, r: Result<String, crate::UplinkError>, code: u8) -> u8 {
+    match r {
+        Ok(said) => {
+            println!("{said}");
+            code
+        }
+        Err(e) => {
+            eprintln!("examctl fleet {what}: {e}");
+            UNKNOWN
+        }
     }
 }
