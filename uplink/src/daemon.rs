@@ -164,7 +164,7 @@ pub fn run(
         match crate::wake::SpoolWatch::new(&spool) {
             Ok(mut w) => {
                 // A new report from the station wakes the uplink to push it.
-                let health = opts.data_dir.join("health");
+                let health = bundle::health::dir(&opts.data_dir);
                 if let Err(e) = w.also(&health) {
                     tracing::info!(
                         "{}: not watched ({e}): its reports go at the next poll",

@@ -26,12 +26,7 @@ pub fn fetch(
     out: &Path,
     registry: Option<&Registry>,
 ) -> Result<Vec<Manifest>, UplinkError> {
-    let p = prefix.trim_matches('/');
-    let root = if p.is_empty() {
-        "recordings/".to_owned()
-    } else {
-        format!("{p}/recordings/")
-    };
+    let root = crate::store::key_under(prefix, "recordings/");
     let first = parts::first_id(exam);
     let listed = store.list(&root)?;
     // Each part's folder: `.../<id>/` with the part's id.

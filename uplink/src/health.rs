@@ -17,10 +17,7 @@ use crate::store::CentralStore;
 
 /// `[<prefix>/]health/<station>` (add `.json` or `.prom`).
 pub fn report_key(prefix: &str, station: &str) -> String {
-    match prefix.trim_matches('/') {
-        "" => format!("health/{station}"),
-        p => format!("{p}/health/{station}"),
-    }
+    crate::store::key_under(prefix, &format!("health/{station}"))
 }
 
 /// The kind of an upload error, as the report counts them: `network` (transport, timeouts),
@@ -45,11 +42,6 @@ pub fn error_kind(e: &UplinkError) -> &'static str {
     }
 }
 
-/// The uplink's facts file of a data folder.
-pub fn facts_path(data_dir: &Path) -> PathBuf {
-    crate::upload::uplink_dir(data_dir).join("health.json")
-}
-
 /// The uplink's facts, loaded, changed by a pass and saved.
 #[derive(Debug)]
 pub struct Facts {
@@ -66,14 +58,11 @@ fn now() -> String {
 impl Facts {
     /// Loads the facts of `data_dir` (an unreadable file starts afresh, logged).
     pub fn load(data_dir: &Path) -> Facts {
-        let path = facts_path(data_dir);
-        let facts = match std::fs::read(&path) {
-            Ok(b) => UplinkFacts::parse(&b, &path.display().to_string()).unwrap_or_else(|e| {
-                tracing::warn!("{e}: started afresh");
-                UplinkFacts::default()
-            }),
-            Err(_) => UplinkFacts::default(),
-        };
+        let path = health::uplink_facts_path(data_dir);
+        let facts = UplinkFacts::load(data_dir).unwrap_or_else(|e| {
+            tracing::warn!("{e}: started afresh");
+            UplinkFacts::default()
+        });
         Facts {
             path,
             facts,
@@ -191,7 +180,7 @@ pub fn push(
     facts: &mut Facts,
     log: &Log,
 ) -> Result<Pushed, UplinkError> {
-    let path = data_dir.join("health").join(health::FILE);
+    let path = health::report_path(data_dir);
     wait_for_report(data_dir, &path);
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,

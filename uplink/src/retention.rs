@@ -7,6 +7,7 @@
 use rusty_s3::Method;
 
 use crate::error::UplinkError;
+use crate::store::key_under;
 use crate::store::s3::{answer_error, S3Store};
 use crate::xml;
 
@@ -39,15 +40,6 @@ pub struct Rule {
 /// an expiry only hides the object behind a delete marker; the version itself must go too).
 pub const NONCURRENT_DAYS: u32 = 1;
 
-fn with_prefix(prefix: &str, tail: &str) -> String {
-    let p = prefix.trim_matches('/');
-    if p.is_empty() {
-        tail.into()
-    } else {
-        format!("{p}/{tail}")
-    }
-}
-
 /// The rules the institution's bucket must have, below the site's `prefix`; on a versioned (or
 /// object-locked) bucket the expiries also remove the versions they make noncurrent, and the
 /// delete markers left alone. Their ids name the prefix, so that the rules of every station
@@ -66,25 +58,25 @@ pub fn wanted(prefix: &str, versioned: bool) -> Vec<Rule> {
     let mut rules = vec![
         rule(
             "recordings-expire",
-            with_prefix(prefix, "recordings/"),
+            key_under(prefix, "recordings/"),
             Some(RECORDINGS_DAYS),
             None,
         ),
         rule(
             "profiles-expire",
-            with_prefix(prefix, "profiles/"),
+            key_under(prefix, "profiles/"),
             Some(PROFILES_DAYS),
             None,
         ),
         rule(
             "abort-incomplete-uploads",
-            with_prefix(prefix, ""),
+            key_under(prefix, ""),
             None,
             Some(ABORT_DAYS),
         ),
     ];
     if versioned {
-        let mut markers = rule("delete-markers", with_prefix(prefix, ""), None, None);
+        let mut markers = rule("delete-markers", key_under(prefix, ""), None, None);
         markers.delete_markers = true;
         rules.push(markers);
     }

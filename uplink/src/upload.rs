@@ -62,13 +62,10 @@ pub struct Ctx<'a> {
 
 /// The key prefix of a bundle: `[<prefix>/]recordings/<date>/<station>/<exam>`.
 pub fn bundle_key(prefix: &str, m: &Manifest) -> String {
-    let p = prefix.trim_matches('/');
-    let tail = format!("recordings/{}/{}/{}", m.exam_date, m.station, m.exam);
-    if p.is_empty() {
-        tail
-    } else {
-        format!("{p}/{tail}")
-    }
+    crate::store::key_under(
+        prefix,
+        &format!("recordings/{}/{}/{}", m.exam_date, m.station, m.exam),
+    )
 }
 
 fn valid_date(d: &str) -> bool {

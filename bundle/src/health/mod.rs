@@ -17,6 +17,7 @@
 mod prom;
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +33,22 @@ pub const FILE: &str = "report.json";
 pub const PROM_FILE: &str = "report.prom";
 /// How many exams a report lists (newest kept).
 pub const MAX_EXAMS: usize = 100;
+
+/// The station's health folder in its data folder, `DATA_DIR/health/`: the station writes it,
+/// the uplink reads and pushes the report in it.
+pub fn dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("health")
+}
+
+/// The signed report: `DATA_DIR/health/report.json`.
+pub fn report_path(data_dir: &Path) -> PathBuf {
+    dir(data_dir).join(FILE)
+}
+
+/// Where the uplink keeps its part of the report: `DATA_DIR/uplink/health.json`.
+pub fn uplink_facts_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("uplink").join("health.json")
+}
 
 /// One station's signed health report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -199,6 +216,17 @@ impl UplinkFacts {
     /// Parses the uplink's facts file; `what` names it in errors.
     pub fn parse(text: &[u8], what: &str) -> Result<Self, String> {
         parse_json(text, what)
+    }
+
+    /// The uplink's facts of the station whose data folder is `data_dir` (none recorded yet:
+    /// empty); the error names the file.
+    pub fn load(data_dir: &Path) -> Result<Self, String> {
+        let path = uplink_facts_path(data_dir);
+        match std::fs::read(&path) {
+            Ok(b) => Self::parse(&b, &path.display().to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(format!("{}: {e}", path.display())),
+        }
     }
 }
 

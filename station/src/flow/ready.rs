@@ -42,7 +42,7 @@ pub fn readiness(station: &Station, checks: &[Check]) -> Readiness {
         Err(e) => lines.push(format!("Free space: unknown ({e})")),
     }
     lines.push(format!("Uploads pending: {}", pending(&spool)));
-    let report = std::fs::read(crate::health::report_path(&station.data_dir))
+    let report = std::fs::read(bundle::health::report_path(&station.data_dir))
         .ok()
         .and_then(|b| bundle::health::Report::parse(&b, "report.json").ok());
     if let Some(r) = &report {

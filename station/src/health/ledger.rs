@@ -3,7 +3,7 @@
 //! shutdowns (`unclean`). Writing them never fails an exam: a fact that cannot be kept is
 //! logged and the report says less.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use bundle::event::EndReason;
 use bundle::health::{DeviceCheck, ExamRecord, MAX_EXAMS};
@@ -12,10 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::selftest::Check;
 
-/// The station's health folder: `DATA_DIR/health/`.
-pub fn dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("health")
-}
+use bundle::health::dir;
 
 const EXAMS: &str = "exams.json";
 const SELFTEST: &str = "selftest.json";

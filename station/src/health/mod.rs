@@ -6,7 +6,7 @@
 
 pub mod ledger;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -14,27 +14,6 @@ use bundle::health::{self, Boot, Disk, Pending, Report, UplinkFacts};
 use bundle::manifest::Manifest;
 
 use crate::station::Station;
-
-/// Where `uplinkd` keeps its part of the report.
-pub fn uplink_facts_path(data_dir: &Path) -> PathBuf {
-    data_dir.join("uplink").join("health.json")
-}
-
-/// The report file: `DATA_DIR/health/report.json`.
-pub fn report_path(data_dir: &Path) -> PathBuf {
-    ledger::dir(data_dir).join(health::FILE)
-}
-
-fn uplink_facts(data_dir: &Path) -> UplinkFacts {
-    let path = uplink_facts_path(data_dir);
-    match std::fs::read(&path) {
-        Ok(b) => UplinkFacts::parse(&b, &path.display().to_string()).unwrap_or_else(|e| {
-            tracing::warn!("health: {e}");
-            UplinkFacts::default()
-        }),
-        Err(_) => UplinkFacts::default(),
-    }
-}
 
 /// Sealed bundles in the spool: count, bytes, the oldest's id, seal time and age.
 fn pending(spool: &Path, now_ms: u64) -> Pending {
@@ -62,7 +41,10 @@ fn pending(spool: &Path, now_ms: u64) -> Pending {
 pub fn compose(station: &Station, reason: &str) -> Report {
     let now = bundle::journal::now_ms();
     let data = &station.data_dir;
-    let facts = uplink_facts(data);
+    let facts = UplinkFacts::load(data).unwrap_or_else(|e| {
+        tracing::warn!("health: {e}");
+        UplinkFacts::default()
+    });
     let test = ledger::selftest(data);
     let mut exams = ledger::exams(data);
     for e in &mut exams {
@@ -109,7 +91,7 @@ pub fn compose(station: &Station, reason: &str) -> Report {
 pub fn write(station: &Station, reason: &str) -> Result<Report, bundle::Error> {
     let mut r = compose(station, reason);
     r.sign(&station.key);
-    let dir = ledger::dir(&station.data_dir);
+    let dir = health::dir(&station.data_dir);
     std::fs::create_dir_all(&dir).map_err(|e| bundle::Error::io(&dir, e))?;
     bundle::fsutil::write_atomic(&dir.join(health::FILE), &r.to_json())?;
     bundle::fsutil::write_atomic(
@@ -157,7 +139,7 @@ impl Refresher {
     }
 
     fn stamp(station: &Station) -> Option<SystemTime> {
-        std::fs::metadata(uplink_facts_path(&station.data_dir))
+        std::fs::metadata(health::uplink_facts_path(&station.data_dir))
             .and_then(|m| m.modified())
             .ok()
     }

@@ -29,7 +29,7 @@ fn the_report_is_signed_and_carries_what_the_uplink_recorded() {
     );
     assert_eq!((r.unclean_shutdowns, r.pending.count), (2, 0));
     assert!(r.selftest.is_empty() && r.disk.total_bytes > 0);
-    let prom = std::fs::read_to_string(ledger::dir(&st.data_dir).join(health::PROM_FILE)).unwrap();
+    let prom = std::fs::read_to_string(health::dir(&st.data_dir).join(health::PROM_FILE)).unwrap();
     assert!(prom.contains("exam_station_unclean_shutdowns_total{station=\"hall-c-01\"} 2"));
 
     // uplinkd records an attempt and an error; the refresher signs a new report with them.
@@ -41,7 +41,7 @@ fn the_report_is_signed_and_carries_what_the_uplink_recorded() {
     std::fs::create_dir_all(st.data_dir.join("uplink")).unwrap();
     std::thread::sleep(Duration::from_millis(20));
     std::fs::write(
-        uplink_facts_path(&st.data_dir),
+        health::uplink_facts_path(&st.data_dir),
         serde_json::to_vec(&facts).unwrap(),
     )
     .unwrap();
@@ -49,7 +49,7 @@ fn the_report_is_signed_and_carries_what_the_uplink_recorded() {
     let again = refresher.poll().expect("a new report");
     assert_eq!(again.reason, "upload");
     assert_eq!(again.uploads.errors["network"], 1);
-    let on_disk = std::fs::read(report_path(&st.data_dir)).unwrap();
+    let on_disk = std::fs::read(health::report_path(&st.data_dir)).unwrap();
     assert_eq!(Report::parse(&on_disk, "report.json").unwrap(), again);
     std::thread::sleep(Refresher::EVERY);
     assert!(refresher.poll().is_none(), "unchanged facts: no new report");

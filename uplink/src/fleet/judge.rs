@@ -109,14 +109,13 @@ pub fn age(secs: u64) -> String {
 /// last, after every other file was verified).
 fn arrived(store: &dyn CentralStore, s: &Seen, e: &ExamRecord) -> Option<bool> {
     let root = s.root.as_deref()?;
-    let base = format!(
-        "recordings/{}/{}/{}/",
-        e.exam_date, s.report.station, e.exam
+    let prefix = crate::store::key_under(
+        root,
+        &format!(
+            "recordings/{}/{}/{}/",
+            e.exam_date, s.report.station, e.exam
+        ),
     );
-    let prefix = match root.trim_matches('/') {
-        "" => base,
-        p => format!("{p}/{base}"),
-    };
     let listed = store.list(&prefix).ok()?;
     Some(
         listed

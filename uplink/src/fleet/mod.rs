@@ -63,10 +63,7 @@ pub struct Collected {
 }
 
 fn health_dir(root: &str) -> String {
-    match root.trim_matches('/') {
-        "" => "health/".into(),
-        p => format!("{p}/health/"),
-    }
+    crate::store::key_under(root, "health/")
 }
 
 /// `f` over `items` on up to 8 threads (a fleet is a thousand small requests); results in the

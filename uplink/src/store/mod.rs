@@ -15,6 +15,15 @@ use crate::error::UplinkError;
 use crate::state::FileState;
 use crate::throttle::Throttle;
 
+/// `tail` under the key prefix `prefix` (`[<prefix>/]<tail>`; slashes around the prefix and an
+/// empty prefix are allowed).
+pub fn key_under(prefix: &str, tail: &str) -> String {
+    match prefix.trim_matches('/') {
+        "" => tail.into(),
+        p => format!("{p}/{tail}"),
+    }
+}
+
 /// One file to send: the local file, its persisted state, and the callbacks of the run.
 pub struct FileJob<'a> {
     /// Exam id, for errors and the log.

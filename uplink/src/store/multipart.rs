@@ -70,8 +70,8 @@ fn put(
         .ok_or_else(|| transport_error(&key, what, "answer without ETag"))
 }
 
-/// Checks a returned ETag against the part's MD5.
-fn check_etag(key: &str, what: &str, etag: &str, md5: &str) -> Result<(), UplinkError> {
+/// Checks a returned ETag against the MD5 of the bytes sent.
+pub(super) fn check_etag(key: &str, what: &str, etag: &str, md5: &str) -> Result<(), UplinkError> {
     if etag == md5 {
         Ok(())
     } else {

@@ -398,14 +398,11 @@ impl CentralStore for S3Store {
         if !a.ok() {
             return Err(answer_error(key, "PutObject", &a));
         }
-        let md5 = hex::encode(<md5::Md5 as md5::Digest>::digest(body));
-        match &a.etag {
-            Some(e) if *e != md5 => Err(UplinkError::Mismatch {
-                key: key.into(),
-                why: format!("PutObject: ETag {e} is not the MD5 {md5} of the bytes sent"),
-            }),
-            _ => Ok(a.date_ms),
+        if let Some(etag) = &a.etag {
+            let md5 = hex::encode(<md5::Md5 as md5::Digest>::digest(body));
+            super::multipart::check_etag(key, "PutObject", etag, &md5)?;
         }
+        Ok(a.date_ms)
     }
 
     fn read(&self, key: &str) -> Result<Vec<u8>, UplinkError> {
