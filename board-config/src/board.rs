@@ -312,7 +312,8 @@ pub struct Display {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Gpio {
-    /// GPIO character device, e.g. `"/dev/gpiochip4"` (Raspberry Pi 5); `"sim"` for the simulated backend.
+    /// GPIO character device, e.g. `"/dev/gpiochip4"`, or the chip's label as `gpiodetect`
+    /// shows it (e.g. `"pinctrl-rp1"` on a Raspberry Pi 5); `"sim"` for the simulated backend.
     pub chip: String,
     /// Output pin of the "recording" LED, 0 to 27.
     pub recording_led: u8,

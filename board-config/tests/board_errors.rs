@@ -350,3 +350,21 @@ fn empty_file_asks_for_the_first_section() {
     let err = board_err("");
     assert_error(&err, ErrorKind::MissingField, 1, Some("board"));
 }
+
+#[test]
+fn gpio_chip_is_a_device_node_or_a_label() {
+    let by_label = edit(BOARD, "chip = \"/dev/gpiochip4\"", "chip = \"pinctrl-rp1\"");
+    let board =
+        parse_board(&by_label, Path::new("boards/label.toml")).expect("a chip label is valid");
+    assert_eq!(board.gpio.map(|g| g.chip).as_deref(), Some("pinctrl-rp1"));
+    let err = board_err(&edit(
+        BOARD,
+        "chip = \"/dev/gpiochip4\"",
+        "chip = \"/tmp/gpio\"",
+    ));
+    assert_error(&err, ErrorKind::InvalidValue, 31, Some("gpio.chip"));
+    assert!(
+        err.hint().unwrap_or_default().contains("pinctrl-rp1"),
+        "{err}"
+    );
+}

@@ -47,6 +47,12 @@ fn shipped_boards_say_what_the_design_asks() {
         Some("vivid")
     );
     assert!(qemu.gpio.is_none());
+    let arm = load("qemu-aarch64.toml");
+    assert_eq!(
+        arm.gpio.map(|g| g.chip),
+        Some("exam-station-sim".to_string()),
+        "the arm64 VM's GPIO is the test's gpio-sim chip, found by its label"
+    );
 
     let rpi = load("rpi5.toml");
     assert_eq!(rpi.board.arch, board_config::Arch::Aarch64);
@@ -59,7 +65,7 @@ fn shipped_boards_say_what_the_design_asks() {
             gpio.call_button,
             gpio.tamper_switch
         ),
-        ("/dev/gpiochip4", 17, 27, 22)
+        ("pinctrl-rp1", 17, 27, 22)
     );
 
     let pc = load("x86_64-uefi.toml");

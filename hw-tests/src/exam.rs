@@ -21,6 +21,9 @@ use crate::Test;
 /// The exam tests, in the order they must run.
 pub const TESTS: &[(&str, Test)] = &[
     ("exam_starts_as_station_user", starts),
+    crate::gpio::IN_EXAM[0],
+    crate::gpio::IN_EXAM[1],
+    crate::gpio::IN_EXAM[2],
     (
         "exam_keyboard_plugged_mid_exam_grabbed_and_filtered",
         keyboard,
@@ -32,6 +35,7 @@ pub const TESTS: &[(&str, Test)] = &[
     crate::escape::IN_EXAM[0],
     crate::escape::IN_EXAM[1],
     ("exam_sealed_and_verified", sealed),
+    crate::gpio::AFTER,
 ];
 
 /// Console line asking the host to attach a USB mass-storage device.

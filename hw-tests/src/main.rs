@@ -1,7 +1,7 @@
 //! `hw-tests`: the station's Linux device backends against real device nodes.
 //!
 //! Runs inside the USB image booted by `cargo xtask hw-test` (vivid, snd-aloop, uinput,
-//! virtio-gpu), or on a station booted from the image. Prints `PASS name: detail` or
+//! virtio-gpu; gpio-sim in the arm64 image), or on a station booted from the image. Prints `PASS name: detail` or
 //! `FAIL name: reason` per test and a closing `N passed, M failed`; exits 1 if any failed.
 //! Arguments filter tests by name substring; `--after-power-cut` runs the resume tests of the
 //! boot after the power cut instead.
@@ -17,6 +17,7 @@ mod ctx;
 mod display;
 mod escape;
 mod exam;
+mod gpio;
 mod http;
 mod input;
 mod kiosk;
@@ -90,6 +91,11 @@ fn main() -> ExitCode {
     } else {
         (tests(), filters)
     };
+    // The GPIO tests need a board with [gpio] (qemu-aarch64's simulated chip).
+    let list: Vec<(&str, Test)> = list
+        .into_iter()
+        .filter(|(name, _)| ctx.board.gpio.is_some() || !name.starts_with("exam_gpio_"))
+        .collect();
     for (name, test) in list {
         if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
             continue;

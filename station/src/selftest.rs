@@ -103,11 +103,7 @@ pub fn run(devices: &mut Devices, encoders: &Encoders, grant: &Capture<'_>) -> V
     );
     check(
         "indicator",
-        devices
-            .indicator
-            .set_recording(false)
-            .map(|_| "LED off".to_string())
-            .map_err(|e| e.to_string()),
+        crate::devices::indicator_state(devices.indicator.as_mut()).map_err(|e| e.to_string()),
     );
     out
 }

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use crate::apt;
 use crate::recipe::{self, MIRRORS};
 use crate::run::{self, step};
 
@@ -46,70 +47,6 @@ pub struct Cross {
 
 fn recipe_dir() -> PathBuf {
     run::root().join("images/cross-aarch64")
-}
-
-/// A throwaway apt configuration under `dir` that sees bookworm for amd64 and arm64.
-fn apt_config(dir: &Path) -> Result<PathBuf, String> {
-    for d in ["etc", "state/lists/partial", "cache/archives/partial"] {
-        let p = dir.join(d);
-        std::fs::create_dir_all(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-    }
-    let sources: String = MIRRORS
-        .iter()
-        .map(|m| {
-            m.replacen(
-                "deb ",
-                "deb [arch=amd64,arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ",
-                1,
-            ) + "\n"
-        })
-        .collect();
-    let write = |p: PathBuf, text: &str| {
-        std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))
-    };
-    write(dir.join("etc/sources.list"), &sources)?;
-    write(dir.join("state/status"), "")?;
-    let d = dir.display();
-    let conf = dir.join("apt.conf");
-    write(
-        conf.clone(),
-        &format!(
-            "Dir::Etc \"{d}/etc\";\nDir::Etc::sourcelist \"{d}/etc/sources.list\";\n\
-             Dir::Etc::sourceparts \"-\";\nDir::Etc::preferencesparts \"-\";\n\
-             Dir::State \"{d}/state\";\nDir::State::status \"{d}/state/status\";\n\
-             Dir::Cache \"{d}/cache\";\nAPT::Architecture \"amd64\";\n\
-             APT::Architectures {{ \"amd64\"; \"arm64\"; }};\n\
-             Debug::NoLocking \"true\";\nAPT::Install-Recommends \"false\";\n"
-        ),
-    )?;
-    Ok(conf)
-}
-
-fn apt(conf: &Path) -> Command {
-    let mut c = Command::new("apt-get");
-    c.env("APT_CONFIG", conf).arg("-q");
-    c
-}
-
-/// The `.deb` files of `dir`.
-fn debs(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "deb"))
-        .collect();
-    v.sort();
-    Ok(v)
-}
-
-/// Unpacks every `.deb` of `from` into `to` (`dpkg -x`).
-fn unpack(from: &Path, to: &Path) -> Result<usize, String> {
-    let all = debs(from)?;
-    for deb in &all {
-        run::quiet(Command::new("dpkg").arg("-x").arg(deb).arg(to))?;
-    }
-    Ok(all.len())
 }
 
 /// Rewrites the absolute symlinks under `root` (e.g. `usr/lib/.../libfoo.so ->
@@ -158,8 +95,8 @@ pub fn ensure(t0: Instant) -> Result<Cross, String> {
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
     }
-    let conf = apt_config(&tmp.join("apt"))?;
-    run::quiet(apt(&conf).arg("update"))?;
+    let conf = apt::config(&tmp.join("apt"), MIRRORS, &["amd64", "arm64"])?;
+    run::quiet(apt::get(&conf).arg("update"))?;
     step(t0, "apt lists of bookworm (amd64, arm64) read");
     // The toolchain: exactly the listed packages (their other dependencies are the build
     // machine's own).
@@ -167,7 +104,7 @@ pub fn ensure(t0: Instant) -> Result<Cross, String> {
     std::fs::create_dir_all(&fetched).map_err(|e| format!("{}: {e}", fetched.display()))?;
     let toolchain = recipe::read_list(&recipe_dir().join("toolchain"))?;
     run::quiet(
-        apt(&conf)
+        apt::get(&conf)
             .current_dir(&fetched)
             .arg("download")
             .args(&toolchain),
@@ -176,15 +113,15 @@ pub fn ensure(t0: Instant) -> Result<Cross, String> {
     let sysroot = recipe::read_list(&recipe_dir().join("sysroot"))?;
     let archives = tmp.join("apt/cache/archives");
     run::quiet(
-        apt(&conf)
+        apt::get(&conf)
             .args(["install", "--download-only", "-y"])
             .args(&sysroot),
     )?;
     step(t0, "toolchain and sysroot packages downloaded");
     let rust = tmp.join("rust");
-    let n = unpack(&fetched, &rust)?;
+    let n = apt::unpack(&fetched, &rust)?;
     // The arm64 standard library goes into the toolchain's own sysroot, beside the amd64 one.
-    let m = unpack(&archives, &tmp.join("sysroot"))?;
+    let m = apt::unpack(&archives, &tmp.join("sysroot"))?;
     let links = links_inside(&tmp.join("sysroot"))?;
     step(
         t0,
@@ -239,6 +176,21 @@ impl Cross {
         c
     }
 
+    /// `cargo build --release` of the station's binaries ([`BINARIES`]) for aarch64.
+    pub fn binaries(&self) -> Command {
+        let mut cargo = self.cargo();
+        cargo.args(["build", "--locked", "--release", "--target", TARGET]);
+        let mut packages: Vec<&str> = BINARIES.iter().map(|(p, _)| *p).collect();
+        packages.dedup();
+        for p in packages {
+            cargo.args(["-p", p]);
+        }
+        for (_, bin) in BINARIES {
+            cargo.args(["--bin", bin]);
+        }
+        cargo
+    }
+
     /// Where a cross-built binary is.
     pub fn binary(name: &str) -> PathBuf {
         run::root()
@@ -270,16 +222,7 @@ pub fn run(_args: &[String]) -> Result<(), String> {
             .arg("--version"),
     )?;
     step(t0, &format!("cross toolchain: {}", rustc.trim()));
-    let mut cargo = cross.cargo();
-    cargo.args(["build", "--locked", "--release", "--target", TARGET]);
-    let mut packages: Vec<&str> = BINARIES.iter().map(|(p, _)| *p).collect();
-    packages.dedup();
-    for p in packages {
-        cargo.args(["-p", p]);
-    }
-    for (_, bin) in BINARIES {
-        cargo.args(["--bin", bin]);
-    }
+    let mut cargo = cross.binaries();
     run::status(&mut cargo)?;
     step(t0, "binaries built for aarch64");
     for (_, bin) in BINARIES {

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use crate::boards::{self, Arch, Board};
+use crate::piboot::{self, Kit};
 use crate::run;
 use crate::run::step;
 
@@ -21,8 +23,11 @@ const REPART_SEED: &str = "6f1f4c52-3c3a-4e2b-9a8b-7e0d2f0c5a11";
 
 /// What [`assemble`] works on.
 pub struct Inputs {
-    /// The recipe folder (`cmdline`, `loader.conf`, `repart/`).
-    pub recipe: PathBuf,
+    /// The board (its recipe: `cmdline`; `images/common/`: `loader.conf`, `repart/`).
+    pub board: &'static Board,
+    /// The arm64 boot packages (systemd-boot, the UKI stub, the Pi firmware); `None` on a PC,
+    /// whose come from the build machine's systemd-boot-efi.
+    pub kit: Option<Kit>,
     /// The staged root file system (its `/boot` kernel and initrd go to the UKI).
     pub staging: PathBuf,
     /// Scratch folder for partition images.
@@ -91,13 +96,18 @@ fn take_kernel(staging: &Path, work: &Path) -> Result<(PathBuf, PathBuf), String
     Ok((k, i))
 }
 
-/// Builds the unified kernel image with the systemd stub.
+/// Builds the unified kernel image with the systemd stub: objcopy with bookworm's x86 stub
+/// (bookworm has no ukify), trixie's ukify with its arm64 stub.
 fn uki(inputs: &Inputs, kernel: &Path, initrd: &Path, cmdline: &str) -> Result<PathBuf, String> {
     let w = &inputs.work;
     let cmdline_file = w.join("cmdline.txt");
     std::fs::write(&cmdline_file, cmdline).map_err(|e| e.to_string())?;
     let osrel = inputs.staging.join("usr/lib/os-release");
     let out = w.join("exam-station.efi");
+    if let Some(kit) = &inputs.kit {
+        kit.uki(kernel, initrd, &cmdline_file, &osrel, &out)?;
+        return Ok(out);
+    }
     let sec = |name: &str, file: &Path, vma: &str| {
         [
             "--add-section".to_string(),
@@ -125,17 +135,22 @@ fn uki(inputs: &Inputs, kernel: &Path, initrd: &Path, cmdline: &str) -> Result<P
 }
 
 /// Makes the EFI system partition image: systemd-boot (also as the removable-media default
-/// loader) and the UKI, sized to fit them.
-fn esp(inputs: &Inputs, uki: &Path) -> Result<PathBuf, String> {
+/// loader), the UKI and the board's other boot files (`extra`: source, name), sized to fit.
+fn esp(inputs: &Inputs, uki: &Path, extra: &[(PathBuf, String)]) -> Result<PathBuf, String> {
     let w = &inputs.work;
     let img = w.join("esp.img");
-    let mut boot = Path::new(EFI_DIR).join("systemd-bootx64.efi");
+    let arch = inputs.board.root.arch.efi();
+    let mut boot = match &inputs.kit {
+        Some(kit) => kit.systemd_boot(),
+        None => Path::new(EFI_DIR).join(format!("systemd-boot{arch}.efi")),
+    };
     if let Some(keys) = &inputs.sign_with {
-        let signed = w.join("systemd-bootx64.signed.efi");
+        let signed = w.join(format!("systemd-boot{arch}.signed.efi"));
         crate::secureboot::sign(keys, &boot, &signed)?;
         boot = signed;
     }
-    let kib = (size(uki) + 2 * size(&boot)) / 1024 * 11 / 10 + 4096;
+    let extra_bytes: u64 = extra.iter().map(|(p, _)| size(p)).sum();
+    let kib = (size(uki) + 2 * size(&boot) + extra_bytes) / 1024 * 11 / 10 + 4096;
     run::status(
         Command::new("mkfs.vfat")
             .args(["-n", "ESP", "-C"])
@@ -159,14 +174,31 @@ fn esp(inputs: &Inputs, uki: &Path) -> Result<PathBuf, String> {
         ],
         &[],
     )?;
-    mtools(&["mcopy", "::EFI/BOOT/BOOTX64.EFI"], &[&boot])?;
-    mtools(&["mcopy", "::EFI/systemd/systemd-bootx64.efi"], &[&boot])?;
+    let upper = arch.to_uppercase();
+    mtools(&["mcopy", &format!("::EFI/BOOT/BOOT{upper}.EFI")], &[&boot])?;
+    mtools(
+        &["mcopy", &format!("::EFI/systemd/systemd-boot{arch}.efi")],
+        &[&boot],
+    )?;
     mtools(&["mcopy", UKI_ON_ESP], &[uki])?;
     mtools(
         &["mcopy", "::loader/loader.conf"],
-        &[&inputs.recipe.join("loader.conf")],
+        &[&boards::folder("common").join("loader.conf")],
     )?;
+    for (from, to) in extra {
+        mtools(&["mcopy", &format!("::{to}")], &[from])?;
+    }
     Ok(img)
+}
+
+/// The board's kernel command line template: its own `cmdline`, else its root's.
+fn cmdline_template(board: &Board) -> PathBuf {
+    let own = board.dir().join("cmdline");
+    if own.exists() {
+        own
+    } else {
+        board.root_dir().join("cmdline")
+    }
 }
 
 /// Reads a recipe template and fills in `@KEY@` placeholders.
@@ -226,7 +258,7 @@ pub fn assemble(inputs: &Inputs) -> Result<PathBuf, String> {
         ("ROOT_UUID", uuid(&roothash[..32])),
         ("VERITY_UUID", uuid(&roothash[32..])),
     ];
-    let cmdline = fill(&inputs.recipe.join("cmdline"), &vars)?;
+    let cmdline = fill(&cmdline_template(inputs.board), &vars)?;
     step(
         t0,
         &format!(
@@ -236,8 +268,32 @@ pub fn assemble(inputs: &Inputs) -> Result<PathBuf, String> {
         ),
     );
     let uki = uki(inputs, &kernel, &initrd, cmdline.trim())?;
-    step(t0, &format!("ESP: systemd-boot + UKI {}", mb(size(&uki))));
-    let esp = esp(inputs, &uki)?;
+    let extra = match &inputs.kit {
+        Some(kit) => piboot::files(
+            inputs.board,
+            kit,
+            &piboot::Parts {
+                staging: &inputs.staging,
+                kernel: &kernel,
+                initrd: &initrd,
+                cmdline: &w.join("cmdline.txt"),
+            },
+        )?,
+        None => Vec::new(),
+    };
+    step(
+        t0,
+        &format!(
+            "ESP: systemd-boot + UKI {}{}",
+            mb(size(&uki)),
+            if extra.is_empty() {
+                String::new()
+            } else {
+                format!(" + {} Raspberry Pi boot files", extra.len())
+            }
+        ),
+    );
+    let esp = esp(inputs, &uki, &extra)?;
     step(t0, "GPT: systemd-repart --empty=create");
     let defs = w.join("repart.d");
     std::fs::create_dir_all(&defs).map_err(|e| e.to_string())?;
@@ -245,7 +301,10 @@ pub fn assemble(inputs: &Inputs) -> Result<PathBuf, String> {
     vars.push(("ESP_IMG", esp.display().to_string()));
     vars.push(("ROOT_IMG", root.display().to_string()));
     vars.push(("VERITY_IMG", verity.display().to_string()));
-    let dir = inputs.recipe.join("repart");
+    let arch: Arch = inputs.board.root.arch;
+    vars.push(("ROOT_TYPE", arch.root_type().to_string()));
+    vars.push(("VERITY_TYPE", format!("{}-verity", arch.root_type())));
+    let dir = boards::folder("common").join("repart");
     let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for e in entries.flatten() {
         std::fs::write(defs.join(e.file_name()), fill(&e.path(), &vars)?)
@@ -319,7 +378,7 @@ pub fn uki_of(img: &Path, to: &Path) -> Result<String, String> {
     .map_err(|e| format!("the UKI of {}: {e}", img.display()))?;
     let cmdline = to.with_extension("cmdline");
     run::status(
-        Command::new("objcopy")
+        Command::new(objcopy_for(to)?)
             .args(["-O", "binary", "--only-section=.cmdline"])
             .arg(to)
             .arg(&cmdline),
@@ -328,6 +387,27 @@ pub fn uki_of(img: &Path, to: &Path) -> Result<String, String> {
     let text =
         std::fs::read_to_string(&cmdline).map_err(|e| format!("{}: {e}", cmdline.display()))?;
     Ok(text.trim_end_matches('\0').trim().to_string())
+}
+
+/// The objcopy that reads the PE file `pe`: the build machine's for an x86-64 one, the cross
+/// binutils' for an arm64 one (by the PE header's machine field).
+fn objcopy_for(pe: &Path) -> Result<&'static str, String> {
+    let data = std::fs::read(pe).map_err(|e| format!("{}: {e}", pe.display()))?;
+    let at = data
+        .get(0x3c..0x40)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        .ok_or(format!("{}: not a PE file", pe.display()))?;
+    match data
+        .get(at + 4..at + 6)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]))
+    {
+        Some(0x8664) => Ok("objcopy"),
+        Some(0xaa64) => Ok("aarch64-linux-gnu-objcopy"),
+        m => Err(format!(
+            "{}: PE machine {m:x?} is neither x86-64 nor arm64",
+            pe.display()
+        )),
+    }
 }
 
 /// Writes `uki` over the UKI on disk image `img`'s ESP.

@@ -10,20 +10,29 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::boards::Arch;
 use crate::run;
 
 /// The share's common files: `(source under the repository, name in the share)`.
 const FILES: &[(&str, &str)] = &[
     ("xtask/guest/setup.sh", "setup.sh"),
     ("xtask/guest/report.sh", "report.sh"),
-    ("board-config/boards/qemu-x86_64.toml", "board.toml"),
 ];
 
-/// Fills `share` (created if missing) with what every test boot needs; returns it.
-pub fn share(share: &Path) -> Result<PathBuf, String> {
+/// The qemu board of a machine: its virtual devices (and, on arm64, the simulated GPIO chip).
+pub fn board_file(arch: Arch) -> &'static str {
+    match arch {
+        Arch::Amd64 => "board-config/boards/qemu-x86_64.toml",
+        Arch::Arm64 => "board-config/boards/qemu-aarch64.toml",
+    }
+}
+
+/// Fills `share` (created if missing) with what every test boot of an `arch` machine needs;
+/// returns it.
+pub fn share(share: &Path, arch: Arch) -> Result<PathBuf, String> {
     std::fs::create_dir_all(share).map_err(|e| format!("{}: {e}", share.display()))?;
     let root = run::root();
-    for (from, to) in FILES {
+    for (from, to) in FILES.iter().chain(&[(board_file(arch), "board.toml")]) {
         let from = root.join(from);
         std::fs::copy(&from, share.join(to))
             .map_err(|e| format!("copy {} into the test share: {e}", from.display()))?;

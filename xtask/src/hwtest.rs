@@ -25,6 +25,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::boards::{Arch, Board};
 use crate::hostopen::{
     escapes_journaled, open_on_host, receipt_is, resumed_on_host, reviewed_on_host, Expect,
     CHECK_IN_EVENTS, LOCKDOWN_EVENTS, RESUME_EVENTS,
@@ -33,10 +34,10 @@ use crate::imagetest::{self, Tally};
 use crate::{deps, image, qemu, run, s3, vm};
 
 /// Longest a run in the image may take before QEMU is killed.
-const TIMEOUT: Duration = Duration::from_secs(1500);
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(1500);
 
 /// The console line with which the exam asks for a USB stick (hw-tests/src/exam.rs).
-const ATTACH: &str = "HW-TESTS-ATTACH usb-storage";
+pub(crate) const ATTACH: &str = "HW-TESTS-ATTACH usb-storage";
 
 /// The station id the disk is enrolled as (the test site names it too).
 const STATION: &str = "qemu-hw-test";
@@ -136,11 +137,18 @@ pub fn pin_hash(stationctl: &Path) -> Result<String, String> {
 }
 
 /// Runs the hw-tests with their own S3 server.
-pub fn run(filters: &[String]) -> Result<(), String> {
+pub fn run(args: &[String]) -> Result<(), String> {
+    let (board, filters) = match args {
+        [flag, name, rest @ ..] if flag == "--board" => (crate::boards::find(name)?, rest),
+        _ => (crate::boards::find("x86_64-uefi")?, args),
+    };
+    if board.root.arch == Arch::Arm64 {
+        return crate::pitest::run(board, filters);
+    }
     deps::ensure(&[deps::BUILD, crate::screens::HOST])?;
     let server = s3::start()?;
     vm::ensure_host()?;
-    let prepared = prepare(&server)?;
+    let prepared = prepare(&server, crate::boards::find("x86_64-uefi")?)?;
     let built = image::build_for("x86_64-uefi", false, &prepared.guest_site())?;
     run_prepared(&built, &prepared, filters)
 }
@@ -149,12 +157,12 @@ pub fn run(filters: &[String]) -> Result<(), String> {
 /// test site (baked into the image: the station boots with it, as an institution's image does
 /// with its own) and the share for the guest.
 pub struct Prepared {
-    started: Instant,
-    dir: std::path::PathBuf,
-    share: std::path::PathBuf,
-    key: std::path::PathBuf,
-    creds: std::path::PathBuf,
-    host_site: std::path::PathBuf,
+    pub(crate) started: Instant,
+    pub(crate) dir: std::path::PathBuf,
+    pub(crate) share: std::path::PathBuf,
+    pub(crate) key: std::path::PathBuf,
+    pub(crate) creds: std::path::PathBuf,
+    pub(crate) host_site: std::path::PathBuf,
 }
 
 impl Prepared {
@@ -165,17 +173,36 @@ impl Prepared {
 }
 
 /// Builds the test binaries, makes the institution's key, the sites and the bucket.
-pub fn prepare(server: &s3::Server) -> Result<Prepared, String> {
+pub fn prepare(server: &s3::Server, board: &Board) -> Result<Prepared, String> {
     let started = Instant::now();
     deps::ensure(&[crate::screens::HOST])?;
+    let arch = board.root.arch;
     eprintln!("xtask hw-test: cargo build -p hw-tests, and the image's binaries");
-    run::status(run::cargo().args(["build", "--locked", "-p", "hw-tests"]))?;
+    let hw_tests = match arch {
+        Arch::Amd64 => {
+            run::status(run::cargo().args(["build", "--locked", "-p", "hw-tests"]))?;
+            run::root().join("target/debug/hw-tests")
+        }
+        Arch::Arm64 => {
+            let cross = crate::cross::ensure(started)?;
+            run::status(cross.cargo().args([
+                "build",
+                "--locked",
+                "--release",
+                "--target",
+                crate::cross::TARGET,
+                "-p",
+                "hw-tests",
+            ]))?;
+            crate::cross::Cross::binary("hw-tests")
+        }
+    };
     run::status(&mut image::binaries(false))?;
     let root = run::root();
     let bin = |name: &str| root.join("target/debug").join(name);
-    let dir = root.join("target/images/x86_64-uefi/hw-test");
+    let dir = root.join("target/images").join(board.name).join("hw-test");
     imagetest::fresh_dir(&dir)?;
-    let share = crate::guest::share(&dir.join("share"))?;
+    let share = crate::guest::share(&dir.join("share"), arch)?;
     std::fs::create_dir_all(share.join("bin")).map_err(|e| e.to_string())?;
 
     // The institution's key, the store and its bucket, the sites.
@@ -209,7 +236,7 @@ pub fn prepare(server: &s3::Server) -> Result<Prepared, String> {
             .arg("--credentials")
             .arg(&creds),
     )?;
-    copy(&bin("hw-tests"), &share.join("bin/hw-tests"))?;
+    copy(&hw_tests, &share.join("bin/hw-tests"))?;
     copy(&root.join("hw-tests/image-run.sh"), &share.join("run.sh"))?;
     copy(&server.ca, &share.join("ca.pem"))?;
     write(
@@ -240,7 +267,7 @@ const STATION_CREDENTIALS: &str = "station-credentials.toml";
 
 /// Enrols `disk` as the test site's station with its write-only credentials, recording its key
 /// in the test folder's registry ([`crate::hostopen::REGISTRY`]), as IT does after flashing.
-fn enroll(dir: &Path, disk: &Path) -> Result<(), String> {
+pub(crate) fn enroll(dir: &Path, disk: &Path) -> Result<(), String> {
     let said = enroll_stick(
         disk,
         STATION,
@@ -471,6 +498,7 @@ fn boot_once(
     // The machine's TPM: its state lives in the test folder across both boots.
     let tpm = qemu::Tpm::start(&dir.join("tpm"))?;
     let cmd = qemu::image_cmd(&qemu::ImageBoot {
+        arch: crate::boards::Arch::Amd64,
         dir,
         disk,
         cpus: 2,
@@ -531,7 +559,7 @@ fn sealed_to_tpm(
 }
 
 /// Whether a console line is part of the guest's test report (printed live).
-fn is_guest_report(line: &str) -> bool {
+pub(crate) fn is_guest_report(line: &str) -> bool {
     line.starts_with("PASS ")
         || line.starts_with("FAIL ")
         || line.starts_with("hw-test:")
@@ -540,7 +568,7 @@ fn is_guest_report(line: &str) -> bool {
 }
 
 /// Counts the guest's `PASS`/`FAIL` lines (from the share's results, else the console).
-fn guest_results(results: &str, boot: &qemu::Watched, t: &mut Tally) {
+pub(crate) fn guest_results(results: &str, boot: &qemu::Watched, t: &mut Tally) {
     let text = if results.is_empty() {
         boot.console.join("\n")
     } else {

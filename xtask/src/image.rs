@@ -1,19 +1,22 @@
-//! `cargo xtask image --board x86_64-uefi --site SITE [--release]`: the bootable USB image of
-//! an institution's site.
+//! `cargo xtask image --board BOARD --site SITE [--release]`: the bootable image of an
+//! institution's site, for a PC (`x86_64-uefi`, a USB stick) or a Raspberry Pi (`rpi5`,
+//! `rpi4`: an SD card or USB stick).
 //!
 //! The image is the product and nothing else: the board's own file (`board-config/boards/
-//! <board>.toml`, for x86_64-uefi the generic PC), the site (checked with `stationctl site check
-//! --image`, which refuses the example site's placeholder recipient), the services, and no
-//! virtual-device module or enabled test hook. The tests boot this very image and bring what
-//! they need beyond it through a share (see [`crate::guest`]).
+//! <board>.toml`), the site (checked with `stationctl site check --image`, which refuses the
+//! example site's placeholder recipient), the services, and no virtual-device module or enabled
+//! test hook. The tests boot this very image and bring what they need beyond it through a share
+//! (see [`crate::guest`]).
 //!
-//! The recipe is `images/<board>/`: `packages` and `dracut.conf` (the Debian root file system,
-//! built with mmdebstrap and cached under `target/image-rootfs/<hash>/`, keyed on those files and
-//! the build options), `units` (systemctl operations), `overlay/` (files of this image
-//! beyond the product's `systemd/` tree, e.g. fstab and the test hook), `cmdline`, `loader.conf` and
-//! `repart/` (the partition table as systemd-repart definitions). The product's binaries and
-//! the `systemd/` tree are installed on every build (not cached). The disk itself is assembled
-//! by [`crate::disk`]: erofs root, dm-verity, unified kernel image, ESP, GPT.
+//! The recipes are under `images/` (see [`crate::boards`]): the root file system's `packages`
+//! and `dracut.conf` (built with mmdebstrap and cached, [`crate::rootfs`]), `images/common/`
+//! (`units`: systemctl operations; `overlay/`: files beyond the product's `systemd/` tree, e.g.
+//! fstab and the test hook; `loader.conf`; `repart/`: the partition table), and the board's
+//! `cmdline` and, on a Pi, `config.txt`. The product's binaries (built here for a PC,
+//! cross-built for aarch64 by [`crate::cross`] for a Pi) and the `systemd/` tree are installed
+//! on every build (not cached). The disk itself is assembled by [`crate::disk`]: erofs root,
+//! dm-verity, unified kernel image, ESP (with the Pi firmware's files on a Pi,
+//! [`crate::piboot`], checked by [`crate::bootcheck`]), GPT.
 //!
 //! Writes `target/images/<board>/` with `exam-station-<board>.img`, its `.bmap` and `SHA256SUMS`.
 
@@ -21,9 +24,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use crate::recipe::{self, MIRRORS};
+use crate::boards::{self, Arch, Board};
+use crate::recipe;
 use crate::run::step;
-use crate::{deps, disk, run, vm};
+use crate::{cross, deps, disk, piboot, rootfs, run};
 
 /// Host packages the image build needs.
 pub const HOST: &[&str] = &[
@@ -39,77 +43,25 @@ pub const HOST: &[&str] = &[
     "bmap-tools",
 ];
 
-/// Boards that have an image recipe.
-const BOARDS: &[&str] = &["x86_64-uefi"];
-
 /// The project's binaries installed in the image (`/usr/bin`).
 const BINARIES: &[&str] = &["stationd", "stationctl", "uplinkd", "exam-proxy"];
 
-/// Recipe files that make up the root file system's cache key.
-const ROOTFS_FILES: &[&str] = &["packages", "dracut.conf"];
-
-/// Where the dracut configuration goes (before the kernel is installed, so its initrd uses it).
-const DRACUT_CONF: &str = "/etc/dracut.conf.d/50-exam-station.conf";
+/// Where the built binaries of `board` are: the host build (`target/<profile>`) for a PC, the
+/// aarch64 cross build for the Pi boards (always optimised).
+fn bin_dir(board: &Board, profile: &str) -> PathBuf {
+    match board.root.arch {
+        Arch::Amd64 => run::root().join("target").join(profile),
+        Arch::Arm64 => cross::Cross::binary("stationd")
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default(),
+    }
+}
 
 /// A built image.
 pub struct Built {
     /// The raw disk image.
     pub img: PathBuf,
-}
-
-/// The recipe folder of `board`.
-pub fn recipe_dir(board: &str) -> PathBuf {
-    run::root().join("images").join(board)
-}
-
-/// The cache key of the board's root file system.
-fn rootfs_hash(board: &str) -> Result<String, String> {
-    let extra: Vec<&str> = MIRRORS
-        .iter()
-        .chain(vm::BUILD_OPTIONS)
-        .chain([&DRACUT_CONF])
-        .copied()
-        .collect();
-    recipe::hash(&recipe_dir(board), ROOTFS_FILES, &extra)
-}
-
-/// Returns the cached Debian root file system of `board`, building it when missing.
-fn ensure_rootfs(board: &str, t0: Instant) -> Result<PathBuf, String> {
-    let base = run::root().join("target/image-rootfs").join(board);
-    let dir = base.join(rootfs_hash(board)?);
-    if dir.join("ready").exists() {
-        step(t0, &format!("rootfs: cached at {}", dir.display()));
-        return Ok(dir.join("rootfs"));
-    }
-    let started = Instant::now();
-    let tmp = base.join("building");
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    let rootfs = tmp.join("rootfs");
-    step(t0, "rootfs: mmdebstrap bookworm (a few minutes)");
-    let packages = recipe::read_list(&recipe_dir(board).join("packages"))?;
-    let dracut = recipe_dir(board).join("dracut.conf");
-    run::status(
-        Command::new("mmdebstrap")
-            .args(vm::BUILD_OPTIONS)
-            .arg("--essential-hook=mkdir -p \"$1/etc/dracut.conf.d\"")
-            .arg(format!(
-                "--essential-hook=upload {} {DRACUT_CONF}",
-                dracut.display()
-            ))
-            .arg(format!("--include={}", packages.join(",")))
-            .arg("--quiet")
-            .arg("bookworm")
-            .arg(&rootfs)
-            .args(MIRRORS),
-    )
-    .map_err(|e| format!("rootfs of {board}: {e}"))?;
-    crate::recipe::commit_entry(&base, &tmp, &dir)?;
-    step(
-        t0,
-        &format!("rootfs: built in {:.0} s", started.elapsed().as_secs_f64()),
-    );
-    Ok(dir.join("rootfs"))
 }
 
 /// Copies the contents of folder `from` into folder `to` (owners root, modes kept).
@@ -125,13 +77,17 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
 
 /// Installs the product into the staging root: binaries (debug info stripped), `systemd/`,
 /// the recipe's overlay, the board's file and the site, users, and the unit operations.
-fn install_product(board: &str, staging: &Path, profile: &str, site: &Path) -> Result<(), String> {
+fn install_product(board: &Board, staging: &Path, bins: &Path, site: &Path) -> Result<(), String> {
     let root = run::root();
+    let strip = match board.root.arch {
+        Arch::Amd64 => "strip",
+        Arch::Arm64 => "aarch64-linux-gnu-strip",
+    };
     for bin in BINARIES {
-        let from = root.join("target").join(profile).join(bin);
+        let from = bins.join(bin);
         let to = staging.join("usr/bin").join(bin);
         run::status(
-            Command::new("strip")
+            Command::new(strip)
                 .arg("--strip-debug")
                 .arg("-o")
                 .arg(&to)
@@ -140,13 +96,13 @@ fn install_product(board: &str, staging: &Path, profile: &str, site: &Path) -> R
         .map_err(|e| format!("install {}: {e}", from.display()))?;
     }
     copy_tree(&root.join("systemd"), staging)?;
-    copy_tree(&recipe_dir(board).join("overlay"), staging)?;
+    copy_tree(&boards::folder("common").join("overlay"), staging)?;
     let etc = staging.join("etc/station");
     std::fs::create_dir_all(&etc).map_err(|e| format!("{}: {e}", etc.display()))?;
     for (from, to) in [
         (
             root.join("board-config/boards")
-                .join(format!("{board}.toml")),
+                .join(format!("{}.toml", board.name)),
             "board.toml",
         ),
         (site.to_path_buf(), "station.toml"),
@@ -154,16 +110,22 @@ fn install_product(board: &str, staging: &Path, profile: &str, site: &Path) -> R
         std::fs::copy(&from, etc.join(to))
             .map_err(|e| format!("install {} as /etc/station/{to}: {e}", from.display()))?;
     }
-    run::status(Command::new("systemd-sysusers").arg("--root").arg(staging))
-        .map_err(|e| format!("users of the image: {e}"))?;
-    for op in recipe::read_list(&recipe_dir(board).join("units"))? {
+    // The image's users: the build machine's systemd-sysusers for a root of its own release;
+    // the root's own (trixie's, run under qemu-user) for the arm64 root, whose sysusers.d
+    // files use what bookworm's does not know.
+    let sysusers = match board.root.arch {
+        Arch::Amd64 => run::status(Command::new("systemd-sysusers").arg("--root").arg(staging)),
+        Arch::Arm64 => run::status(Command::new("chroot").arg(staging).arg("systemd-sysusers")),
+    };
+    sysusers.map_err(|e| format!("users of the image: {e}"))?;
+    for op in recipe::read_list(&boards::folder("common").join("units"))? {
         run::status(
             Command::new("systemctl")
                 .arg("--root")
                 .arg(staging)
                 .args(op.split_whitespace()),
         )
-        .map_err(|e| format!("images/{board}/units: `{op}`: {e}"))?;
+        .map_err(|e| format!("images/common/units: `{op}`: {e}"))?;
     }
     // The resolver: what DHCP gave, through resolved's file (not the build host's resolv.conf,
     // which mmdebstrap leaves behind).
@@ -251,46 +213,68 @@ pub fn build_signed(
     site: &Path,
     sign_with: Option<&Path>,
 ) -> Result<Built, String> {
-    if !BOARDS.contains(&board) {
-        return Err(format!(
-            "no image recipe for board {board:?} (have: {})",
-            BOARDS.join(", ")
-        ));
-    }
+    let board = boards::find(board)?;
     let t0 = Instant::now();
     step(t0, "host packages");
     deps::ensure(&[deps::BUILD, HOST])?;
     if let Some(keys) = sign_with {
+        if board.pi.is_some() {
+            return Err(format!(
+                "--sign-with: the {} image has no UEFI Secure Boot to sign for (a Pi 5 starts \
+                 the kernel from its EEPROM firmware; Debian's U-Boot for the Pi 4 has no \
+                 EFI_SECURE_BOOT)",
+                board.name
+            ));
+        }
         crate::secureboot::check_keys(keys)?;
     }
     let profile = if release { "release" } else { "debug" };
     // The binaries build while mmdebstrap builds the root file system (one cargo, one apt).
-    step(
-        t0,
-        &format!(
-            "cargo build -p station -p uplink -p exam-proxy --bins ({profile}), in the background"
-        ),
-    );
-    let mut building = binaries(release)
+    let (mut building, cross) = match board.root.arch {
+        Arch::Amd64 => {
+            step(
+                t0,
+                &format!(
+                    "cargo build -p station -p uplink -p exam-proxy --bins ({profile}), in the background"
+                ),
+            );
+            (binaries(release), None)
+        }
+        Arch::Arm64 => {
+            let cross = cross::ensure(t0)?;
+            step(
+                t0,
+                "cargo build of the station's binaries for aarch64 (release), in the background",
+            );
+            (cross.binaries(), Some(cross))
+        }
+    };
+    let mut building = building
         .spawn()
         .map_err(|e| format!("could not start cargo build: {e}"))?;
-    let rootfs = ensure_rootfs(board, t0);
+    let rootfs = rootfs::ensure(board, t0);
     let built = building.wait().map_err(|e| format!("cargo build: {e}"))?;
     let rootfs = rootfs?;
     if !built.success() {
         return Err(format!(
-            "cargo build -p station -p uplink -p exam-proxy --bins failed ({built})"
+            "cargo build of the station's binaries failed ({built})"
         ));
     }
     step(t0, "cargo build: done");
-    let stationctl = run::root().join("target").join(profile).join("stationctl");
-    run::status(
-        Command::new(stationctl)
-            .args(["site", "check", "--image"])
-            .arg(site),
-    )
+    let bins = bin_dir(board, profile);
+    let check = ["site", "check", "--image", &site.display().to_string()];
+    match &cross {
+        None => run::status(Command::new(bins.join("stationctl")).args(check)),
+        Some(c) => c
+            .run(&bins.join("stationctl"), &check)
+            .map(|said| eprint!("{said}")),
+    }
     .map_err(|e| format!("--site {}: {e}", site.display()))?;
-    let out = run::root().join("target/images").join(board);
+    let kit = match board.root.arch {
+        Arch::Amd64 => None,
+        Arch::Arm64 => Some(piboot::kit(t0)?),
+    };
+    let out = run::root().join("target/images").join(board.name);
     let work = out.join("work");
     let staging = work.join("staging");
     let _ = std::fs::remove_dir_all(&work);
@@ -301,16 +285,24 @@ pub fn build_signed(
     );
     run::status(Command::new("cp").args(["-a"]).arg(&rootfs).arg(&staging))
         .map_err(|e| format!("staging copy of {}: {e}", rootfs.display()))?;
-    install_product(board, &staging, profile, site)?;
-    let name = format!("exam-station-{board}");
+    install_product(board, &staging, &bins, site)?;
+    let name = format!("exam-station-{}", board.name);
     let img = disk::assemble(&disk::Inputs {
-        recipe: recipe_dir(board),
+        board,
+        kit,
         staging,
         work,
         img: out.join(format!("{name}.img")),
         t0,
         sign_with: sign_with.map(Path::to_path_buf),
     })?;
+    if board.pi.is_some() {
+        step(t0, "the boot files the Raspberry Pi firmware needs");
+        println!(
+            "{}",
+            crate::bootcheck::check(board, &img, &out.join("work"))?
+        );
+    }
     step(t0, "bmaptool create");
     let bmap = out.join(format!("{name}.bmap"));
     run::status(

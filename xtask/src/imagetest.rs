@@ -244,7 +244,7 @@ pub fn run(_args: &[String]) -> Result<(), String> {
     let site = keygen_site(&dir)?;
     let keys = test_keys(&dir)?;
     let built = image::build_signed("x86_64-uefi", false, &site, Some(&keys))?;
-    let share = crate::guest::share(&dir.join("share"))?;
+    let share = crate::guest::share(&dir.join("share"), crate::boards::Arch::Amd64)?;
     let mut t = Tally::default();
     let good = dir.join("boot.img");
     disk_copy(&built.img, &good, 512 << 20)?;

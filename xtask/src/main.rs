@@ -13,7 +13,10 @@
 //!
 //! Each task first installs the system packages it needs (see [`deps`]).
 
+mod apt;
 mod bench;
+mod boards;
+mod bootcheck;
 mod cross;
 mod demo;
 mod deps;
@@ -26,9 +29,12 @@ mod hostopen;
 mod hwtest;
 mod image;
 mod imagetest;
+mod piboot;
 mod pictures;
+mod pitest;
 mod qemu;
 mod recipe;
+mod rootfs;
 mod run;
 mod s3;
 mod scenes;

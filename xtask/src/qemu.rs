@@ -9,6 +9,8 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::boards::Arch;
+
 /// What a QEMU run printed and how it ended.
 pub struct Watched {
     /// Every console line.
@@ -85,6 +87,8 @@ pub const TEST_HOOK: &str = "systemd.wants=station-test-share.service";
 
 /// One boot of the image.
 pub struct ImageBoot<'a> {
+    /// The machine: a PC (q35, OVMF) or an arm64 one (virt, AAVMF; always TCG).
+    pub arch: Arch,
     /// Folder for the firmware variables copy.
     pub dir: &'a Path,
     /// The disk (a grown copy of the image), attached as a USB stick on xHCI.
@@ -114,6 +118,7 @@ impl<'a> ImageBoot<'a> {
     /// monitor, spare stick or exam host.
     pub fn report_only(dir: &'a Path, disk: &'a Path, share: Option<&'a Path>) -> ImageBoot<'a> {
         ImageBoot {
+            arch: Arch::Amd64,
             dir,
             disk,
             cpus: 1,
@@ -127,14 +132,17 @@ impl<'a> ImageBoot<'a> {
     }
 }
 
-/// The QEMU command booting `b.disk` under OVMF with a fresh copy of the variables, the
-/// virtio GPU and user networking (the host is 10.0.2.2). `HW_ACCEL=kvm` uses KVM where it
-/// works (TCG otherwise).
-pub fn image_cmd(b: &ImageBoot) -> Result<Command, String> {
+/// The firmware variables of one boot: a fresh copy of `template` in `b.dir`.
+fn vars_copy(b: &ImageBoot, template: &Path) -> Result<PathBuf, String> {
     let name = b.disk.file_name().unwrap_or_default().to_string_lossy();
     let vars = b.dir.join(format!("{name}.vars"));
-    let template = b.secure_vars.unwrap_or(Path::new(OVMF_VARS));
     std::fs::copy(template, &vars).map_err(|e| format!("{}: {e}", template.display()))?;
+    Ok(vars)
+}
+
+/// A PC: q35 with OVMF (its Secure Boot build, with SMM, when `b.secure_vars`).
+fn pc(b: &ImageBoot) -> Result<Command, String> {
+    let vars = vars_copy(b, b.secure_vars.unwrap_or(Path::new(OVMF_VARS)))?;
     let (code, machine, accel) = match b.secure_vars {
         // KVM here has no SMM: Secure Boot runs under TCG.
         Some(_) => (OVMF_CODE_SECURE, "q35,smm=on", "tcg".to_string()),
@@ -156,12 +164,46 @@ pub fn image_cmd(b: &ImageBoot) -> Result<Command, String> {
     cmd.arg("-drive")
         .arg(format!("if=pflash,format=raw,readonly=on,file={code}"))
         .arg("-drive")
-        .arg(format!("if=pflash,format=raw,file={}", vars.display()))
+        .arg(format!("if=pflash,format=raw,file={}", vars.display()));
+    Ok(cmd)
+}
+
+/// AAVMF, the arm64 UEFI firmware (package qemu-efi-aarch64), and its variables template.
+const AAVMF_CODE: &str = "/usr/share/AAVMF/AAVMF_CODE.fd";
+const AAVMF_VARS: &str = "/usr/share/AAVMF/AAVMF_VARS.fd";
+
+/// An arm64 machine: QEMU's generic `virt` with a Cortex-A76 (the Pi 5's core) under TCG and
+/// AAVMF. No TPM: a Pi has none.
+fn arm64(b: &ImageBoot) -> Result<Command, String> {
+    if b.secure_vars.is_some() || b.tpm.is_some() {
+        return Err("the arm64 machine has no Secure Boot or TPM test".into());
+    }
+    let vars = vars_copy(b, Path::new(AAVMF_VARS))?;
+    let mut cmd = Command::new("qemu-system-aarch64");
+    cmd.args(["-accel", "tcg", "-machine", "virt", "-cpu", "cortex-a76"])
+        .args(["-m", "2048", "-smp", &b.cpus.to_string()])
         .arg("-drive")
         .arg(format!(
-            "if=none,id=stick,format=raw,file={}",
-            b.disk.display()
-        ));
+            "if=pflash,format=raw,readonly=on,file={AAVMF_CODE}"
+        ))
+        .arg("-drive")
+        .arg(format!("if=pflash,format=raw,file={}", vars.display()));
+    Ok(cmd)
+}
+
+/// The QEMU command booting `b.disk` under UEFI firmware (OVMF on a PC, AAVMF on arm64)
+/// with a fresh copy of the variables, the virtio GPU and user networking (the host is
+/// 10.0.2.2). `HW_ACCEL=kvm` uses KVM for a PC where it works (TCG otherwise).
+pub fn image_cmd(b: &ImageBoot) -> Result<Command, String> {
+    let name = b.disk.file_name().unwrap_or_default().to_string_lossy();
+    let mut cmd = match b.arch {
+        Arch::Amd64 => pc(b)?,
+        Arch::Arm64 => arm64(b)?,
+    };
+    cmd.arg("-drive").arg(format!(
+        "if=none,id=stick,format=raw,file={}",
+        b.disk.display()
+    ));
     // The image boots from what it is made for, a USB stick (xHCI mass storage);
     // IMAGE_TEST_DISK=virtio uses a virtio disk instead (faster, but skips the USB path).
     cmd.args(["-device", "qemu-xhci,id=xhci"]);

@@ -35,7 +35,7 @@ pub fn run(extra: &[String]) -> Result<(), String> {
         return Ok(());
     }
     crate::vm::ensure_host()?;
-    let prepared = crate::hwtest::prepare(&server)?;
+    let prepared = crate::hwtest::prepare(&server, crate::boards::find("x86_64-uefi")?)?;
     let keys = crate::imagetest::test_keys(&crate::run::root().join("target/images/x86_64-uefi"))?;
     let built =
         crate::image::build_signed("x86_64-uefi", false, &prepared.guest_site(), Some(&keys))?;

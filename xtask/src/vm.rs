@@ -19,27 +19,33 @@ pub const BUILD_OPTIONS: &[&str] = &[
     "--dpkgopt=path-exclude=/usr/share/locale/*",
 ];
 
-/// Installs the host packages. QEMU comes from the same suite as an already installed
-/// `qemu-utils` (bookworm-backports), because bookworm's QEMU would remove a newer qemu-utils.
+/// Installs the host packages for booting PC images.
 pub fn ensure_host() -> Result<(), String> {
+    ensure_system("qemu-system-x86", "qemu-system-x86_64", HOST)
+}
+
+/// Installs QEMU's system emulator package `pkg` (whose program is `program`) and the packages
+/// `others`. QEMU comes from the same suite as an already installed `qemu-utils`
+/// (bookworm-backports), because bookworm's QEMU would remove a newer qemu-utils.
+pub fn ensure_system(pkg: &str, program: &str, others: &[&str]) -> Result<(), String> {
     let utils = run::output(Command::new("dpkg-query").args(["-W", "-f=${Version}", "qemu-utils"]))
         .unwrap_or_default();
-    let have_qemu = Command::new("qemu-system-x86_64")
+    let have_qemu = Command::new(program)
         .arg("--version")
         .stdout(Stdio::null())
         .status()
         .is_ok();
     if utils.contains("bpo12") && !have_qemu {
-        eprintln!("xtask: QEMU from bookworm-backports (qemu-utils {utils} came from there)");
+        eprintln!("xtask: {pkg} from bookworm-backports (qemu-utils {utils} came from there)");
         deps::add_backports()?;
         run::status(
             Command::new("apt-get")
                 .env("DEBIAN_FRONTEND", "noninteractive")
                 .args(["install", "-y", "-q", "--no-install-recommends"])
-                .args(["-t", "bookworm-backports", "qemu-system-x86"]),
+                .args(["-t", "bookworm-backports", pkg]),
         )?;
     }
-    deps::ensure(&[HOST])
+    deps::ensure(&[others])
 }
 
 /// The last `n` lines of `lines`.

@@ -235,14 +235,15 @@ fn gpio(g: &Gpio, linux: bool) -> Check {
     if linux && g.chip == "sim" {
         return sim_on_linux("gpio.chip", "\"/dev/gpiochip4\"");
     }
-    if linux && !g.chip.starts_with("/dev/gpiochip") {
+    // A device node, or a chip label (no slash) looked up among the chips at run time.
+    if linux && g.chip.contains('/') && !g.chip.starts_with("/dev/gpiochip") {
         return Err(invalid(
             chip,
             format!(
                 "gpio chip {} is not a GPIO character device",
                 shown(&g.chip)
             ),
-            "valid: \"/dev/gpiochipN\", e.g. \"/dev/gpiochip4\" on a Raspberry Pi 5",
+            "valid: \"/dev/gpiochipN\" or the chip's label as `gpiodetect` shows it, e.g. \"pinctrl-rp1\" on a Raspberry Pi 5",
         ));
     }
     let pins = [

@@ -13,7 +13,7 @@ pub mod linux;
 pub mod sim;
 mod status;
 
-pub use status::{status, Status};
+pub use status::{indicator_state, status, Status};
 
 use std::fmt;
 
@@ -250,6 +250,8 @@ pub trait Indicator: Send {
     fn set_recording(&mut self, on: bool) -> Result<()>;
     /// Signals seen since the last call.
     fn poll(&mut self) -> Result<Vec<Signal>>;
+    /// Whether the tamper switch reads open now (the case is open); `false` without a switch.
+    fn case_open(&mut self) -> Result<bool>;
 }
 
 /// A keyboard or pointer.

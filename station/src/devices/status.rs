@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Devices, Source};
+use super::{Devices, Indicator, Source};
 
 /// One device family's resolution.
 #[derive(Debug, Clone, Serialize)]
@@ -94,10 +94,17 @@ pub fn status(d: &mut Devices) -> Vec<Status> {
     });
     push("input", "keyboards and pointers".into(), input);
     let ind = d.indicator.name();
-    push(
-        "indicator",
-        ind,
-        d.indicator.set_recording(false).map(|_| "LED off".into()),
-    );
+    push("indicator", ind, indicator_state(d.indicator.as_mut()));
     out
+}
+
+/// The indicator's lines as the self-test leaves them: the LED switched off (the request
+/// holds every line, so a missing or busy line has already failed) and the tamper switch read.
+pub fn indicator_state(i: &mut dyn Indicator) -> super::Result<String> {
+    i.set_recording(false)?;
+    Ok(if i.case_open()? {
+        "LED off, CASE OPEN (tamper switch)".into()
+    } else {
+        "LED off, case closed".into()
+    })
 }

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use board_config::Language;
 use bundle::event::EndReason;
 
+use super::alerts::Alerts;
 use super::keys::{Key, Keyboard};
 use super::pin::{self, Gate, Verdict};
 use super::text::{fill, text, Msg};
@@ -67,6 +68,8 @@ pub struct Control {
     /// Warnings still to come, longest first (minutes before the end).
     pending: Vec<u32>,
     lang: Language,
+    /// The call button and the tamper switch, shown on the badge.
+    pub alerts: Alerts,
 }
 
 /// `mm:ss` (or `h:mm:ss`) of `d`, rounded up to the second.
@@ -90,6 +93,7 @@ impl Control {
             error: None,
             pending: warnings,
             lang,
+            alerts: Alerts::default(),
         }
     }
 
@@ -105,6 +109,7 @@ impl Control {
             self.pending.remove(0);
             due = Some(m);
         }
+        self.alerts.tick(now);
         match self.mode {
             Mode::Warning { until, .. } if now >= until => self.mode = Mode::Recording,
             Mode::ConfirmEnd { until } | Mode::ProctorPin { until } if now >= until => {
@@ -235,8 +240,9 @@ impl Control {
                 lines.push(text(l, Msg::ProctorEndHelp).to_owned());
             }
         }
+        lines.extend(self.alerts.lines(l));
         Overlay {
-            alert: self.mode != Mode::Recording,
+            alert: self.mode != Mode::Recording || self.alerts.any(),
             lines,
         }
     }

@@ -117,3 +117,25 @@ fn the_proctor_ends_with_the_pin_and_a_wrong_one_is_journaled() {
         vec![Action::Divert(false), Action::End(EndReason::Proctor)]
     );
 }
+
+#[test]
+fn a_call_and_an_open_case_are_on_the_badge() {
+    let mut c = Control::new(vec![], Language::English);
+    let t = Instant::now();
+    c.alerts.called("hall-b-07", t);
+    c.alerts.case(true);
+    let o = c.overlay(MIN);
+    assert!(o.alert, "drawn as an alert: {o:?}");
+    assert_eq!(
+        o.lines,
+        [
+            "REC 01:00",
+            "PROCTOR CALLED TO hall-b-07",
+            "CASE OPEN: JOURNALED"
+        ]
+    );
+    c.tick(MIN, t + crate::flow::alerts::CALL_SHOWN);
+    c.alerts.case(false);
+    assert_eq!(c.overlay(MIN).lines, ["REC 01:00"]);
+    assert!(!c.overlay(MIN).alert);
+}

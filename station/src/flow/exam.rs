@@ -119,6 +119,11 @@ pub(super) fn record(
     resume.save(&data_dir)?;
     devices.indicator.set_recording(true)?;
     let station_id = session.station().site.station.id.clone();
+    // A case opened before the exam (at the readiness card, or since boot) is in its timeline.
+    if devices.indicator.case_open()? {
+        tracing::warn!("the tamper switch reads open as the exam starts");
+        session.exam().record_sync(Event::Tamper)?;
+    }
     let lines = [
         format!("STATION {station_id}"),
         "EXAM IN PROGRESS".to_string(),
@@ -189,11 +194,16 @@ pub(super) fn record(
         }
         heartbeat();
         for s in devices.indicator.poll()? {
+            tracing::warn!("{s:?} during the exam");
             session.exam().record_sync(match s {
-                Signal::CallButton => Event::CallButton,
+                Signal::CallButton => {
+                    control.alerts.called(&station_id, Instant::now());
+                    Event::CallButton
+                }
                 Signal::Tamper => Event::Tamper,
             })?;
         }
+        control.alerts.case(devices.indicator.case_open()?);
         recorder.tick(devices)?;
         let seen = devices.display.kiosk_seen();
         if let Some(e) = kiosk.update(seen, Instant::now()) {

@@ -7,6 +7,7 @@
 //! `stationctl exam simulate` and the tests. Both go through the same [`keys::Keyboard`]
 //! translation and the same steps: one flow, not two.
 
+pub mod alerts;
 pub mod checkin;
 pub mod control;
 mod exam;
@@ -29,7 +30,7 @@ use keys::{Key, Keyboard};
 pub use ready::readiness;
 use text::{fill, text, Msg};
 
-use crate::devices::{Devices, Frame};
+use crate::devices::{Devices, Frame, Signal};
 use crate::exam::ExamError;
 use crate::resume::{Record, Resumable};
 use crate::session::{CheckIn, Identity, Ready, Session};
@@ -199,6 +200,22 @@ impl Screen {
         c.blit(&q, x, y);
         c.frame
     }
+
+    /// `frame` with the call and case `lines` (none: as it is) on the recording colour, top
+    /// right, as the badge shows them during the exam.
+    pub fn with_alerts(&self, frame: Frame, lines: &[String]) -> Frame {
+        if lines.is_empty() {
+            return frame;
+        }
+        let s = ui::scale(self.h);
+        let badge = ui::overlay(lines, true, s, &self.theme);
+        let mut c = ui::Canvas {
+            frame,
+            face: ui::face::current(),
+        };
+        c.blit(&badge, self.w.saturating_sub(badge.width + 4 * s), 4 * s);
+        c.frame
+    }
 }
 
 /// How long the sealed screen with the receipt stays without a key.
@@ -228,6 +245,12 @@ pub struct Flow {
     resumable: Option<Resumable>,
     detector: Box<dyn crate::face::Detector>,
     heartbeat: Box<dyn FnMut()>,
+    /// The station's id (a call names it).
+    station: String,
+    /// The call button and tamper switch at the check-in screens.
+    alerts: alerts::Alerts,
+    /// The indicator failed to read (said once in the log, not again).
+    indicator_failed: bool,
 }
 
 /// Milliseconds since the Unix epoch now.
@@ -251,7 +274,51 @@ impl Flow {
                 crate::face::Seeta::new().expect("the compiled-in face model loads"),
             ),
             heartbeat: Box::new(|| {}),
+            station: site.station.id.clone(),
+            alerts: alerts::Alerts::default(),
+            indicator_failed: false,
         }
+    }
+
+    /// Reads the call button and tamper switch while the check-in screens show: a call or an
+    /// open case shows on the screen, and goes into the journal once a student has checked in
+    /// (the exam's start journals a case still open). Whether what is shown changed.
+    fn watch(
+        &mut self,
+        devices: &mut Devices,
+        checked: Option<&Session<CheckIn>>,
+    ) -> Result<bool, ExamError> {
+        let before = self.alerts.clone();
+        let now = Instant::now();
+        let read = devices
+            .indicator
+            .poll()
+            .and_then(|s| Ok((s, devices.indicator.case_open()?)));
+        let (signals, open) = match read {
+            Ok(r) => r,
+            Err(e) => {
+                if !std::mem::replace(&mut self.indicator_failed, true) {
+                    tracing::warn!("indicator: {e}");
+                }
+                return Ok(false);
+            }
+        };
+        for s in signals {
+            tracing::warn!("{s:?} at check-in step {:?}", self.form.step());
+            let event = match s {
+                Signal::CallButton => {
+                    self.alerts.called(&self.station, now);
+                    Event::CallButton
+                }
+                Signal::Tamper => Event::Tamper,
+            };
+            if let Some(c) = checked {
+                c.exam().record_sync(event)?;
+            }
+        }
+        self.alerts.case(open);
+        self.alerts.tick(now);
+        Ok(self.alerts != before)
     }
 
     /// Called at least every 100 ms while the flow runs (systemd's watchdog).
@@ -287,6 +354,7 @@ impl Flow {
             Step::Health => self.form.readiness().qr.as_deref(),
             _ => None,
         };
+        let frame = s.with_alerts(frame, &self.alerts.lines(self.form.language()));
         s.show(devices, &s.with_qr(frame, qr));
     }
 
@@ -302,6 +370,9 @@ impl Flow {
         let mut checked: Option<Session<CheckIn>> = None;
         let mut dirty = true;
         loop {
+            if self.watch(devices, checked.as_ref())? {
+                dirty = true;
+            }
             if dirty {
                 self.draw(devices);
                 dirty = false;

@@ -61,6 +61,10 @@ pub enum Msg {
     CannotStart,
     /// A warning on the badge: `{minutes}` left.
     MinutesLeft,
+    /// The proctor call button was pressed at station `{station}`.
+    ProctorCalled,
+    /// The tamper switch reads open.
+    CaseOpen,
     /// The student's end key asks first.
     ConfirmEnd,
     /// How to answer.
@@ -203,6 +207,16 @@ const TEXTS: &[(Msg, &str, &str)] = &[
         Msg::MinutesLeft,
         "{minutes} MIN LEFT",
         "ENCORE {minutes} MIN",
+    ),
+    (
+        Msg::ProctorCalled,
+        "PROCTOR CALLED TO {station}",
+        "SURVEILLANT APPELÉ AU POSTE {station}",
+    ),
+    (
+        Msg::CaseOpen,
+        "CASE OPEN: JOURNALED",
+        "BOÎTIER OUVERT : CONSIGNÉ",
     ),
     (
         Msg::ConfirmEnd,

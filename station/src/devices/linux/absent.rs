@@ -89,6 +89,9 @@ impl Indicator for Absent {
     fn poll(&mut self) -> Result<Vec<Signal>> {
         self.fail()
     }
+    fn case_open(&mut self) -> Result<bool> {
+        self.fail()
+    }
 }
 
 impl Input for Absent {

@@ -22,6 +22,10 @@ pub struct FaultState {
     pub camera_unplugged: bool,
     /// Signals waiting to be polled.
     pub signals: Vec<Signal>,
+    /// The tamper switch reads open (the case is open).
+    pub case_open: bool,
+    /// The recording LED is lit (set by the station, read by tests).
+    pub led: bool,
 }
 
 /// Shared handle to inject faults.
@@ -220,6 +224,9 @@ impl Indicator for SimIndicator {
     }
     fn set_recording(&mut self, on: bool) -> Result<()> {
         self.led = on;
+        if let Ok(mut f) = self.faults.lock() {
+            f.led = on;
+        }
         Ok(())
     }
     fn poll(&mut self) -> Result<Vec<Signal>> {
@@ -228,6 +235,9 @@ impl Indicator for SimIndicator {
             .lock()
             .map(|mut f| std::mem::take(&mut f.signals))
             .unwrap_or_default())
+    }
+    fn case_open(&mut self) -> Result<bool> {
+        Ok(self.faults.lock().map(|f| f.case_open).unwrap_or(false))
     }
 }
 
