@@ -57,7 +57,8 @@ pub(crate) fn screenshot(paused: &mut Duration, name: &str) -> Result<(), String
     r
 }
 
-fn shoot(name: &str) -> Result<(), String> {
+/// Asks the host for a screenshot `name` and waits until it is in the share.
+pub(crate) fn shoot(name: &str) -> Result<(), String> {
     std::thread::sleep(SETTLE);
     let file = share().join("screens").join(format!("{name}.ppm"));
     println!("{SCREENSHOT}{name}");

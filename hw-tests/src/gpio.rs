@@ -1,8 +1,9 @@
 //! The board's GPIO during a whole exam, on the simulated chip the test's setup.sh made with
 //! gpio-sim (boards with `[gpio]`: qemu-aarch64): the recording LED read back from the chip while
 //! the exam records and after it is sealed, the proctor call button pressed and the tamper
-//! switch opened and closed. The host then finds `CallButton` and `Tamper` in the uploaded
-//! exam's timeline.
+//! switch opened and closed, with the screen grabbed by the host while both show on the
+//! recording badge. The host then finds `CallButton` and `Tamper` in the uploaded exam's
+//! timeline.
 //!
 //! gpio-sim shows each line under `/sys/devices/platform/<device>/<chip>/sim_gpioN`: `value` is
 //! what the station drives on an output, `pull` what the outside world does to an input
@@ -23,6 +24,9 @@ pub const IN_EXAM: &[(&str, Test)] = &[
 
 /// After the exam is sealed.
 pub const AFTER: (&str, Test) = ("exam_gpio_recording_led_off_after_the_exam", led_off);
+
+/// The screenshot with the call and the open case on the recording badge.
+const SCREEN: &str = "gpio-alerts";
 
 /// gpio-sim's configfs folder of the test's chip (xtask/guest/setup.sh).
 const SIM: &str = "/sys/kernel/config/gpio-sim/exam-station";
@@ -90,10 +94,14 @@ fn call_button(ctx: &Ctx) -> Result<String, String> {
 fn tamper(ctx: &Ctx) -> Result<String, String> {
     let n = gpio(ctx)?.tamper_switch;
     pull(n, true)?;
-    std::thread::sleep(Duration::from_secs(3));
+    // The station reads the switch every 100 ms and redraws its badge: the host grabs the
+    // screen, with the call (shown for two minutes) and the open case on it.
+    std::thread::sleep(Duration::from_secs(2));
+    let shot = crate::checkin::shoot(SCREEN);
     pull(n, false)?;
+    shot?;
     Ok(format!(
-        "tamper switch (line {n}) open for 3 s, then closed"
+        "tamper switch (line {n}) open for 2 s, screen `{SCREEN}` grabbed, then closed"
     ))
 }
 

@@ -3,7 +3,7 @@
 //! Runs inside the USB image booted by `cargo xtask hw-test` (vivid, snd-aloop, uinput,
 //! virtio-gpu; gpio-sim in the arm64 image), or on a station booted from the image. Prints `PASS name: detail` or
 //! `FAIL name: reason` per test and a closing `N passed, M failed`; exits 1 if any failed.
-//! Arguments filter tests by name substring; `--after-power-cut` runs the resume tests of the
+//! Arguments filter tests by name substring (`^exam_`: by the start of the name); `--after-power-cut` runs the resume tests of the
 //! boot after the power cut instead.
 //!
 //! The board file comes from `STATION_BOARD` (default: the repository's qemu board), the site
@@ -62,6 +62,14 @@ fn tests() -> Vec<(&'static str, Test)> {
     t
 }
 
+/// Whether filter `f` selects test `name`: a part of its name, or its start with `^`.
+fn selects(f: &str, name: &str) -> bool {
+    match f.strip_prefix('^') {
+        Some(start) => name.starts_with(start),
+        None => name.contains(f),
+    }
+}
+
 fn main() -> ExitCode {
     let filters: Vec<String> = std::env::args().skip(1).collect();
     match filters.first().map(String::as_str) {
@@ -97,7 +105,7 @@ fn main() -> ExitCode {
         .filter(|(name, _)| ctx.board.gpio.is_some() || !name.starts_with("exam_gpio_"))
         .collect();
     for (name, test) in list {
-        if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
+        if !filters.is_empty() && !filters.iter().any(|f| selects(f, name)) {
             continue;
         }
         let t0 = Instant::now();

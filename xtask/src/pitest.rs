@@ -19,7 +19,7 @@ use crate::{deps, image, qemu, s3, vm};
 
 /// The guest's tests of a run without arguments: the whole exam, the self-test, the upload.
 const FILTERS: &[&str] = &[
-    "exam_",
+    "^exam_",
     "stationctl_selftest_passes",
     "uplink_unit_sends_the_bundle",
 ];
@@ -51,6 +51,10 @@ pub fn run(board: &Board, filters: &[String]) -> Result<(), String> {
     hwtest::enroll(dir, &disk)?;
     let storage = qemu::Storage::blank(dir)?;
     let monitor = dir.join("monitor.sock");
+    let shots_tmp = dir.join("screens-tmp");
+    for d in [share.join("screens"), shots_tmp.clone()] {
+        std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+    }
     let ready = t0.elapsed();
     eprintln!(
         "xtask hw-test: booting the {} image under qemu-system-aarch64 (virt, AAVMF, TCG)",
@@ -75,6 +79,9 @@ pub fn run(board: &Board, filters: &[String]) -> Result<(), String> {
                 errors.push(format!("could not plug the USB stick in: {e}"));
             }
         }
+        if let Some(Err(e)) = crate::screens::on_line(l, &monitor, &shots_tmp, share) {
+            errors.push(format!("screenshot: {e}"));
+        }
         imagetest::is_report(l) || hwtest::is_guest_report(l)
     })?;
     let _ = std::fs::write(dir.join("console.log"), boot.console.join("\n"));
@@ -84,6 +91,7 @@ pub fn run(board: &Board, filters: &[String]) -> Result<(), String> {
     t.failures.extend(errors);
     imagetest::check_report(&boot, &mut t);
     hwtest::guest_results(&results, &boot, &mut t);
+    crate::screens::check(&results, share, &dir.join("screens"), &mut t);
     let exam = std::fs::read_to_string(share.join("exam-id")).unwrap_or_default();
     let uploaded = results.contains("PASS uplink_unit_sends_the_bundle");
     if uploaded && !exam.trim().is_empty() {
@@ -97,7 +105,7 @@ pub fn run(board: &Board, filters: &[String]) -> Result<(), String> {
             &kinds,
             &mut t,
         );
-    } else if filters.iter().any(|f| f.starts_with("exam_")) {
+    } else if filters.iter().any(|f| f.contains("exam_")) {
         t.failures
             .push("the image uploaded no exam (see the exam and uplink tests above)".into());
     }

@@ -58,6 +58,13 @@ const EXPECTED: &[(&str, &str, &[&str])] = &[
     (TYPED, "face-fr", &["REGARDEZ LA CAMERA", "VISAGE"]),
     (TYPED, "face-proctor", &["FACE CHECK", "PROCTOR PIN"]),
     (TYPED, "recording", &["REC"]),
+    // The arm64 image's GPIO (cargo xtask hw-test --board rpi5): the call and the open case on
+    // the recording badge over the kiosk.
+    (
+        "exam_gpio_tamper_switch_opened",
+        "gpio-alerts",
+        &["PROCTOR CALLED TO QEMU HW TEST", "CASE OPEN"],
+    ),
     (TYPED, "sealed", &["RECEIPT", "SEALED"]),
     (TYPED, "ready-again", &["READY"]),
     (STUDENT, "confirm-end", &["END YOUR EXAM NOW"]),
