@@ -373,8 +373,10 @@ fn by_proctor(_ctx: &Ctx) -> Result<String, String> {
         screenshot(&mut paused, "proctor-end")?;
         let t0 = Instant::now();
         send(kb, &[typing(pin), press("Enter")].concat())?;
-        wait_for(20, || Ok((!Path::new(MARKER).exists()).then_some(())))?
-            .ok_or("still recording 20 s after the proctor's PIN")?;
+        // The exam loop checks the PIN with argon2id (19 MiB, two passes) before it stops the
+        // recording: seconds under TCG with the kiosk busy.
+        wait_for(40, || Ok((!Path::new(MARKER).exists()).then_some(())))?
+            .ok_or("still recording 40 s after the proctor's PIN")?;
         let exam = sealed_as(before, "exam-id-proctor")?;
         Ok(format!(
             "a wrong PIN kept the exam going; the right one ended it, {exam} sealed {:.0} s later",

@@ -79,21 +79,38 @@ const STUDENT: &str = "station_exam_ended_by_the_student";
 const PROCTOR: &str = "station_exam_ended_by_the_proctor";
 const RESUMED: &str = "station_exam_resumed_after_power_cut";
 
+/// How often the host grabs a screen again when it does not yet say what it must (the station
+/// redraws after work that takes seconds under TCG: sealing the stills, checking a PIN).
+const GRABS: usize = 5;
+
 /// Takes the screenshot a console `line` asks for, if it asks for one: `screendump` through
 /// the monitor at `sock` into `tmp`, then moved into `share/screens/` (where the guest waits
-/// for it).
+/// for it). A screen with expected words is grabbed again, 2 s apart and up to [`GRABS`]
+/// times, until OCR finds them: the check is that the screen shows them within seconds, not
+/// at one instant.
 pub fn on_line(line: &str, sock: &Path, tmp: &Path, share: &Path) -> Option<Result<(), String>> {
     let name = line.split(ASK).nth(1)?.trim();
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         return Some(Err(format!("bad screenshot name in {line:?}")));
     }
     let file = tmp.join(format!("{name}.ppm"));
-    Some(
-        qemu::monitor(sock, &format!("screendump {}", file.display())).and_then(|_| {
-            std::fs::rename(&file, share.join("screens").join(format!("{name}.ppm")))
-                .map_err(|e| format!("screendump {name}: {e}"))
-        }),
-    )
+    let words = EXPECTED.iter().find(|e| e.1 == name).map(|e| e.2);
+    let grab = || qemu::monitor(sock, &format!("screendump {}", file.display()));
+    let mut grabbed = grab();
+    for _ in 1..GRABS {
+        let Some(words) = words else { break };
+        if grabbed.is_err()
+            || read(&file, tmp, name).is_ok_and(|r| words.iter().all(|w| r.contains(w)))
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        grabbed = grab();
+    }
+    Some(grabbed.and_then(|_| {
+        std::fs::rename(&file, share.join("screens").join(format!("{name}.ppm")))
+            .map_err(|e| format!("screendump {name}: {e}"))
+    }))
 }
 
 /// The station draws light text on dark colours (background, title bar, the red badge): for
