@@ -221,12 +221,14 @@ fn browser_back() -> Result<String, String> {
     .ok_or("no Chromium 60 s into the exam")?;
     run(Command::new("pkill").args(["-KILL", "-u", "exam-browser", "chromium"]))?;
     let t0 = Instant::now();
-    wait_for(15, || {
+    // The unit restarts the kiosk at once; Chromium's own start takes 10 to 16 s under TCG
+    // while the exam records (measured), hence the margin.
+    wait_for(30, || {
         let now = chromium();
         let fresh = !now.is_empty() && now.iter().all(|p| !before.contains(p));
         Ok((fresh && crate::ctx::unit_active("exam-kiosk.service")).then_some(()))
     })?
-    .ok_or("the browser was not back 15 s after it was killed")?;
+    .ok_or("the browser was not back 30 s after it was killed")?;
     Ok(format!(
         "Chromium killed mid-exam was back in {:.1} s",
         t0.elapsed().as_secs_f64()
