@@ -6,8 +6,10 @@
 use std::time::{Duration, Instant};
 
 use board_config::Language;
+use bundle::event::Event;
 
 use super::text::{fill, text, Msg};
+use crate::devices::Signal;
 
 /// How long the screen says a proctor was called after the call button.
 pub const CALL_SHOWN: Duration = Duration::from_secs(120);
@@ -25,6 +27,18 @@ impl Alerts {
     /// The call button of `station` was pressed at `now`.
     pub fn called(&mut self, station: &str, now: Instant) {
         self.called = Some((now + CALL_SHOWN, station.to_owned()));
+    }
+
+    /// A signal from station `station`'s GPIO at `now`: a call shows from now on; the event
+    /// that journals it.
+    pub fn signal(&mut self, s: Signal, station: &str, now: Instant) -> Event {
+        match s {
+            Signal::CallButton => {
+                self.called(station, now);
+                Event::CallButton
+            }
+            Signal::Tamper => Event::Tamper,
+        }
     }
 
     /// The tamper switch reads `open`.

@@ -11,7 +11,7 @@ use super::control::{Action, Control, Overlay};
 use super::pin::Gate;
 use super::text::{fill, Msg};
 use super::Screen;
-use crate::devices::{Devices, Signal};
+use crate::devices::Devices;
 use crate::exam::ExamError;
 use crate::lockdown::combo::StationKey;
 use crate::lockdown::StationInput;
@@ -195,13 +195,8 @@ pub(super) fn record(
         heartbeat();
         for s in devices.indicator.poll()? {
             tracing::warn!("{s:?} during the exam");
-            session.exam().record_sync(match s {
-                Signal::CallButton => {
-                    control.alerts.called(&station_id, Instant::now());
-                    Event::CallButton
-                }
-                Signal::Tamper => Event::Tamper,
-            })?;
+            let event = control.alerts.signal(s, &station_id, Instant::now());
+            session.exam().record_sync(event)?;
         }
         control.alerts.case(devices.indicator.case_open()?);
         recorder.tick(devices)?;

@@ -30,7 +30,7 @@ use keys::{Key, Keyboard};
 pub use ready::readiness;
 use text::{fill, text, Msg};
 
-use crate::devices::{Devices, Frame, Signal};
+use crate::devices::{Devices, Frame};
 use crate::exam::ExamError;
 use crate::resume::{Record, Resumable};
 use crate::session::{CheckIn, Identity, Ready, Session};
@@ -305,13 +305,7 @@ impl Flow {
         };
         for s in signals {
             tracing::warn!("{s:?} at check-in step {:?}", self.form.step());
-            let event = match s {
-                Signal::CallButton => {
-                    self.alerts.called(&self.station, now);
-                    Event::CallButton
-                }
-                Signal::Tamper => Event::Tamper,
-            };
+            let event = self.alerts.signal(s, &self.station, now);
             if let Some(c) = checked {
                 c.exam().record_sync(event)?;
             }

@@ -59,7 +59,7 @@ pub fn open_with(board: &board_config::Board, faults: Faults) -> Devices {
                 rgb: vec![0; (w * h * 3) as usize],
             },
         }),
-        indicator: Box::new(SimIndicator { led: false, faults }),
+        indicator: Box::new(SimIndicator { faults }),
         input: Box::new(SimInput { grabbed: false }),
     }
 }
@@ -213,17 +213,17 @@ impl Display for SimDisplay {
     }
 }
 
+/// The LED's state lives in the shared [`FaultState`] (tests read it there).
 struct SimIndicator {
-    led: bool,
     faults: Faults,
 }
 
 impl Indicator for SimIndicator {
     fn name(&self) -> String {
-        format!("simulated LED ({})", if self.led { "on" } else { "off" })
+        let led = self.faults.lock().map(|f| f.led).unwrap_or(false);
+        format!("simulated LED ({})", if led { "on" } else { "off" })
     }
     fn set_recording(&mut self, on: bool) -> Result<()> {
-        self.led = on;
         if let Ok(mut f) = self.faults.lock() {
             f.led = on;
         }
