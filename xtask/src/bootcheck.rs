@@ -64,9 +64,7 @@ fn needs(pi: Pi) -> Vec<Need> {
 
 /// The partition UUID of the partition labelled `label`, as 32 hex digits.
 fn uuid_hex(dump: &str, label: &str) -> Option<String> {
-    let line = dump
-        .lines()
-        .find(|l| l.contains(&format!("name=\"{label}\"")))?;
+    let line = disk::partition_line(dump, label)?;
     let uuid = line.split("uuid=").nth(1)?.split(',').next()?.trim();
     Some(uuid.replace('-', "").to_lowercase())
 }

@@ -340,17 +340,20 @@ pub fn assemble(inputs: &Inputs) -> Result<PathBuf, String> {
     Ok(inputs.img.clone())
 }
 
+/// The line of `sfdisk --dump` output `dump` describing the partition labelled `label`: one
+/// partition a line, `IMG2 : start=   84408, size=   704816, type=..., name="root", ...`.
+pub fn partition_line<'a>(dump: &'a str, label: &str) -> Option<&'a str> {
+    dump.lines()
+        .find(|l| l.contains(&format!("name=\"{label}\"")))
+}
+
 /// Byte offset of the partition labelled `label` (from `sfdisk --dump`).
 pub fn partition_offset(img: &Path, label: &str) -> Result<u64, String> {
     let out = run::output(Command::new("sfdisk").arg("--dump").arg(img))?;
-    // One partition a line: "IMG2 : start=   84408, size=   704816, type=..., name=\"root\", ..."
-    let line = out
-        .lines()
-        .find(|l| l.contains(&format!("name=\"{label}\"")))
-        .ok_or(format!(
-            "{}: no partition labelled {label:?}:\n{out}",
-            img.display()
-        ))?;
+    let line = partition_line(&out, label).ok_or(format!(
+        "{}: no partition labelled {label:?}:\n{out}",
+        img.display()
+    ))?;
     let start = line
         .split("start=")
         .nth(1)
