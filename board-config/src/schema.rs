@@ -354,6 +354,12 @@ pub(crate) const FIELDS: &[FieldDoc] = &[
     ),
     f("uplink.part_size_mib", "part_size_mib = 8", "5 to 512", OPT),
     f(
+        "uplink.parts_in_flight",
+        "parts_in_flight = 4",
+        "1 to 16",
+        OPT,
+    ),
+    f(
         "uplink.bandwidth_limit_kbps",
         "bandwidth_limit_kbps = 0",
         "kbit/s, 0 = unlimited",

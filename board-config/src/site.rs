@@ -185,6 +185,10 @@ pub struct Uplink {
     /// Multipart upload part size in MiB, 5 to 512. Default `8`.
     #[serde(default = "default_part_size")]
     pub part_size_mib: u32,
+    /// Requests carrying a part (or a whole small file) in flight at once, 1 to 16; memory holds
+    /// this many parts. Default `4`.
+    #[serde(default = "default_parts_in_flight")]
+    pub parts_in_flight: u32,
     /// Upload bandwidth limit in kbit/s; `0` = unlimited. Default `0`.
     #[serde(default)]
     pub bandwidth_limit_kbps: u32,
@@ -242,6 +246,10 @@ fn default_sync_seconds() -> u32 {
 
 fn default_part_size() -> u32 {
     8
+}
+
+fn default_parts_in_flight() -> u32 {
+    4
 }
 
 fn default_start_jitter() -> u32 {

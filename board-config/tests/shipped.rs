@@ -90,10 +90,11 @@ fn defaults_apply() {
     assert_eq!(
         (
             site.uplink.part_size_mib,
+            site.uplink.parts_in_flight,
             site.uplink.bandwidth_limit_kbps,
             site.uplink.start_jitter_seconds
         ),
-        (8, 0, 30)
+        (8, 4, 0, 30)
     );
     assert!(!site.uplink.on_premises);
 }

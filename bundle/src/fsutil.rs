@@ -25,14 +25,26 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 
 /// Replaces `path` atomically with `bytes` (temp file, fsync, rename, fsync of the folder).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    replace(path, bytes, true)
+}
+
+/// Replaces `path` with `bytes` through a temp file and a rename, fsyncing both when `durable`.
+/// Without: another process (or this one after a crash) sees the old file or the new one,
+/// never a mix; a power cut may leave the old one, or on some file systems an empty one.
+pub fn replace(path: &Path, bytes: &[u8], durable: bool) -> Result<(), Error> {
     let tmp = path.with_extension("tmp");
     {
         let mut f = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
         f.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
-        f.sync_all().map_err(|e| Error::io(&tmp, e))?;
+        if durable {
+            f.sync_all().map_err(|e| Error::io(&tmp, e))?;
+        }
     }
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
-    sync_dir(path)
+    if durable {
+        sync_dir(path)?;
+    }
+    Ok(())
 }
 
 /// Fsyncs the folder holding `path`, so a create or rename survives a power cut.

@@ -156,11 +156,24 @@ pub fn hash_file(path: &Path) -> Result<(u64, String), Error> {
 /// Checks a bundle folder: signature, then every listed file's presence, size and hash, then that
 /// no unlisted file is present. The error names the first bad file.
 pub fn verify_bundle(dir: &Path) -> Result<Manifest, Error> {
+    let m = load_signed(dir)?;
+    verify_files(dir, &m)?;
+    Ok(m)
+}
+
+/// Loads the bundle's manifest and checks its signature (the files are not read).
+pub fn load_signed(dir: &Path) -> Result<Manifest, Error> {
     let m = Manifest::load(dir)?;
     m.verify_signature().map_err(|e| Error::Bad {
         file: FILE.into(),
         why: e,
     })?;
+    Ok(m)
+}
+
+/// Checks every file `m` lists (presence, size, SHA-256) and that no unlisted file is present;
+/// the error names the first bad file.
+pub fn verify_files(dir: &Path, m: &Manifest) -> Result<(), Error> {
     for f in &m.files {
         let p = dir.join(&f.name);
         let (size, sha) = hash_file(&p).map_err(|_| Error::Bad {
@@ -188,7 +201,7 @@ pub fn verify_bundle(dir: &Path) -> Result<Manifest, Error> {
             });
         }
     }
-    Ok(m)
+    Ok(())
 }
 
 /// Relative names of all regular files below `dir`, sorted.

@@ -26,6 +26,7 @@ pub mod remux;
 pub mod residency;
 pub mod retention;
 pub mod sightings;
+pub mod slots;
 pub mod spool;
 pub mod state;
 pub mod store;

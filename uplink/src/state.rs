@@ -2,9 +2,19 @@
 //!
 //! For each file: the object key, the multipart UploadId, every finished part with its size,
 //! MD5 (what the server checks via `Content-MD5` and returns as the part's ETag) and SHA-256 (our
-//! own bookkeeping), and whether the object was completed and verified. Written atomically
-//! (`bundle::fsutil::write_atomic`) after every part, so a SIGKILL loses at most the part in flight;
-//! on restart the state is reconciled with the server's ListParts.
+//! own bookkeeping), and whether the object was completed and verified. Parts finish out of
+//! order (several are in flight), so the list may have holes: it is kept sorted by number.
+//!
+//! Written through a temp file and a rename after every step, so a SIGKILL loses at most the
+//! parts in flight. Only the steps that are costly to lose are fsynced: a multipart upload
+//! created (its id; lost, the upload would be orphaned and every part sent again) and
+//! completed. A part, a small file's single PUT and a file's verification are not: a power cut
+//! may take back their entries, and then the part or the small file is sent again (under the
+//! same upload id, which replaces the part on the server) or verified again from the state. On
+//! a file system that does not order the rename after the data, a power cut may leave a state
+//! that does not parse: it is set aside and the bundle sent again from its start. Either way
+//! every part still carries its checksum and the object's ETag is checked against the parts
+//! recorded, so a lost entry costs bytes, never correctness.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -68,6 +78,33 @@ impl FileState {
         }
     }
 
+    /// The part size in force and the number of parts of this file (at least one).
+    pub fn part_count(&self) -> usize {
+        if self.part_size == 0 {
+            return 1;
+        }
+        self.size.div_ceil(self.part_size).max(1) as usize
+    }
+
+    /// Part numbers not yet acknowledged, ascending.
+    pub fn missing_parts(&self) -> Vec<u32> {
+        let mut have = self.parts.iter().map(|p| p.number).peekable();
+        (1..=self.part_count() as u32)
+            .filter(|n| {
+                while have.next_if(|h| h < n).is_some() {}
+                have.peek() != Some(n)
+            })
+            .collect()
+    }
+
+    /// Records an acknowledged part, keeping the list sorted (a part sent again replaces it).
+    pub fn add_part(&mut self, part: Part) {
+        match self.parts.binary_search_by_key(&part.number, |p| p.number) {
+            Ok(i) => self.parts[i] = part,
+            Err(i) => self.parts.insert(i, part),
+        }
+    }
+
     /// The object's expected ETag: MD5 for a single PUT, `md5(md5s)-N` for multipart.
     pub fn expected_etag(&self) -> Option<String> {
         use md5::{Digest, Md5};
@@ -109,12 +146,10 @@ impl BundleState {
             if !bundle::manifest::safe_name(name) {
                 return Err(format!("unsafe file name {name:?}"));
             }
-            if f.parts
-                .iter()
-                .enumerate()
-                .any(|(i, p)| p.number as usize != i + 1)
+            if f.parts.first().is_some_and(|p| p.number == 0)
+                || f.parts.windows(2).any(|w| w[0].number >= w[1].number)
             {
-                return Err(format!("{name}: parts are not numbered 1..n"));
+                return Err(format!("{name}: part numbers are not increasing from 1"));
             }
         }
         Ok(s)
@@ -160,12 +195,17 @@ impl StateDir {
         }
     }
 
-    /// Saves atomically.
+    /// Saves atomically and durably (fsynced).
     pub fn save(&self, s: &BundleState) -> Result<(), UplinkError> {
+        self.save_with(s, true)
+    }
+
+    /// Saves atomically; fsynced only when `durable` (see the module's note on power cuts).
+    pub fn save_with(&self, s: &BundleState, durable: bool) -> Result<(), UplinkError> {
         std::fs::create_dir_all(&self.0).map_err(|e| UplinkError::io(&self.0, e))?;
         let p = self.path(&s.exam);
-        let bytes = serde_json::to_vec_pretty(s).expect("state serializes");
-        bundle::fsutil::write_atomic(&p, &bytes).map_err(|e| UplinkError::State {
+        let bytes = serde_json::to_vec(s).expect("state serializes");
+        bundle::fsutil::replace(&p, &bytes, durable).map_err(|e| UplinkError::State {
             path: p.clone(),
             why: e.to_string(),
         })
@@ -189,5 +229,53 @@ pub fn fuzz_state(data: &[u8]) {
             let _ = f.expected_etag();
             let _ = f.done_bytes();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(number: u32) -> Part {
+        Part {
+            number,
+            size: 5,
+            md5: "00".repeat(16),
+            sha256: String::new(),
+        }
+    }
+
+    #[test]
+    fn parts_out_of_order_leave_holes_that_are_sent() {
+        let mut f = FileState {
+            size: 23,
+            part_size: 5,
+            ..Default::default()
+        };
+        assert_eq!(f.missing_parts(), [1, 2, 3, 4, 5]);
+        for n in [3, 1, 5] {
+            f.add_part(part(n));
+        }
+        assert_eq!(
+            f.parts.iter().map(|p| p.number).collect::<Vec<_>>(),
+            [1, 3, 5]
+        );
+        assert_eq!(f.missing_parts(), [2, 4]);
+        f.add_part(part(3));
+        assert_eq!(f.parts.len(), 3);
+        let state = BundleState {
+            format: FORMAT,
+            exam: "e".into(),
+            files: [("camera-00000.mkv.age".to_string(), f)].into(),
+        };
+        let bytes = serde_json::to_vec(&state).unwrap();
+        assert_eq!(BundleState::parse(&bytes).unwrap(), state);
+        let unsorted =
+            String::from_utf8(bytes)
+                .unwrap()
+                .replacen("\"number\":1", "\"number\":4", 1);
+        assert!(BundleState::parse(unsorted.as_bytes())
+            .unwrap_err()
+            .contains("not increasing"));
     }
 }

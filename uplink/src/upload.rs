@@ -1,11 +1,13 @@
-//! One bundle: check it locally, send every file (manifest.json last), verify each central
-//! object, and only then delete the local copy.
+//! One bundle: check it locally, send every file (several at once, manifest.json last), verify
+//! each central object, and only then delete the local copy.
 //!
 //! Central layout: `[<prefix>/]recordings/<exam-date>/<station>/<exam>/<file>`. A central bundle
 //! that has its `manifest.json` is complete: the manifest goes up only after every other file was
 //! verified.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use bundle::manifest::{self, Manifest};
@@ -78,13 +80,14 @@ fn valid_date(d: &str) -> bool {
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
-/// Loads and verifies the local bundle; its fields must be usable as key parts.
-fn check_local(dir: &Path, exam: &str) -> Result<Manifest, UplinkError> {
+/// Loads the local bundle's manifest and checks its signature; its fields must be usable as key
+/// parts. The files themselves are checked by [`manifest::verify_files`], beside the sending.
+fn check_manifest(dir: &Path, exam: &str) -> Result<Manifest, UplinkError> {
     let bad = |source| UplinkError::Bundle {
         exam: exam.into(),
         source,
     };
-    let m = manifest::verify_bundle(dir).map_err(bad)?;
+    let m = manifest::load_signed(dir).map_err(bad)?;
     let component = |s: &str| manifest::safe_name(s) && !s.contains('/');
     if m.exam != exam || !component(&m.station) || !valid_date(&m.exam_date) {
         return Err(bad(bundle::Error::Bad {
@@ -111,106 +114,81 @@ pub struct Uploaded {
     pub sent: u64,
 }
 
+/// What the threads sending one bundle's files share.
+struct Shared {
+    state: BundleState,
+    progress: Progress,
+    sent: u64,
+}
+
+/// One file of the bundle: name, size, SHA-256.
+type Listed = (String, u64, String);
+
 /// Uploads, verifies and deletes the sealed bundle `dir`.
+///
+/// The files go up to [`CentralStore::in_flight`] at once, manifest.json last. The local files
+/// are checked against the signed manifest in a thread of their own while the first files go
+/// up; the manifest is sent (and anything deleted) only after that check passed, so a bundle
+/// that fails it never becomes a central bundle (a folder without its manifest is none).
 pub fn upload_bundle(ctx: &Ctx<'_>, dir: &Path) -> Result<Uploaded, UplinkError> {
     let exam = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let m = check_local(dir, &exam)?;
+    let m = check_manifest(dir, &exam)?;
     let base = bundle_key(ctx.prefix, &m);
-    let (msize, msha) =
-        manifest::hash_file(&dir.join(manifest::FILE)).map_err(|source| UplinkError::Bundle {
-            exam: exam.clone(),
-            source,
-        })?;
-    // Every listed file, then the manifest.
-    let mut files: Vec<(String, u64, String)> = m
+    let bad = |source| UplinkError::Bundle {
+        exam: exam.clone(),
+        source,
+    };
+    let (msize, msha) = manifest::hash_file(&dir.join(manifest::FILE)).map_err(bad)?;
+    let data: Vec<Listed> = m
         .files
         .iter()
         .map(|f| (f.name.clone(), f.size, f.sha256.clone()))
         .collect();
-    files.push((manifest::FILE.into(), msize, msha));
-    let total: u64 = files.iter().map(|f| f.1).sum();
+    let last: Listed = (manifest::FILE.into(), msize, msha);
+    let total: u64 = data.iter().map(|f| f.1).sum::<u64>() + msize;
 
     let mut state = ctx.states.load(&exam)?;
     state
         .files
-        .retain(|name, _| files.iter().any(|f| &f.0 == name));
+        .retain(|name, _| name == manifest::FILE || data.iter().any(|f| &f.0 == name));
     ctx.log.event(
         "bundle_start",
         &exam,
-        json!({"files": files.len(), "bytes": total, "to": ctx.store.locate(&base)}),
+        json!({"files": data.len() + 1, "bytes": total, "to": ctx.store.locate(&base),
+               "ended_at": m.ended_at}),
         false,
     );
-    let mut progress = Progress::new(&exam, total, ctx.progress);
-    let mut sent = 0u64;
-    for (name, size, sha) in &files {
-        let key = format!("{base}/{name}");
-        let fresh = FileState {
-            key: key.clone(),
-            size: *size,
-            ..Default::default()
-        };
-        let mut fs = match state.files.get(name) {
-            Some(f) if f.key == key && f.size == *size => f.clone(),
-            _ => fresh.clone(),
-        };
-        progress.add(fs.done_bytes());
-        let local = dir.join(name);
-        let mut backoff = Backoff::new(ctx.retry.base, ctx.retry.cap);
-        let mut mismatches = 0;
-        while !fs.verified {
-            let r = send_and_verify(
-                ctx,
-                &exam,
-                name,
-                &local,
-                &mut fs,
-                &mut state,
-                &mut progress,
-                &mut sent,
-                &Expect {
-                    size: *size,
-                    sha256: sha,
-                },
-            );
-            match r {
-                Ok(()) => {}
-                Err(e @ UplinkError::Mismatch { .. }) => {
-                    ctx.log.event(
-                        "mismatch",
-                        &exam,
-                        json!({"file": name, "error": e.to_string()}),
-                        true,
-                    );
-                    fs = fresh.clone();
-                    mismatches += 1;
-                    if mismatches >= 3 {
-                        progress.finish("failed");
-                        return Err(e);
-                    }
-                    retry_or_give_up(ctx, &exam, name, &mut backoff, e)?;
-                }
-                Err(e) if e.is_retryable() => retry_or_give_up(ctx, &exam, name, &mut backoff, e)?,
-                Err(e) => {
-                    ctx.log.event(
-                        "error",
-                        &exam,
-                        json!({"file": name, "error": e.to_string()}),
-                        true,
-                    );
-                    progress.finish("failed");
-                    return Err(e);
-                }
-            }
-        }
-        state.files.insert(name.clone(), fs);
-    }
+    let shared = Mutex::new(Shared {
+        state,
+        progress: Progress::new(&exam, total, ctx.progress),
+        sent: 0,
+    });
+    let (checked, sent) = std::thread::scope(|sc| {
+        let check = sc.spawn(|| manifest::verify_files(dir, &m));
+        let sent = send_all(ctx, &shared, &exam, &base, dir, &data);
+        let checked = check.join().unwrap_or_else(|_| {
+            Err(bundle::Error::Bad {
+                file: manifest::FILE.into(),
+                why: "the local check stopped".into(),
+            })
+        });
+        (checked, sent)
+    });
+    let failed = |e: UplinkError| {
+        lock(&shared).progress.finish("failed");
+        e
+    };
+    checked.map_err(bad).map_err(failed)?;
+    sent.map_err(failed)?;
+    send_file(ctx, &shared, &exam, &base, dir, &last).map_err(failed)?;
+    let Shared { progress, sent, .. } = shared.into_inner().unwrap_or_else(|p| p.into_inner());
     ctx.log.event(
         "verified",
         &exam,
-        json!({"files": files.len(), "bytes": total, "sent": sent}),
+        json!({"files": data.len() + 1, "bytes": total, "sent": sent}),
         true,
     );
     crate::spool::delete_bundle(ctx.data_dir, dir, &exam)?;
@@ -228,6 +206,110 @@ pub fn upload_bundle(ctx: &Ctx<'_>, dir: &Path) -> Result<Uploaded, UplinkError>
         bytes: total,
         sent,
     })
+}
+
+fn lock(m: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Sends `files`, up to the store's [`in_flight`](CentralStore::in_flight) at once, each to the
+/// end (retries included); after the first error no new file starts. Returns that error.
+fn send_all(
+    ctx: &Ctx<'_>,
+    shared: &Mutex<Shared>,
+    exam: &str,
+    base: &str,
+    dir: &Path,
+    files: &[Listed],
+) -> Result<(), UplinkError> {
+    let next = AtomicUsize::new(0);
+    let failed: Mutex<Option<UplinkError>> = Mutex::new(None);
+    let stopped = || failed.lock().map(|f| f.is_some()).unwrap_or(true);
+    std::thread::scope(|sc| {
+        for _ in 0..ctx.store.in_flight().clamp(1, files.len().max(1)) {
+            sc.spawn(|| {
+                while !stopped() {
+                    let Some(f) = files.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                        break;
+                    };
+                    if let Err(e) = send_file(ctx, shared, exam, base, dir, f) {
+                        if let Ok(mut first) = failed.lock() {
+                            first.get_or_insert(e);
+                        }
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    match failed.into_inner() {
+        Ok(Some(e)) => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Sends one file until its central copy is verified: retries by the policy, a checksum
+/// mismatch starts the file again (three in a row fail it).
+fn send_file(
+    ctx: &Ctx<'_>,
+    shared: &Mutex<Shared>,
+    exam: &str,
+    base: &str,
+    dir: &Path,
+    (name, size, sha): &Listed,
+) -> Result<(), UplinkError> {
+    let key = format!("{base}/{name}");
+    let fresh = FileState {
+        key: key.clone(),
+        size: *size,
+        ..Default::default()
+    };
+    let mut fs = {
+        let mut sh = lock(shared);
+        let fs = match sh.state.files.get(name) {
+            Some(f) if f.key == key && f.size == *size => f.clone(),
+            _ => fresh.clone(),
+        };
+        sh.progress.add(fs.done_bytes());
+        fs
+    };
+    let local = dir.join(name);
+    let mut backoff = Backoff::new(ctx.retry.base, ctx.retry.cap);
+    let mut mismatches = 0;
+    let expect = Expect {
+        size: *size,
+        sha256: sha,
+    };
+    while !fs.verified {
+        match send_and_verify(ctx, shared, exam, name, &local, &mut fs, &expect) {
+            Ok(()) => {}
+            Err(e @ UplinkError::Mismatch { .. }) => {
+                ctx.log.event(
+                    "mismatch",
+                    exam,
+                    json!({"file": name, "error": e.to_string()}),
+                    true,
+                );
+                fs = fresh.clone();
+                mismatches += 1;
+                if mismatches >= 3 {
+                    return Err(e);
+                }
+                retry_or_give_up(ctx, exam, name, &mut backoff, e)?;
+            }
+            Err(e) if e.is_retryable() => retry_or_give_up(ctx, exam, name, &mut backoff, e)?,
+            Err(e) => {
+                ctx.log.event(
+                    "error",
+                    exam,
+                    json!({"file": name, "error": e.to_string()}),
+                    true,
+                );
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Sleeps before the next attempt, or gives up when the policy says so.
@@ -262,29 +344,32 @@ fn retry_or_give_up(
     Ok(())
 }
 
-/// One attempt at sending (or resuming) a file and verifying its central copy.
-#[allow(clippy::too_many_arguments)]
+/// One attempt at sending (or resuming) a file and verifying its central copy. The state is
+/// saved after every step, fsynced only when a multipart upload is created or completed (see
+/// [`crate::state`]).
 fn send_and_verify(
     ctx: &Ctx<'_>,
+    shared: &Mutex<Shared>,
     exam: &str,
     name: &str,
     local: &Path,
     fs: &mut FileState,
-    state: &mut BundleState,
-    progress: &mut Progress,
-    sent: &mut u64,
     expect: &Expect<'_>,
 ) -> Result<(), UplinkError> {
+    let save = |f: &FileState, durable: bool| {
+        let mut sh = lock(shared);
+        sh.state.files.insert(name.to_owned(), f.clone());
+        ctx.states.save_with(&sh.state, durable)
+    };
     if !fs.completed {
-        let states = &ctx.states;
         let log = ctx.log;
         let mut on_bytes = |n: u64| {
-            *sent += n;
-            progress.add(n);
+            let mut sh = lock(shared);
+            sh.sent += n;
+            sh.progress.add(n);
         };
         let mut on_step = |f: &FileState, event: &str, fields: serde_json::Value| {
-            state.files.insert(name.to_owned(), f.clone());
-            states.save(state)?;
+            save(f, matches!(event, "created" | "completed"))?;
             log.event(event, exam, fields, false);
             Ok(())
         };
@@ -301,8 +386,7 @@ fn send_and_verify(
     }
     ctx.store.verify(fs, expect)?;
     fs.verified = true;
-    state.files.insert(name.to_owned(), fs.clone());
-    ctx.states.save(state)?;
+    save(fs, false)?;
     ctx.log.event(
         "file_verified",
         exam,

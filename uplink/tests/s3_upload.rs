@@ -147,7 +147,7 @@ fn hundred_bundles_through_fault_proxy_arrive_bit_identical() {
 }
 
 #[test]
-fn sigkill_mid_upload_resumes_and_resends_at_most_one_part() {
+fn sigkill_mid_upload_resumes_and_resends_at_most_the_parts_in_flight() {
     let server = support::server();
     let tmp = tempfile::tempdir().unwrap();
     let bucket = support::bucket("sigkill");
@@ -211,6 +211,11 @@ fn sigkill_mid_upload_resumes_and_resends_at_most_one_part() {
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let at_kill = p.stats.up.load(Ordering::Relaxed);
+    let open = p.stats.max_open.load(Ordering::Relaxed);
+    assert!(
+        open >= 2,
+        "parts went one at a time ({open} connection at most)"
+    );
     assert!(
         dir.join("manifest.json").exists(),
         "local copy must stay until verified"
@@ -224,11 +229,12 @@ fn sigkill_mid_upload_resumes_and_resends_at_most_one_part() {
     );
     let sent = p.stats.up.load(Ordering::Relaxed);
     let resent = sent.saturating_sub(total);
-    eprintln!("bundle {total} bytes; sent {at_kill} before SIGKILL, {sent} in all; re-sent {resent} bytes (part 5 MiB)");
-    // Request headers add a few hundred bytes per request.
+    eprintln!("bundle {total} bytes; sent {at_kill} before SIGKILL, {sent} in all; re-sent {resent} bytes (part 5 MiB, 4 in flight)");
+    // Four parts in flight (the default `parts_in_flight`); request headers add a few hundred
+    // bytes per request.
     assert!(
-        resent <= 5 * MIB as u64 + 64 * 1024,
-        "re-sent {resent} bytes, more than one part"
+        resent <= 4 * (5 * MIB as u64 + 64 * 1024),
+        "re-sent {resent} bytes, more than the 4 parts in flight"
     );
     let log = uplink::log::read(&log_path).unwrap();
     assert!(

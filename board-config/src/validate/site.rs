@@ -290,6 +290,13 @@ fn uplink(u: &Uplink) -> Check {
         "MiB; S3 parts are at least 5 MiB",
     )?;
     in_range(
+        "uplink.parts_in_flight",
+        u.parts_in_flight,
+        1,
+        16,
+        "requests at once; memory holds this many parts",
+    )?;
+    in_range(
         "uplink.start_jitter_seconds",
         u.start_jitter_seconds,
         0,

@@ -4,6 +4,7 @@
 pub mod folder;
 pub(crate) mod multipart;
 pub mod s3;
+mod sender;
 pub mod tls;
 
 use std::path::{Path, PathBuf};
@@ -67,7 +68,13 @@ pub trait CentralStore: Send + Sync {
     /// Where `key` is, for messages and the demo (URL or path).
     fn locate(&self, key: &str) -> String;
     /// Sends one file, resuming from `job.state`; retryable errors leave a resumable state.
+    /// Called from several threads at once, one file each (see [`in_flight`](Self::in_flight)).
     fn upload(&self, job: &mut FileJob<'_>) -> Result<(), UplinkError>;
+    /// How many requests carrying data the store keeps in flight; the bundle sends up to this
+    /// many files at once (the store bounds the requests across them). Default 1.
+    fn in_flight(&self) -> usize {
+        1
+    }
     /// Checks the central object's size and checksum against `state` and `expect`.
     fn verify(&self, state: &FileState, expect: &Expect<'_>) -> Result<(), UplinkError>;
     /// Lists objects below `prefix`.

@@ -1,5 +1,6 @@
-//! Sending one file to S3: a single PUT up to the part size, multipart above it, resumed from
-//! the persisted state, so a cut re-sends at most the part that was in flight.
+//! Sending one file to S3: a single PUT up to the part size, multipart above it (its parts
+//! several at once, see [`sender`](super::sender)), resumed from the persisted state, so a cut
+//! re-sends at most the parts that were in flight.
 //!
 //! Write-only (P6): nothing here reads, lists or heads an object, nor lists parts. What the
 //! server answered is the proof: each part's ETag must be the MD5 of the bytes sent, and
@@ -7,68 +8,14 @@
 //! [`verify`](super::Store::verify). An upload the server no longer has (expired, aborted, or
 //! completed by an attempt whose answer was lost) is started again under the same key.
 
-use std::io::{Read, Seek, SeekFrom};
-
 use rusty_s3::S3Action;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
-use super::s3::{answer_error, content_md5, transport_error, S3Store, SIGN_FOR};
+use super::s3::{answer_error, transport_error, S3Store, SIGN_FOR};
+use super::sender::{put, read_part, Counter};
 use super::FileJob;
 use crate::error::UplinkError;
 use crate::state::Part;
-use crate::throttle::ThrottledReader;
-
-/// Reads `len` bytes at `offset` of the job's local file.
-fn read_range(job: &FileJob<'_>, offset: u64, len: u64) -> Result<Vec<u8>, UplinkError> {
-    let p = job.local;
-    let mut f = std::fs::File::open(p).map_err(|e| UplinkError::io(p, e))?;
-    f.seek(SeekFrom::Start(offset))
-        .map_err(|e| UplinkError::io(p, e))?;
-    let mut buf = vec![0u8; len as usize];
-    f.read_exact(&mut buf).map_err(|e| UplinkError::io(p, e))?;
-    Ok(buf)
-}
-
-/// MD5 (hex) and SHA-256 (hex) of a part.
-fn sums(data: &[u8]) -> (String, String) {
-    use md5::Md5;
-    (
-        hex::encode(Md5::digest(data)),
-        hex::encode(Sha256::digest(data)),
-    )
-}
-
-/// Sends `data` to a presigned PUT URL with `Content-MD5`, throttled; returns the ETag, or
-/// `None` when the server no longer has the multipart upload the URL names.
-fn put(
-    s3: &S3Store,
-    job: &mut FileJob<'_>,
-    url: &str,
-    data: &[u8],
-    what: &str,
-) -> Result<Option<String>, UplinkError> {
-    let key = job.state.key.clone();
-    let md5 = content_md5(data);
-    let mut reader = ThrottledReader::new(data, job.throttle, job.on_bytes);
-    let a = s3.call(
-        "PUT",
-        url,
-        &[("content-md5", md5)],
-        Some((&mut reader, data.len() as u64)),
-        &key,
-        what,
-    )?;
-    if lost(&a) {
-        return Ok(None);
-    }
-    if !a.ok() {
-        return Err(answer_error(&key, what, &a));
-    }
-    a.etag
-        .map(Some)
-        .ok_or_else(|| transport_error(&key, what, "answer without ETag"))
-}
 
 /// Checks a returned ETag against the MD5 of the bytes sent.
 pub(super) fn check_etag(key: &str, what: &str, etag: &str, md5: &str) -> Result<(), UplinkError> {
@@ -96,27 +43,42 @@ pub(crate) fn upload(s3: &S3Store, job: &mut FileJob<'_>) -> Result<(), UplinkEr
     multipart(s3, job)
 }
 
-/// One PUT of the whole (small) file.
+/// One PUT of the whole (small) file, in one of the store's slots.
 fn single(s3: &S3Store, job: &mut FileJob<'_>) -> Result<(), UplinkError> {
-    let data = read_range(job, 0, job.state.size)?;
-    let (md5, sha256) = sums(&data);
     let key = job.state.key.clone();
-    let url = s3.bucket.put_object(Some(&s3.creds), &key).sign(SIGN_FOR);
-    let etag = put(s3, job, url.as_str(), &data, "PutObject")?
-        .ok_or_else(|| transport_error(&key, "PutObject", "NoSuchUpload for a single PUT"))?;
+    let counter = Counter::new();
+    let (chunk, etag) = {
+        let _slot = s3.slots.take();
+        let chunk = read_part(job.local, 0, job.state.size)?;
+        let url = s3.bucket.put_object(Some(&s3.creds), &key).sign(SIGN_FOR);
+        let etag = put(
+            s3,
+            &key,
+            url.as_str(),
+            &chunk,
+            job.throttle,
+            &counter.sent,
+            "PutObject",
+        );
+        (chunk, etag)
+    };
+    counter.pass_on(job.on_bytes);
+    let etag =
+        etag?.ok_or_else(|| transport_error(&key, "PutObject", "NoSuchUpload for a single PUT"))?;
+    let md5 = chunk.md5_hex();
     check_etag(&key, "PutObject", &etag, &md5)?;
     job.state.etag = Some(etag);
     job.state.parts = vec![Part {
         number: 1,
-        size: data.len() as u64,
+        size: chunk.data.len() as u64,
         md5,
-        sha256: sha256.clone(),
+        sha256: chunk.sha256.clone(),
     }];
     job.state.completed = true;
     (job.on_step)(
         job.state,
         "put",
-        json!({"file": job.name, "key": key, "bytes": data.len(), "sha256": sha256}),
+        json!({"file": job.name, "key": key, "bytes": chunk.data.len(), "sha256": chunk.sha256}),
     )
 }
 
@@ -126,7 +88,7 @@ const RESTARTS: u32 = 2;
 /// Multipart upload: create (or go on with the recorded one), send the missing parts, complete.
 fn multipart(s3: &S3Store, job: &mut FileJob<'_>) -> Result<(), UplinkError> {
     let key = job.state.key.clone();
-    let nparts = job.state.size.div_ceil(job.state.part_size).max(1) as usize;
+    let nparts = job.state.part_count();
     if let Some(id) = job.state.upload_id.clone() {
         (job.on_step)(
             job.state,
@@ -170,15 +132,13 @@ enum Sent {
 }
 
 /// Whether an answer says the upload id is unknown to the server.
-fn lost(a: &super::s3::Answer) -> bool {
+pub(super) fn lost(a: &super::s3::Answer) -> bool {
     a.code() == Some("NoSuchUpload")
 }
 
 /// Creates the upload if there is none, sends the parts the state lacks, completes.
 fn send(s3: &S3Store, job: &mut FileJob<'_>, nparts: usize) -> Result<Sent, UplinkError> {
     let key = job.state.key.clone();
-    let (ps, total) = (job.state.part_size, job.state.size);
-    let part_len = |n: usize| (total - (n as u64 - 1) * ps).min(ps);
     if job.state.upload_id.is_none() {
         let url = s3
             .bucket
@@ -206,29 +166,15 @@ fn send(s3: &S3Store, job: &mut FileJob<'_>, nparts: usize) -> Result<Sent, Upli
         )?;
     }
     let id = job.state.upload_id.clone().unwrap_or_default();
-    for n in job.state.parts.len() + 1..=nparts {
-        let len = part_len(n);
-        let data = read_range(job, (n as u64 - 1) * ps, len)?;
-        let (md5, sha256) = sums(&data);
-        let url = s3
-            .bucket
-            .upload_part(Some(&s3.creds), &key, n as u16, &id)
-            .sign(SIGN_FOR);
-        let Some(etag) = put(s3, job, url.as_str(), &data, "UploadPart")? else {
-            return Ok(Sent::UploadLost(id));
-        };
-        check_etag(&key, &format!("UploadPart {n}"), &etag, &md5)?;
-        job.state.parts.push(Part {
-            number: n as u32,
-            size: len,
-            md5,
-            sha256: sha256.clone(),
-        });
-        (job.on_step)(
-            job.state,
-            "part",
-            json!({"file": job.name, "key": key, "part": n, "bytes": len, "sha256": sha256}),
-        )?;
+    if super::sender::send_parts(s3, job, &id)? {
+        return Ok(Sent::UploadLost(id));
+    }
+    if job.state.parts.len() != nparts {
+        return Err(transport_error(
+            &key,
+            "UploadPart",
+            format!("{} of {nparts} parts acknowledged", job.state.parts.len()),
+        ));
     }
     let etags: Vec<String> = job
         .state

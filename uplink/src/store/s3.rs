@@ -35,6 +35,8 @@ pub struct S3Store {
     pub(crate) creds: rusty_s3::Credentials,
     pub(crate) agent: ureq::Agent,
     pub(crate) part_size: u64,
+    /// Requests carrying a part in flight at once (`uplink.parts_in_flight`).
+    pub(crate) slots: crate::slots::Slots,
 }
 
 /// An HTTP answer: status, selected headers, body.
@@ -123,7 +125,7 @@ impl S3Store {
             .timeout_send_body(t)
             .timeout_recv_response(t)
             .timeout_recv_body(t)
-            .max_idle_connections_per_host(4)
+            .max_idle_connections_per_host(u.parts_in_flight.clamp(4, 16) as usize)
             .build()
             .into();
         Ok(S3Store {
@@ -131,6 +133,7 @@ impl S3Store {
             creds: creds.to_s3(),
             agent,
             part_size: u64::from(u.part_size_mib.max(5)) << 20,
+            slots: crate::slots::Slots::new(u.parts_in_flight.clamp(1, 16) as usize),
         })
     }
 
@@ -295,6 +298,10 @@ impl CentralStore for S3Store {
 
     fn upload(&self, job: &mut FileJob<'_>) -> Result<(), UplinkError> {
         super::multipart::upload(self, job)
+    }
+
+    fn in_flight(&self) -> usize {
+        self.slots.total()
     }
 
     /// From what the server answered when the object was written (no HEAD: the station's

@@ -50,6 +50,10 @@ pub struct Stats {
     pub stalls: AtomicU64,
     /// Truncated responses.
     pub truncations: AtomicU64,
+    /// Connections open now.
+    pub open: AtomicU64,
+    /// Most connections open at once (a client opens another only while all are busy).
+    pub max_open: AtomicU64,
 }
 
 /// A running proxy.
@@ -94,7 +98,19 @@ fn reset(s: &TcpStream) {
 }
 
 /// Copies `from` to `to` until EOF or the fault point.
-fn pump(mut from: TcpStream, mut to: TcpStream, fault: Fault, up: bool, stats: Arc<Stats>) {
+fn pump(from: TcpStream, to: TcpStream, fault: Fault, up: bool, stats: Arc<Stats>) {
+    if up {
+        let now = stats.open.fetch_add(1, Ordering::Relaxed) + 1;
+        stats.max_open.fetch_max(now, Ordering::Relaxed);
+    }
+    copy(from, to, fault, up, &stats);
+    if up {
+        stats.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// [`pump`]'s loop.
+fn copy(mut from: TcpStream, mut to: TcpStream, fault: Fault, up: bool, stats: &Stats) {
     let mut buf = vec![0u8; 32 * 1024];
     let mut n = 0u64;
     let mut stalled = false;
