@@ -51,7 +51,8 @@ fn uplink(_ctx: &Ctx) -> Result<String, String> {
     let t0 = std::time::Instant::now();
     let mut sent = Vec::new();
     for exam in std::iter::once(exam).chain(typed) {
-        sent.push(format!("{exam} in {:.0} s", sends(&exam)?.as_secs_f64()));
+        sends(&exam)?;
+        sent.push(format!("{exam} ({})", upload_times(&exam)));
     }
     Ok(format!(
         "uplinkd.service sent {}, verified each centrally and deleted it locally ({:.0} s in all)",
@@ -97,6 +98,40 @@ pub(crate) fn sends(exam: &str) -> Result<std::time::Duration, String> {
         )
     })?;
     Ok(t0.elapsed())
+}
+
+/// From the uplink log: the exam's end to its local copy deleted, and the upload's own time and
+/// rate (the link's share of it). An exam that ended before uplinkd was started here waited for
+/// that too.
+fn upload_times(exam: &str) -> String {
+    let log =
+        std::fs::read_to_string(std::path::Path::new(DATA).join("uplink/log")).unwrap_or_default();
+    let events: Vec<serde_json::Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|e: &serde_json::Value| e["exam"] == exam)
+        .collect();
+    let last = |kind: &str| events.iter().rev().find(|e| e["event"] == kind);
+    let ms = |e: Option<&serde_json::Value>, field: &str| {
+        e.and_then(|e| e[field].as_str())
+            .and_then(bundle::rfc3339_ms)
+    };
+    let start = last("bundle_start");
+    let (Some(ended), Some(began), Some(deleted)) = (
+        ms(start, "ended_at"),
+        ms(start, "t"),
+        ms(last("deleted"), "t"),
+    ) else {
+        return "no timed upload in the uplink log".into();
+    };
+    let bytes = start.and_then(|e| e["bytes"].as_u64()).unwrap_or(0);
+    let secs = |a: u64, b: u64| b.saturating_sub(a) as f64 / 1000.0;
+    let upload = secs(began, deleted);
+    format!(
+        "exam end to local copy deleted {:.1} s; {bytes} bytes sent and verified in {upload:.2} s, {:.1} MB/s",
+        secs(ended, deleted),
+        bytes as f64 / 1e6 / upload.max(0.001)
+    )
 }
 
 /// Whether `ss`'s local address column is a loopback address.

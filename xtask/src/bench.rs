@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: benchmarks that print ratios against a baseline run in the same process
-//! or script: station (journal, recovery scan, recorder vs gst-launch-1.0), uplink (goodput vs
-//! rclone on the same S3 server, bytes re-sent after a cut at 50%), fleet (`examctl fleet status`
+//! or script: station (journal, recovery scan, recorder CPU and memory vs gst-launch-1.0, frames
+//! dropped), uplink (goodput and CPU per GB vs rclone on the same S3 server for a 1 GiB and a
+//! 75 MB bundle, bytes re-sent after a cut at 50%, exam end to central copy verified), fleet (`examctl fleet status`
 //! over 1,000 stations' reports vs a bare list and read of them) and review (seconds of exam
 //! analysed per CPU second vs decoding the camera alone, and the flag card's rates).
 //! `cargo xtask flag-card` writes the flag card to docs/FLAG-CARD.md.
@@ -32,9 +33,8 @@ pub fn flag_card(_args: &[String]) -> Result<(), String> {
     review(&["--card", &card.to_string_lossy()])
 }
 
-/// Runs every benchmark in release mode; arguments (e.g. `--secs 10`) go to the station bench.
-pub fn run(args: &[String]) -> Result<(), String> {
-    deps::ensure(&[deps::BUILD, BENCH])?;
+/// `station-bench` in release mode with `args`.
+fn station_bench(args: &[String]) -> Result<(), String> {
     run::status(
         run::cargo()
             .args([
@@ -48,11 +48,37 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 "--",
             ])
             .args(args),
-    )?;
+    )
+}
+
+/// `cargo xtask soak --duration D [--report FILE]`: a simulated exam of D recorded with the
+/// real pipelines, sampled every minute; the report goes to `target/soak/soak-<D>.md`.
+pub fn soak(args: &[String]) -> Result<(), String> {
+    deps::ensure(&[deps::BUILD])?;
+    let mut all = vec!["soak".to_string()];
+    all.extend(args.iter().cloned());
+    station_bench(&all)
+}
+
+/// Runs every benchmark in release mode; arguments (e.g. `--secs 10`) go to the station bench.
+pub fn run(args: &[String]) -> Result<(), String> {
+    deps::ensure(&[deps::BUILD, BENCH])?;
+    station_bench(args)?;
+    run::status(run::cargo().args([
+        "build",
+        "--locked",
+        "--release",
+        "-p",
+        "station",
+        "--bin",
+        "stationctl",
+    ]))?;
+    let stationctl = run::root().join("target/release/stationctl");
     let server = s3::start()?;
     run::status(
         run::cargo()
             .envs(server.env())
+            .env("EXAM_STATIONCTL", &stationctl)
             .args(["bench", "--locked", "-p", "uplink", "--bench", "uplink"]),
     )?;
     run::status(

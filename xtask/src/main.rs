@@ -2,7 +2,8 @@
 //!
 //! - `demo`: the main job on embedded defaults (a simulated exam, sealed, opened).
 //! - `test`: every test of the workspace.
-//! - `bench`: benchmarks that print ratios against a baseline measured in the same run.
+//! - `bench`: benchmarks that print ratios against a baseline measured in the same run;
+//!   `soak --duration D`: a long simulated exam, sampled every minute for growth.
 //! - `fuzz [--seconds N | --runs N] [TARGET...]`: the fuzz targets under libFuzzer (see
 //!   [`fuzz`]).
 //! - `hw-test`: boots the USB image in QEMU with virtual devices: device tests on real kernel
@@ -48,7 +49,7 @@ mod vm;
 
 fn usage() -> ! {
     eprintln!(
-        "usage: cargo xtask <demo|test|bench|flag-card|fuzz|hw-test|image|image-test|enroll-test|secure-boot-keys|units|cross>"
+        "usage: cargo xtask <demo|test|bench|soak|flag-card|fuzz|hw-test|image|image-test|enroll-test|secure-boot-keys|units|cross>"
     );
     std::process::exit(2)
 }
@@ -62,6 +63,7 @@ fn main() {
         "test" => test::run(rest),
         "bench" => bench::run(rest),
         "flag-card" => bench::flag_card(rest),
+        "soak" => bench::soak(rest),
         "fuzz" => fuzz::run(rest),
         "hw-test" => hwtest::run(rest),
         "image" => image::run(rest),

@@ -1,23 +1,34 @@
-//! `cargo xtask bench` (uplink part): goodput of `uplinkd` against `rclone copy` of the same
-//! bundle to the same S3 server (both measured in this run), and the bytes sent again after
-//! uplinkd is killed half-way through a bundle and restarted.
+//! `cargo xtask bench` (uplink part), all on the same S3 server in one run:
+//!
+//! - goodput of `uplinkd` against `rclone copy` for a bundle of 1 GiB (an hour of one-minute
+//!   segments) and one of 75 MB (two long files), with the same part size and at most the same
+//!   number of parts in flight; client CPU seconds per GB for both (see [`goodput`]);
+//! - bytes sent again after uplinkd is killed half-way through a bundle (see [`cut`]);
+//! - exam end to central copy verified: a simulated exam sealed by `stationctl` and sent by a
+//!   running `uplinkd`, from ExamEnded to the local copy deleted (see [`exam_end`]).
 //!
 //! Needs the S3 server that `cargo xtask bench` starts (EXAM_S3_* variables; without them a
-//! `weed mini` is started here) and `rclone` (installed by the bench task).
+//! `weed mini` is started here), `rclone` (installed by the bench task) and, for the exam end,
+//! `EXAM_STATIONCTL` (the release `stationctl` the bench task builds).
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
+mod cut;
+mod exam_end;
+mod goodput;
+
+use std::path::Path;
 use std::process::Command;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use support::proxy::{self, Faults};
-
 const MIB: usize = 1 << 20;
-const SIZES: [usize; 3] = [48 * MIB, 24 * MIB + 333, 300_000];
+/// The site's default part size and parts in flight, used by both clients.
+const PART_MIB: usize = 8;
+const IN_FLIGHT: usize = 4;
 
-fn uplinkd(site: &std::path::Path, data: &std::path::Path) -> Command {
+/// `uplinkd --once` on `site` and `data`.
+fn uplinkd(site: &Path, data: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_uplinkd"));
     c.arg("--site")
         .arg(site)
@@ -26,6 +37,49 @@ fn uplinkd(site: &std::path::Path, data: &std::path::Path) -> Command {
         .arg("--once");
     c.env("RUST_LOG", "warn");
     c
+}
+
+/// A site file `dir/name` for the bench's store with the default part size and parts in flight.
+fn site(
+    server: &support::Server,
+    endpoint: &str,
+    bucket: &str,
+    (dir, name): (&Path, &str),
+    extra: &str,
+) -> std::path::PathBuf {
+    let creds = server.creds_file(dir);
+    let text = support::site_toml(endpoint, "ca-central-1", bucket, &creds, extra).replace(
+        "part_size_mib = 5",
+        &format!("part_size_mib = {PART_MIB}\nparts_in_flight = {IN_FLIGHT}"),
+    );
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// CPU time (user + system) of this process's waited-for children.
+fn children_cpu() -> Duration {
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `ru` is a properly sized out-parameter.
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
+/// Runs `cmd` to its end: wall time and CPU time; panics naming `what` when it fails.
+fn timed(what: &str, cmd: &mut Command) -> (Duration, Duration) {
+    let cpu = children_cpu();
+    let t = Instant::now();
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what} does not start: {e}"));
+    let wall = t.elapsed();
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (wall, children_cpu() - cpu)
 }
 
 fn main() {
@@ -41,107 +95,7 @@ fn main() {
     let bucket = support::bucket("bench");
     let store = support::s3_store(&server, &bucket, &tmp).unwrap();
     store.create_bucket().unwrap();
-    let creds = server.creds_file(tmp.path());
-    let total: u64 = SIZES.iter().map(|&s| s as u64).sum();
-
-    // 1. uplinkd, straight to the server.
-    let data = tmp.path().join("data");
-    let dir = support::make_bundle(&data.join("spool"), "20261125-140000-000001", &SIZES, 11);
-    let copy = tmp.path().join("for-rclone");
-    support::copy_dir(&dir, &copy);
-    let site = tmp.path().join("site.toml");
-    std::fs::write(
-        &site,
-        support::site_toml(&server.endpoint, "ca-central-1", &bucket, &creds, ""),
-    )
-    .unwrap();
-    let t = Instant::now();
-    let out = uplinkd(&site, &data).output().unwrap();
-    assert!(
-        out.status.success(),
-        "uplinkd failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let ours = t.elapsed();
-
-    // 2. rclone copy of the same files to the same server (same part size, one transfer at a
-    //    time like uplinkd; rclone checks MD5s as uplinkd does).
-    let t = Instant::now();
-    let st = Command::new("rclone")
-        .args([
-            "copy",
-            "--s3-chunk-size",
-            "5Mi",
-            "--s3-upload-concurrency",
-            "1",
-            "--transfers",
-            "1",
-            "--checkers",
-            "1",
-        ])
-        .arg(&copy)
-        .arg(format!("bench:{bucket}/rclone"))
-        // A CA-bundle variable in the environment breaks rclone's plain-http S3 client.
-        .env_remove("AWS_CA_BUNDLE")
-        .env("RCLONE_CONFIG_BENCH_TYPE", "s3")
-        .env("RCLONE_CONFIG_BENCH_PROVIDER", "Other")
-        .env("RCLONE_CONFIG_BENCH_ENDPOINT", &server.endpoint)
-        .env("RCLONE_CONFIG_BENCH_ACCESS_KEY_ID", &server.access_key)
-        .env("RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY", &server.secret_key)
-        .env("RCLONE_CONFIG_BENCH_REGION", "ca-central-1")
-        .status()
-        .expect("rclone runs (cargo xtask bench installs it)");
-    assert!(st.success(), "rclone failed");
-    let rclone = t.elapsed();
-    let mbs = |d: Duration| total as f64 / 1e6 / d.as_secs_f64();
-    println!(
-        "uplink goodput   {:.1} MB/s (rclone copy {:.1} MB/s)  time ratio vs rclone {:.3} ({} bytes: {:.2} s vs {:.2} s)",
-        mbs(ours),
-        mbs(rclone),
-        ours.as_secs_f64() / rclone.as_secs_f64(),
-        total,
-        ours.as_secs_f64(),
-        rclone.as_secs_f64()
-    );
-
-    // 3. A cut at 50%: SIGKILL once half the bytes went through a counting proxy, restart.
-    let data = tmp.path().join("data-cut");
-    support::make_bundle(&data.join("spool"), "20261125-140000-000002", &SIZES, 12);
-    let p = proxy::start(&server.addr(), Faults::none());
-    let site = tmp.path().join("site-cut.toml");
-    std::fs::write(
-        &site,
-        support::site_toml(
-            &p.endpoint,
-            "ca-central-1",
-            &bucket,
-            &creds,
-            "bandwidth_limit_kbps = 160000",
-        ),
-    )
-    .unwrap();
-    let mut child = uplinkd(&site, &data).spawn().unwrap();
-    let t = Instant::now();
-    while p.stats.up.load(Ordering::Relaxed) < total / 2 {
-        assert!(
-            t.elapsed() < Duration::from_secs(120),
-            "uplinkd made no progress"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let at_kill = p.stats.up.load(Ordering::Relaxed);
-    let out = uplinkd(&site, &data).output().unwrap();
-    assert!(
-        out.status.success(),
-        "restart failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let sent = p.stats.up.load(Ordering::Relaxed);
-    let resent = sent.saturating_sub(total);
-    println!(
-        "uplink cut @50%  {resent} bytes sent again ({:.2}% of the bundle; cut after {at_kill} of {total} bytes; part size 5 MiB)",
-        resent as f64 * 100.0 / total as f64
-    );
+    let link = goodput::run(&server, &bucket, tmp.path());
+    cut::run(&server, &bucket, tmp.path());
+    exam_end::run(&server, &store, &bucket, tmp.path(), link);
 }
