@@ -121,6 +121,15 @@ struct Shared {
     sent: u64,
 }
 
+/// One bundle being sent: where from, where to, and the shared progress.
+struct Sending<'a> {
+    ctx: &'a Ctx<'a>,
+    shared: Mutex<Shared>,
+    exam: &'a str,
+    base: &'a str,
+    dir: &'a Path,
+}
+
 /// One file of the bundle: name, size, SHA-256.
 type Listed = (String, u64, String);
 
@@ -161,14 +170,20 @@ pub fn upload_bundle(ctx: &Ctx<'_>, dir: &Path) -> Result<Uploaded, UplinkError>
                "ended_at": m.ended_at}),
         false,
     );
-    let shared = Mutex::new(Shared {
-        state,
-        progress: Progress::new(&exam, total, ctx.progress),
-        sent: 0,
-    });
+    let b = Sending {
+        ctx,
+        shared: Mutex::new(Shared {
+            state,
+            progress: Progress::new(&exam, total, ctx.progress),
+            sent: 0,
+        }),
+        exam: &exam,
+        base: &base,
+        dir,
+    };
     let (checked, sent) = std::thread::scope(|sc| {
         let check = sc.spawn(|| manifest::verify_files(dir, &m));
-        let sent = send_all(ctx, &shared, &exam, &base, dir, &data);
+        let sent = b.send_all(&data);
         let checked = check.join().unwrap_or_else(|_| {
             Err(bundle::Error::Bad {
                 file: manifest::FILE.into(),
@@ -178,13 +193,13 @@ pub fn upload_bundle(ctx: &Ctx<'_>, dir: &Path) -> Result<Uploaded, UplinkError>
         (checked, sent)
     });
     let failed = |e: UplinkError| {
-        lock(&shared).progress.finish("failed");
+        b.lock().progress.finish("failed");
         e
     };
     checked.map_err(bad).map_err(failed)?;
     sent.map_err(failed)?;
-    send_file(ctx, &shared, &exam, &base, dir, &last).map_err(failed)?;
-    let Shared { progress, sent, .. } = shared.into_inner().unwrap_or_else(|p| p.into_inner());
+    b.send_file(&last).map_err(failed)?;
+    let Shared { progress, sent, .. } = b.shared.into_inner().unwrap_or_else(|p| p.into_inner());
     ctx.log.event(
         "verified",
         &exam,
@@ -206,110 +221,6 @@ pub fn upload_bundle(ctx: &Ctx<'_>, dir: &Path) -> Result<Uploaded, UplinkError>
         bytes: total,
         sent,
     })
-}
-
-fn lock(m: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Sends `files`, up to the store's [`in_flight`](CentralStore::in_flight) at once, each to the
-/// end (retries included); after the first error no new file starts. Returns that error.
-fn send_all(
-    ctx: &Ctx<'_>,
-    shared: &Mutex<Shared>,
-    exam: &str,
-    base: &str,
-    dir: &Path,
-    files: &[Listed],
-) -> Result<(), UplinkError> {
-    let next = AtomicUsize::new(0);
-    let failed: Mutex<Option<UplinkError>> = Mutex::new(None);
-    let stopped = || failed.lock().map(|f| f.is_some()).unwrap_or(true);
-    std::thread::scope(|sc| {
-        for _ in 0..ctx.store.in_flight().clamp(1, files.len().max(1)) {
-            sc.spawn(|| {
-                while !stopped() {
-                    let Some(f) = files.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                        break;
-                    };
-                    if let Err(e) = send_file(ctx, shared, exam, base, dir, f) {
-                        if let Ok(mut first) = failed.lock() {
-                            first.get_or_insert(e);
-                        }
-                        break;
-                    }
-                }
-            });
-        }
-    });
-    match failed.into_inner() {
-        Ok(Some(e)) => Err(e),
-        _ => Ok(()),
-    }
-}
-
-/// Sends one file until its central copy is verified: retries by the policy, a checksum
-/// mismatch starts the file again (three in a row fail it).
-fn send_file(
-    ctx: &Ctx<'_>,
-    shared: &Mutex<Shared>,
-    exam: &str,
-    base: &str,
-    dir: &Path,
-    (name, size, sha): &Listed,
-) -> Result<(), UplinkError> {
-    let key = format!("{base}/{name}");
-    let fresh = FileState {
-        key: key.clone(),
-        size: *size,
-        ..Default::default()
-    };
-    let mut fs = {
-        let mut sh = lock(shared);
-        let fs = match sh.state.files.get(name) {
-            Some(f) if f.key == key && f.size == *size => f.clone(),
-            _ => fresh.clone(),
-        };
-        sh.progress.add(fs.done_bytes());
-        fs
-    };
-    let local = dir.join(name);
-    let mut backoff = Backoff::new(ctx.retry.base, ctx.retry.cap);
-    let mut mismatches = 0;
-    let expect = Expect {
-        size: *size,
-        sha256: sha,
-    };
-    while !fs.verified {
-        match send_and_verify(ctx, shared, exam, name, &local, &mut fs, &expect) {
-            Ok(()) => {}
-            Err(e @ UplinkError::Mismatch { .. }) => {
-                ctx.log.event(
-                    "mismatch",
-                    exam,
-                    json!({"file": name, "error": e.to_string()}),
-                    true,
-                );
-                fs = fresh.clone();
-                mismatches += 1;
-                if mismatches >= 3 {
-                    return Err(e);
-                }
-                retry_or_give_up(ctx, exam, name, &mut backoff, e)?;
-            }
-            Err(e) if e.is_retryable() => retry_or_give_up(ctx, exam, name, &mut backoff, e)?,
-            Err(e) => {
-                ctx.log.event(
-                    "error",
-                    exam,
-                    json!({"file": name, "error": e.to_string()}),
-                    true,
-                );
-                return Err(e);
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Sleeps before the next attempt, or gives up when the policy says so.
@@ -344,56 +255,148 @@ fn retry_or_give_up(
     Ok(())
 }
 
-/// One attempt at sending (or resuming) a file and verifying its central copy. The state is
-/// saved after every step, fsynced only when a multipart upload is created or completed (see
-/// [`crate::state`]).
-fn send_and_verify(
-    ctx: &Ctx<'_>,
-    shared: &Mutex<Shared>,
-    exam: &str,
-    name: &str,
-    local: &Path,
-    fs: &mut FileState,
-    expect: &Expect<'_>,
-) -> Result<(), UplinkError> {
-    let save = |f: &FileState, durable: bool| {
-        let mut sh = lock(shared);
-        sh.state.files.insert(name.to_owned(), f.clone());
-        ctx.states.save_with(&sh.state, durable)
-    };
-    if !fs.completed {
-        let log = ctx.log;
-        let mut on_bytes = |n: u64| {
-            let mut sh = lock(shared);
-            sh.sent += n;
-            sh.progress.add(n);
-        };
-        let mut on_step = |f: &FileState, event: &str, fields: serde_json::Value| {
-            save(f, matches!(event, "created" | "completed"))?;
-            log.event(event, exam, fields, false);
-            Ok(())
-        };
-        let mut job = FileJob {
-            exam,
-            name,
-            local,
-            state: fs,
-            throttle: ctx.throttle,
-            on_bytes: &mut on_bytes,
-            on_step: &mut on_step,
-        };
-        ctx.store.upload(&mut job)?;
+impl Sending<'_> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Shared> {
+        self.shared.lock().unwrap_or_else(|p| p.into_inner())
     }
-    ctx.store.verify(fs, expect)?;
-    fs.verified = true;
-    save(fs, false)?;
-    ctx.log.event(
-        "file_verified",
-        exam,
-        json!({"file": name, "key": fs.key, "bytes": fs.size}),
-        false,
-    );
-    Ok(())
+
+    /// Sends `files`, up to the store's [`in_flight`](CentralStore::in_flight) at once, each to the
+    /// end (retries included); after the first error no new file starts. Returns that error.
+    fn send_all(&self, files: &[Listed]) -> Result<(), UplinkError> {
+        let next = AtomicUsize::new(0);
+        let failed: Mutex<Option<UplinkError>> = Mutex::new(None);
+        let stopped = || failed.lock().map(|f| f.is_some()).unwrap_or(true);
+        std::thread::scope(|sc| {
+            for _ in 0..self.ctx.store.in_flight().clamp(1, files.len().max(1)) {
+                sc.spawn(|| {
+                    while !stopped() {
+                        let Some(f) = files.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                            break;
+                        };
+                        if let Err(e) = self.send_file(f) {
+                            if let Ok(mut first) = failed.lock() {
+                                first.get_or_insert(e);
+                            }
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        match failed.into_inner() {
+            Ok(Some(e)) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Sends one file until its central copy is verified: retries by the policy, a checksum
+    /// mismatch starts the file again (three in a row fail it).
+    fn send_file(&self, (name, size, sha): &Listed) -> Result<(), UplinkError> {
+        let (ctx, exam) = (self.ctx, self.exam);
+        let key = format!("{}/{name}", self.base);
+        let fresh = FileState {
+            key: key.clone(),
+            size: *size,
+            ..Default::default()
+        };
+        let mut fs = {
+            let mut sh = self.lock();
+            let fs = match sh.state.files.get(name) {
+                Some(f) if f.key == key && f.size == *size => f.clone(),
+                _ => fresh.clone(),
+            };
+            sh.progress.add(fs.done_bytes());
+            fs
+        };
+        let local = self.dir.join(name);
+        let mut backoff = Backoff::new(ctx.retry.base, ctx.retry.cap);
+        let mut mismatches = 0;
+        let expect = Expect {
+            size: *size,
+            sha256: sha,
+        };
+        while !fs.verified {
+            match self.send_and_verify(name, &local, &mut fs, &expect) {
+                Ok(()) => {}
+                Err(e @ UplinkError::Mismatch { .. }) => {
+                    ctx.log.event(
+                        "mismatch",
+                        exam,
+                        json!({"file": name, "error": e.to_string()}),
+                        true,
+                    );
+                    fs = fresh.clone();
+                    mismatches += 1;
+                    if mismatches >= 3 {
+                        return Err(e);
+                    }
+                    retry_or_give_up(ctx, exam, name, &mut backoff, e)?;
+                }
+                Err(e) if e.is_retryable() => retry_or_give_up(ctx, exam, name, &mut backoff, e)?,
+                Err(e) => {
+                    ctx.log.event(
+                        "error",
+                        exam,
+                        json!({"file": name, "error": e.to_string()}),
+                        true,
+                    );
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One attempt at sending (or resuming) a file and verifying its central copy. The state is
+    /// saved after every step, fsynced only when a multipart upload is created or completed (see
+    /// [`crate::state`]).
+    fn send_and_verify(
+        &self,
+        name: &str,
+        local: &Path,
+        fs: &mut FileState,
+        expect: &Expect<'_>,
+    ) -> Result<(), UplinkError> {
+        let (ctx, exam) = (self.ctx, self.exam);
+        let save = |f: &FileState, durable: bool| {
+            let mut sh = self.lock();
+            sh.state.files.insert(name.to_owned(), f.clone());
+            ctx.states.save_with(&sh.state, durable)
+        };
+        if !fs.completed {
+            let log = ctx.log;
+            let mut on_bytes = |n: u64| {
+                let mut sh = self.lock();
+                sh.sent += n;
+                sh.progress.add(n);
+            };
+            let mut on_step = |f: &FileState, event: &str, fields: serde_json::Value| {
+                save(f, matches!(event, "created" | "completed"))?;
+                log.event(event, exam, fields, false);
+                Ok(())
+            };
+            let mut job = FileJob {
+                exam,
+                name,
+                local,
+                state: fs,
+                throttle: ctx.throttle,
+                on_bytes: &mut on_bytes,
+                on_step: &mut on_step,
+            };
+            ctx.store.upload(&mut job)?;
+        }
+        ctx.store.verify(fs, expect)?;
+        fs.verified = true;
+        save(fs, false)?;
+        ctx.log.event(
+            "file_verified",
+            exam,
+            json!({"file": name, "key": fs.key, "bytes": fs.size}),
+            false,
+        );
+        Ok(())
+    }
 }
 
 /// Paths of the uplink's own files in a data folder.

@@ -221,14 +221,8 @@ fn sigkill_mid_upload_resumes_and_resends_at_most_the_parts_in_flight() {
         "local copy must stay until verified"
     );
 
-    let out = uplinkd(true).output().unwrap();
-    assert!(
-        out.status.success(),
-        "restart failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let sent = p.stats.up.load(Ordering::Relaxed);
-    let resent = sent.saturating_sub(total);
+    let resent = p.resent_after(&mut uplinkd(true), total);
+    let sent = p.up();
     eprintln!("bundle {total} bytes; sent {at_kill} before SIGKILL, {sent} in all; re-sent {resent} bytes (part 5 MiB, 4 in flight)");
     // Four parts in flight (the default `parts_in_flight`); request headers add a few hundred
     // bytes per request.

@@ -3,7 +3,6 @@
 //! were in flight.
 
 use std::path::Path;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::support::{self, proxy};
@@ -24,7 +23,7 @@ pub fn run(server: &support::Server, bucket: &str, tmp: &Path) {
     );
     let mut child = uplinkd(&site, &data).spawn().unwrap();
     let t = Instant::now();
-    while p.stats.up.load(Ordering::Relaxed) < total / 2 {
+    while p.up() < total / 2 {
         assert!(
             t.elapsed() < Duration::from_secs(120),
             "uplinkd made no progress"
@@ -33,15 +32,8 @@ pub fn run(server: &support::Server, bucket: &str, tmp: &Path) {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    let at_kill = p.stats.up.load(Ordering::Relaxed);
-    let out = uplinkd(&site, &data).output().unwrap();
-    assert!(
-        out.status.success(),
-        "restart failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let sent = p.stats.up.load(Ordering::Relaxed);
-    let resent = sent.saturating_sub(total);
+    let at_kill = p.up();
+    let resent = p.resent_after(&mut uplinkd(&site, &data), total);
     let bound = (IN_FLIGHT * PART_MIB * MIB) as u64;
     println!(
         "uplink cut @50%  {resent} bytes sent again ({:.2}% of the bundle; at most the parts in flight: {IN_FLIGHT} x {PART_MIB} MiB = {bound}; cut after {at_kill} of {total} bytes)",

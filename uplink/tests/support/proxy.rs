@@ -207,3 +207,22 @@ pub fn start(upstream: &str, faults: Faults) -> Proxy {
     });
     Proxy { endpoint, stats }
 }
+
+impl Proxy {
+    /// Bytes forwarded client -> server so far.
+    pub fn up(&self) -> u64 {
+        self.stats.up.load(Ordering::Relaxed)
+    }
+
+    /// Runs `restart` to its end (it must succeed) and returns the bytes it sent beyond
+    /// `total`, all bytes through this proxy counted: what a cut made it send again.
+    pub fn resent_after(&self, restart: &mut std::process::Command, total: u64) -> u64 {
+        let out = restart.output().unwrap();
+        assert!(
+            out.status.success(),
+            "restart failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.up().saturating_sub(total)
+    }
+}
