@@ -15,9 +15,10 @@ mod identity;
 pub mod keys;
 pub mod pin;
 mod ready;
+mod screen;
+mod source;
 pub mod text;
 
-use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -26,197 +27,18 @@ use bundle::event::{text as jtext, Event};
 
 pub use bundle::manifest::receipt;
 pub use checkin::{Form, Offer, Outcome, Readiness, Step};
-use keys::{Key, Keyboard};
+use keys::Key;
 pub use ready::readiness;
+pub use screen::Screen;
+pub use source::{DeviceKeys, Keys, Script};
 use text::{fill, text, Msg};
 
-use crate::devices::{Devices, Frame};
+use crate::devices::Devices;
 use crate::exam::ExamError;
 use crate::resume::{Record, Resumable};
 use crate::session::{CheckIn, Identity, Ready, Session};
 use crate::station::Station;
 use crate::ui;
-
-/// Where the flow's keys come from.
-pub trait Keys {
-    /// Keys pressed within `timeout`; `None` when the source has ended (a script ran out).
-    fn next(
-        &mut self,
-        devices: &mut Devices,
-        timeout: Duration,
-    ) -> Result<Option<Vec<Key>>, ExamError>;
-
-    /// The exam's input filter takes the devices over as they are (still grabbed, so no key
-    /// slips out in between) and releases them when the exam ends: read them afresh after.
-    fn hand_over(&mut self) {}
-}
-
-/// The board's keyboards, grabbed while the station's own screens show: nothing typed at
-/// check-in reaches a console or anything else.
-#[derive(Default)]
-pub struct DeviceKeys {
-    keyboard: Keyboard,
-    grabbed: bool,
-    failing: Option<String>,
-}
-
-impl DeviceKeys {
-    /// Keys from the board's input devices.
-    pub fn new() -> DeviceKeys {
-        DeviceKeys::default()
-    }
-}
-
-impl DeviceKeys {
-    /// Logs an input failure once, until the input works again.
-    fn failed(&mut self, e: String) {
-        if self.failing.as_ref() != Some(&e) {
-            tracing::warn!("input: {e}");
-            self.failing = Some(e);
-        }
-    }
-}
-
-impl Keys for DeviceKeys {
-    fn hand_over(&mut self) {
-        self.grabbed = false;
-        self.keyboard = Keyboard::new();
-    }
-
-    fn next(
-        &mut self,
-        devices: &mut Devices,
-        timeout: Duration,
-    ) -> Result<Option<Vec<Key>>, ExamError> {
-        if !self.grabbed {
-            match devices.input.grab() {
-                Ok(()) => self.grabbed = true,
-                Err(e) => {
-                    self.failed(e.to_string());
-                    std::thread::sleep(timeout);
-                    return Ok(Some(Vec::new()));
-                }
-            }
-        }
-        // A keyboard (or card reader) plugged in at the readiness card is grabbed and read too.
-        match devices.input.changes() {
-            Ok(changes) => {
-                for c in changes {
-                    tracing::info!("input: {c:?}");
-                }
-            }
-            Err(e) => self.failed(e.to_string()),
-        }
-        let mut events = Vec::new();
-        let ms = timeout.as_millis().min(u32::MAX.into()) as u32;
-        let r = devices.input.pump_filtered(ms, &mut |ev| {
-            events.push((ev.kind, ev.code, ev.value));
-            false // the station's own screens read keys; nothing is passed on
-        });
-        match r {
-            Ok(_) => self.failing = None,
-            Err(e) => {
-                self.failed(e.to_string());
-                self.grabbed = false;
-                std::thread::sleep(timeout);
-            }
-        }
-        let kb = &mut self.keyboard;
-        Ok(Some(
-            events
-                .into_iter()
-                .filter_map(|(k, c, v)| kb.event(k, c, v))
-                .collect(),
-        ))
-    }
-}
-
-/// Key events played in order, a few at a time, through the same translation as a keyboard's.
-pub struct Script {
-    events: VecDeque<(u16, i32)>,
-    keyboard: Keyboard,
-}
-
-impl Script {
-    /// A script of `(code, value)` key events (see [`keys::typing`] and [`keys::press`]).
-    pub fn new(events: impl IntoIterator<Item = (u16, i32)>) -> Script {
-        Script {
-            events: events.into_iter().collect(),
-            keyboard: Keyboard::new(),
-        }
-    }
-}
-
-impl Keys for Script {
-    fn next(&mut self, _: &mut Devices, _: Duration) -> Result<Option<Vec<Key>>, ExamError> {
-        if self.events.is_empty() {
-            return Ok(None);
-        }
-        // One key per call (its press and release), as a person types.
-        let mut out = Vec::new();
-        while let Some((code, value)) = self.events.pop_front() {
-            if let Some(k) = self.keyboard.event(1, code, value) {
-                out.push(k);
-            }
-            if value == 0 && !out.is_empty() {
-                break;
-            }
-        }
-        Ok(Some(out))
-    }
-}
-
-/// Screen size and colours of the station's screens.
-pub struct Screen {
-    /// Width in pixels.
-    pub w: u32,
-    /// Height in pixels.
-    pub h: u32,
-    /// Colours.
-    pub theme: ui::Theme,
-}
-
-impl Screen {
-    /// Shows `frame`; a display failure is logged, never fatal to the exam.
-    pub fn show(&self, devices: &mut Devices, frame: &Frame) {
-        if let Err(e) = devices.display.show(frame) {
-            tracing::warn!("display: {e}");
-        }
-    }
-
-    /// `frame` with `text` as a QR code bottom right, above the help line (none: as it is).
-    pub fn with_qr(&self, frame: Frame, text: Option<&str>) -> Frame {
-        let Some(q) = text.and_then(|t| ui::qr_code(t, ui::scale(self.h) + 1)) else {
-            return frame;
-        };
-        let (x, y) = (
-            self.w.saturating_sub(q.width + 8 * ui::scale(self.h)),
-            self.h.saturating_sub(q.height + 24 * ui::scale(self.h)),
-        );
-        let mut c = ui::Canvas {
-            frame,
-            face: ui::face::current(),
-        };
-        c.blit(&q, x, y);
-        c.frame
-    }
-
-    /// `frame` with the call and case `lines` (none: as it is) on the recording colour, top
-    /// right, as the badge shows them during the exam.
-    pub fn with_alerts(&self, frame: Frame, lines: &[String]) -> Frame {
-        if lines.is_empty() {
-            return frame;
-        }
-        let s = ui::scale(self.h);
-        let badge = ui::overlay(lines, true, s, &self.theme);
-        let mut c = ui::Canvas {
-            frame,
-            face: ui::face::current(),
-        };
-        c.blit(&badge, self.w.saturating_sub(badge.width + 4 * s), 4 * s);
-        c.frame
-    }
-}
 
 /// How long the sealed screen with the receipt stays without a key.
 const RECEIPT_SHOWN: Duration = Duration::from_secs(300);
