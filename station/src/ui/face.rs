@@ -3,6 +3,13 @@
 //! file can be read, the 5x7 bitmap font ([`super::font`]) draws instead, so a screen always
 //! says something.
 //!
+//! fontdue keeps every glyph's outline in memory, about 3 KB a glyph: the whole DejaVu Sans
+//! (6,253 glyphs) is 19 MB resident for the station's life, the image's Latin subset
+//! (`/usr/share/exam-station/fonts/DejaVuSans-Latin.ttf`, 664 glyphs: Latin-1, Latin Extended
+//! A and B, punctuation, arrows, the badge's marks; made with `pyftsubset`, see the README
+//! beside it) is 2 MB. A character the subset lacks (a Greek or Cyrillic exam title) is drawn
+//! from the whole font, loaded the first time one is needed.
+//!
 //! Sizes keep the bitmap font's measure: text at `scale` is `9 * scale` pixels high, and lines
 //! of the screens are `10 * scale` apart.
 
@@ -11,8 +18,15 @@ use std::sync::{Mutex, OnceLock};
 
 use super::{font, Canvas, Rgb};
 
-/// Where the font is looked for (`STATION_FONT` first, if set).
-pub const FONT_FILES: &[&str] = &["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"];
+/// The whole font: the fallback for characters the subset lacks.
+pub const FULL_FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+
+/// Where the font is looked for (`STATION_FONT` first, if set): the image's Latin subset, then
+/// the whole font.
+pub const FONT_FILES: &[&str] = &[
+    "/usr/share/exam-station/fonts/DejaVuSans-Latin.ttf",
+    FULL_FONT,
+];
 
 /// A typeface to draw with.
 #[derive(Clone, Copy)]
@@ -32,26 +46,37 @@ impl std::fmt::Debug for Face {
     }
 }
 
-static LOADED: OnceLock<Option<fontdue::Font>> = OnceLock::new();
+/// The font the screens draw with, and the file it came from.
+static LOADED: OnceLock<Option<(fontdue::Font, String)>> = OnceLock::new();
+/// The whole font, when the loaded one is a subset and a character was missing from it.
+static FALLBACK: OnceLock<Option<fontdue::Font>> = OnceLock::new();
 
 /// Rasterised glyphs, by character and pixel size.
 type Glyphs = HashMap<(char, u32), (fontdue::Metrics, Vec<u8>)>;
 static GLYPHS: OnceLock<Mutex<Glyphs>> = OnceLock::new();
 
-fn load() -> Option<fontdue::Font> {
+/// The first of `files` that reads and parses, with its path.
+fn first_font<'a>(files: impl IntoIterator<Item = &'a str>) -> Option<(fontdue::Font, String)> {
+    for f in files {
+        match std::fs::read(f) {
+            Ok(bytes) => match fontdue::Font::from_bytes(bytes, fontdue::FontSettings::default()) {
+                Ok(font) => return Some((font, f.to_owned())),
+                Err(e) => tracing::warn!("font {f}: {e}"),
+            },
+            Err(e) => tracing::debug!("font {f}: {e}"),
+        }
+    }
+    None
+}
+
+fn load() -> Option<(fontdue::Font, String)> {
     let env = std::env::var("STATION_FONT").ok();
     let files = env
         .iter()
         .map(String::as_str)
         .chain(FONT_FILES.iter().copied());
-    for f in files {
-        match std::fs::read(f) {
-            Ok(bytes) => match fontdue::Font::from_bytes(bytes, fontdue::FontSettings::default()) {
-                Ok(font) => return Some(font),
-                Err(e) => tracing::warn!("font {f}: {e}"),
-            },
-            Err(e) => tracing::debug!("font {f}: {e}"),
-        }
+    if let Some(found) = first_font(files) {
+        return Some(found);
     }
     tracing::warn!(
         "no font file readable ({}): the screens use the 5x7 bitmap font",
@@ -63,8 +88,41 @@ fn load() -> Option<fontdue::Font> {
 /// The screens' typeface: the outline font if it loads, else the bitmap font.
 pub fn current() -> Face {
     match LOADED.get_or_init(load) {
-        Some(f) => Face::Outline(f),
+        Some((f, _)) => Face::Outline(f),
         None => Face::Bitmap,
+    }
+}
+
+/// The font that has `c`: `primary`, else the whole font (loaded now if it was not, and only
+/// when `primary` came from another file), else `primary` (its missing-glyph box).
+fn font_for(primary: &'static fontdue::Font, c: char) -> &'static fontdue::Font {
+    pick(primary, c, || {
+        let from_full = LOADED
+            .get()
+            .and_then(|l| l.as_ref())
+            .is_some_and(|(_, path)| path == FULL_FONT);
+        match from_full {
+            true => None,
+            false => FALLBACK
+                .get_or_init(|| first_font([FULL_FONT]).map(|(f, _)| f))
+                .as_ref(),
+        }
+    })
+}
+
+/// [`font_for`] with the whole font given by `full` (called only for a character `primary`
+/// lacks).
+fn pick<'f>(
+    primary: &'f fontdue::Font,
+    c: char,
+    full: impl FnOnce() -> Option<&'f fontdue::Font>,
+) -> &'f fontdue::Font {
+    if primary.lookup_glyph_index(c) != 0 || c.is_control() {
+        return primary;
+    }
+    match full() {
+        Some(f) if f.lookup_glyph_index(c) != 0 => f,
+        _ => primary,
     }
 }
 
@@ -90,7 +148,7 @@ impl Face {
             Face::Outline(f) => {
                 let px = Self::px(scale) as f32;
                 text.chars()
-                    .map(|c| f.metrics(c, px).advance_width)
+                    .map(|c| font_for(f, c).metrics(c, px).advance_width)
                     .sum::<f32>()
                     .ceil() as u32
             }
@@ -132,7 +190,7 @@ impl Face {
                 let baseline = y as f32 + ascent * 0.9;
                 let mut pen = x as f32;
                 for ch in text.chars() {
-                    let (m, cover) = Self::glyph(f, ch, px);
+                    let (m, cover) = Self::glyph(font_for(f, ch), ch, px);
                     let gx = (pen + m.xmin as f32).round() as i64;
                     let gy = (baseline - m.height as f32 - m.ymin as f32).round() as i64;
                     c.blend(gx, gy, m.width, m.height, &cover, color);
@@ -141,5 +199,37 @@ impl Face {
                 (pen - x as f32).ceil() as u32
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_subset_draws_latin_and_hands_other_scripts_to_the_whole_font() {
+        let subset = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../images/common/overlay/usr/share/exam-station/fonts/DejaVuSans-Latin.ttf"
+        );
+        let (sub, _) = first_font([subset]).expect("the image's subset font");
+        let (full, _) = first_font([FULL_FONT]).expect("fonts-dejavu-core");
+        assert!(sub.glyph_count() < 1000 && full.glyph_count() > 5000);
+        let mut asked = 0;
+        for c in "Examen terminé: Œuvre, déjà vu ●".chars() {
+            let f = pick(&sub, c, || {
+                asked += 1;
+                Some(&full)
+            });
+            assert!(std::ptr::eq(f, &sub), "{c:?} should be in the subset");
+        }
+        assert_eq!(asked, 0, "the whole font is not loaded for Latin text");
+        for c in "Экзамен Εξέταση".chars().filter(|c| !c.is_whitespace()) {
+            assert!(std::ptr::eq(pick(&sub, c, || Some(&full)), &full), "{c:?}");
+        }
+        assert!(
+            std::ptr::eq(pick(&sub, 'Ж', || None), &sub),
+            "no whole font: the box"
+        );
     }
 }

@@ -2,12 +2,14 @@
 //! measured in the same run on the same machine, so the numbers compare across machines.
 //!
 //! - journal append and recovery scan (see [`journal`]);
-//! - recorder: CPU time and peak resident memory of the station recorder against
-//!   `gst-launch-1.0` running the same pipelines, and the frames dropped (see [`recorder`]).
+//! - recorder: CPU time and resident memory of the station recorder against `gst-launch-1.0`
+//!   running the same pipelines, the whole exam flow's resident memory while recording, and the
+//!   frames dropped (see [`recorder`]).
 //!
 //! Usage: `station-bench [--secs N]` (recorder length, default 60);
 //! `station-bench soak --duration D [--report FILE]` (see [`soak`]);
-//! `station-bench record --secs N --dir D` (the recorder alone, run by the bench as a child).
+//! `station-bench record --secs N --dir D` (the recorder alone) and `station-bench flow --secs N
+//! --dir D` (a whole exam through the exam flow), run by the bench as children.
 
 mod journal;
 mod recorder;
@@ -50,6 +52,7 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("soak") => soak::run(&args[1..]),
         Some("record") => recorder::child(&args[1..]),
+        Some("flow") => recorder::flow_child(&args[1..]),
         _ => {
             let secs = arg(&args, "--secs")?.unwrap_or(60);
             let dir = work_dir()?;

@@ -1,16 +1,15 @@
-//! What a process costs: CPU time and resident memory, of this process now or of a child once it
-//! has ended (`wait4`, so each child is measured on its own).
+//! What a process costs: CPU time (of a child once it has ended: `wait4`, so each child is
+//! measured on its own) and resident memory (sampled from /proc while it runs, or this
+//! process's now).
 
 use std::process::Child;
 use std::time::Duration;
 
-/// CPU time and peak resident memory of a finished child.
+/// CPU time of a finished child.
 #[derive(Debug, Clone, Copy)]
 pub struct Usage {
     /// User + system CPU time.
     pub cpu: Duration,
-    /// Peak resident set (`ru_maxrss`), KiB.
-    pub max_rss_kib: u64,
 }
 
 fn tv(t: libc::timeval) -> Duration {
@@ -39,7 +38,6 @@ pub fn wait(child: Child) -> anyhow::Result<(i32, Usage)> {
         code,
         Usage {
             cpu: tv(ru.ru_utime) + tv(ru.ru_stime),
-            max_rss_kib: ru.ru_maxrss as u64,
         },
     ))
 }
@@ -79,4 +77,33 @@ pub fn live() -> anyhow::Result<Live> {
         threads: field("Threads:")?,
         fds: std::fs::read_dir("/proc/self/fd")?.count() as u64,
     })
+}
+
+/// Samples the resident memory (KiB) of process `pid` every 250 ms until it ends; the thread
+/// returns the samples.
+pub fn watch(pid: u32) -> std::thread::JoinHandle<Vec<u64>> {
+    std::thread::spawn(move || {
+        let path = format!("/proc/{pid}/status");
+        let mut out = Vec::new();
+        loop {
+            let rss = std::fs::read_to_string(&path).ok().and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("VmRSS:"))
+                    .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            });
+            match rss {
+                Some(k) => out.push(k),
+                // Gone, or a zombie (no memory left to report).
+                None => return out,
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    })
+}
+
+/// The median of the last half of `samples`: the process's steady resident memory.
+pub fn steady(samples: &[u64]) -> u64 {
+    let mut last: Vec<u64> = samples[samples.len() / 2..].to_vec();
+    last.sort_unstable();
+    last.get(last.len() / 2).copied().unwrap_or(0)
 }
