@@ -58,7 +58,9 @@ pub struct Recorder<'s> {
     base: gst::ClockTime,
     slots: Vec<Slot>,
     screen_every: Duration,
-    last_screen: Instant,
+    /// When the next screen frame is due: deadlines a period apart, so the rate holds over
+    /// hours (waiting a period from each grab lost one frame in 200 to the tick's lateness).
+    next_screen: Instant,
     last_space_check: Instant,
     storage_low: bool,
     /// Whether the last screen grabbed was blank white (see [`blank_white`]).
@@ -121,7 +123,7 @@ impl<'s> Recorder<'s> {
                 })
                 .collect(),
             screen_every: Duration::from_millis(1000 / fps as u64),
-            last_screen: Instant::now() - Duration::from_secs(10),
+            next_screen: Instant::now(),
             last_space_check: Instant::now(),
             storage_low: false,
             screen_blank: false,
@@ -207,8 +209,13 @@ impl<'s> Recorder<'s> {
                 }
             }
         }
-        if self.last_screen.elapsed() >= self.screen_every {
-            self.last_screen = Instant::now();
+        let now = Instant::now();
+        if now >= self.next_screen {
+            self.next_screen += self.screen_every;
+            // Far behind (a stall): start the deadlines again from now rather than catch up.
+            if now >= self.next_screen + self.screen_every {
+                self.next_screen = now + self.screen_every;
+            }
             self.push_screen(devices)?;
         }
         if self.last_space_check.elapsed() >= SPACE_CHECK {
