@@ -151,4 +151,12 @@ impl CentralStore for FolderStore {
         let p = self.path(key);
         std::fs::read(&p).map_err(|e| UplinkError::io(&p, e))
     }
+
+    fn delete(&self, key: &str) -> Result<(), UplinkError> {
+        let p = self.path(key);
+        match std::fs::remove_file(&p) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(UplinkError::io(&p, e)),
+            _ => Ok(()),
+        }
+    }
 }

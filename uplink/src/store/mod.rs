@@ -84,8 +84,11 @@ pub trait CentralStore: Send + Sync {
     /// Writes a small object whole (a health report), checked by its MD5 where the store
     /// answers one; returns the store's clock at the answer (ms since the epoch) if it said.
     fn put(&self, key: &str, body: &[u8]) -> Result<Option<u64>, UplinkError>;
-    /// Reads a small object whole (at most 16 MiB).
+    /// Reads a small object whole (at most 16 MiB, text).
     fn read(&self, key: &str) -> Result<Vec<u8>, UplinkError>;
+    /// Deletes `key` (absent already is fine). On a versioned bucket this leaves a delete
+    /// marker: the versions themselves stay until their retention ends.
+    fn delete(&self, key: &str) -> Result<(), UplinkError>;
 }
 
 /// Request timeouts and retry pacing.
@@ -120,20 +123,30 @@ pub fn open(
             })?;
             Ok(Box::new(folder::FolderStore::new(PathBuf::from(dir))))
         }
-        UplinkBackend::S3 => {
-            let path: PathBuf = match credentials {
-                Some(p) => p.to_owned(),
-                None => u
-                    .credentials_file
-                    .as_deref()
-                    .map(PathBuf::from)
-                    .ok_or_else(|| UplinkError::Config {
-                        field: "uplink.credentials_file".into(),
-                        why: "backend \"s3\" needs credentials_file".into(),
-                    })?,
-            };
-            let creds = Credentials::load(&path)?;
-            Ok(Box::new(s3::S3Store::connect(u, &creds, tuning)?))
-        }
+        UplinkBackend::S3 => Ok(Box::new(open_s3(site, credentials, tuning)?)),
     }
+}
+
+/// Opens the S3 store of `site` (its backend must be S3; residency is checked by
+/// [`open`]) with `credentials` or the site's `credentials_file`.
+pub fn open_s3(
+    site: &Site,
+    credentials: Option<&Path>,
+    tuning: &Tuning,
+) -> Result<s3::S3Store, UplinkError> {
+    crate::residency::check(&site.uplink)?;
+    let u = &site.uplink;
+    let path: PathBuf = match credentials {
+        Some(p) => p.to_owned(),
+        None => u
+            .credentials_file
+            .as_deref()
+            .map(PathBuf::from)
+            .ok_or_else(|| UplinkError::Config {
+                field: "uplink.credentials_file".into(),
+                why: "backend \"s3\" needs credentials_file".into(),
+            })?,
+    };
+    let creds = Credentials::load(&path)?;
+    s3::S3Store::connect(u, &creds, tuning)
 }

@@ -423,4 +423,16 @@ impl CentralStore for S3Store {
         }
         Ok(a.body.into_bytes())
     }
+
+    fn delete(&self, key: &str) -> Result<(), UplinkError> {
+        let url = self
+            .bucket
+            .delete_object(Some(&self.creds), key)
+            .sign(SIGN_FOR);
+        let a = self.call("DELETE", url.as_str(), &[], None, key, "DeleteObject")?;
+        if !a.ok() && a.status != 404 {
+            return Err(answer_error(key, "DeleteObject", &a));
+        }
+        Ok(())
+    }
 }
