@@ -171,23 +171,34 @@ pub fn merge(existing: &str, ours: &[Rule]) -> String {
     document(&rules)
 }
 
-/// Recording prefixes (`.../recordings/`) of `keys` that no enabled rule expires after
-/// [`RECORDINGS_DAYS`]: every station's recordings must be covered, not only one site's.
-pub fn uncovered<'a>(keys: impl IntoIterator<Item = &'a str>, have: &[Rule]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+/// The kinds of data the rules expire, with their days: every key below a `recordings/` or
+/// `profiles/` folder must be covered.
+const EXPIRING: [(&str, u32); 2] = [
+    ("recordings/", RECORDINGS_DAYS),
+    ("profiles/", PROFILES_DAYS),
+];
+
+/// Data prefixes (`.../recordings/`, `.../profiles/`) of `keys` that no enabled rule expires
+/// after their days ([`RECORDINGS_DAYS`], [`PROFILES_DAYS`]), with those days: every station's
+/// recordings and every site's profiles must be covered, not only one site's.
+pub fn uncovered<'a>(keys: impl IntoIterator<Item = &'a str>, have: &[Rule]) -> Vec<(String, u32)> {
+    let mut out: Vec<(String, u32)> = Vec::new();
     for key in keys {
-        let Some(at) = key.find("recordings/") else {
-            continue;
-        };
-        if at > 0 && !key[..at].ends_with('/') {
-            continue;
-        }
-        let prefix = &key[..at + "recordings/".len()];
-        let covered = have.iter().any(|r| {
-            r.enabled && r.expire_days == Some(RECORDINGS_DAYS) && prefix.starts_with(&r.prefix)
-        });
-        if !covered && !out.iter().any(|p| p == prefix) {
-            out.push(prefix.to_string());
+        for (folder, days) in EXPIRING {
+            let Some(at) = key.find(folder) else {
+                continue;
+            };
+            if at > 0 && !key[..at].ends_with('/') {
+                continue;
+            }
+            let prefix = &key[..at + folder.len()];
+            let covered = have
+                .iter()
+                .any(|r| r.enabled && r.expire_days == Some(days) && prefix.starts_with(&r.prefix));
+            if !covered && !out.iter().any(|(p, _)| p == prefix) {
+                out.push((prefix.to_string(), days));
+            }
+            break;
         }
     }
     out
@@ -267,8 +278,8 @@ pub fn object_lock(s3: &S3Store) -> Result<Lock, UplinkError> {
     Ok(Lock::Enabled(mode.zip(days)))
 }
 
-/// The bucket's lifecycle configuration document ("" when it has none).
-fn lifecycle(s3: &S3Store) -> Result<String, UplinkError> {
+/// The bucket's lifecycle configuration document (empty when it has none).
+pub fn lifecycle(s3: &S3Store) -> Result<String, UplinkError> {
     let a = s3.bucket_subresource(Method::Get, "lifecycle", None)?;
     if a.ok() {
         Ok(a.body)
@@ -325,17 +336,17 @@ pub fn apply(s3: &S3Store, prefix: &str) -> Result<(Vec<Rule>, Lock), UplinkErro
 }
 
 /// Reads the rules back: the problems found (empty when all is right) and the lock state. Besides
-/// the rules of `prefix`, every station's recordings in the bucket must be covered by an
-/// expiry rule.
+/// the rules of `prefix`, every station's recordings and every site's profiles in the bucket
+/// must be covered by an expiry rule of their days.
 pub fn check(s3: &S3Store, prefix: &str) -> Result<(Vec<String>, Lock), UplinkError> {
     use crate::store::CentralStore;
     let have = parse_rules(&lifecycle(s3)?);
     let lock = object_lock(s3)?;
     let mut problems = problems(&wanted(prefix, versioned(s3, &lock)?), &have);
     let listed = s3.list("")?;
-    for p in uncovered(listed.iter().map(|l| l.key.as_str()), &have) {
+    for (p, days) in uncovered(listed.iter().map(|l| l.key.as_str()), &have) {
         problems.push(format!(
-            "recordings under {p:?} are not expired after {RECORDINGS_DAYS} days by any rule (run `examctl retention apply` with that station's site)"
+            "objects under {p:?} are not expired after {days} days by any rule (run `examctl retention apply` with that station's or site's file)"
         ));
     }
     Ok((problems, lock))
@@ -377,9 +388,17 @@ mod tests {
             "stations/b/recordings/2026-11-25/b/e2/manifest.json",
             "stations/b/recordings/2026-11-25/b/e3/manifest.json",
             "stations/b/profiles/x.json",
+            "stations/a/profiles/p/1.age",
             "stations/c/myrecordings/x",
+            "stations/c/myprofiles/x",
         ];
-        assert_eq!(uncovered(keys, &rules), ["stations/b/recordings/"]);
+        assert_eq!(
+            uncovered(keys, &rules),
+            [
+                ("stations/b/recordings/".to_owned(), RECORDINGS_DAYS),
+                ("stations/b/profiles/".to_owned(), PROFILES_DAYS)
+            ]
+        );
     }
 
     #[test]
