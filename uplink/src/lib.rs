@@ -20,6 +20,7 @@ pub mod health;
 pub mod log;
 pub mod open;
 pub mod parts;
+pub mod profile;
 pub mod progress;
 pub mod registry;
 pub mod remux;

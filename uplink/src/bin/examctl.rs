@@ -1,5 +1,5 @@
 //! `examctl`: the institution's tool: keys, opening sealed bundles, fetching bundles from central
-//! storage, retention rules. Storage commands use the institution's credentials (`--credentials`),
+//! storage, retention rules, identity profiles and a student's access to what is held. Storage commands use the institution's credentials (`--credentials`),
 //! never a station's.
 
 use std::path::PathBuf;
@@ -37,6 +37,8 @@ enum Cmd {
         /// another key than its station's is refused.
         #[arg(long)]
         registry: Option<PathBuf>,
+        #[command(flatten)]
+        profile: uplink::profile::command::KeepArgs,
     },
     /// Download a bundle from central storage and verify it.
     Fetch {
@@ -101,6 +103,12 @@ enum Cmd {
         #[arg(long)]
         object_lock: bool,
     },
+    /// Everything held about one student (identity profile, exams with their dates, stations,
+    /// review hints, stills and timelines; recordings with --media) into one folder with an
+    /// index page and SHA256SUMS.
+    SubjectAccess(uplink::profile::command::AccessArgs),
+    /// Remove a student's identity profile; lists what else is held and when it expires.
+    Erase(uplink::profile::command::EraseArgs),
     /// Lifecycle rules and object lock on the central bucket.
     Retention {
         #[command(subcommand)]
@@ -282,6 +290,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             identity,
             out,
             registry,
+            profile,
         } => {
             if let Some(r) = registry_of(registry)? {
                 let manifests =
@@ -293,6 +302,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let opened = uplink::open::open(&dir, &id, &out)?;
             print!("{}", uplink::open::summary(&opened));
             println!("timeline: {}", out.join("timeline.json").display());
+            println!(
+                "{}",
+                uplink::profile::command::after_open(&profile, &id, &out)?
+            );
+        }
+        Cmd::SubjectAccess(a) => {
+            uplink::profile::command::subject_access(&a)?;
+        }
+        Cmd::Erase(a) => {
+            uplink::profile::command::erase(&a)?;
         }
         Cmd::Fetch {
             site,
