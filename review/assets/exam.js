@@ -191,21 +191,38 @@
     return String(kind || "Still");
   }
 
-  function renderStills() {
-    var box = $("stills-list"), faceNo = 0;
-    var stills = E.stills || [];
-    if (!stills.length) { box.appendChild(h("p", { class: "muted small", text: "No identity stills." })); return; }
+  function stillFigure(s, label) {
+    var img = h("img", { src: s.file, alt: label, loading: "lazy" });
+    var link = h("a", { href: s.file, target: "_blank", rel: "noopener", title: "Open " + label + " full size" }, [img]);
+    img.addEventListener("error", function () { link.replaceWith(h("span", { class: "img-missing", text: "image missing" })); });
+    return h("figure", { class: "still" }, [link, h("figcaption", { text: label })]);
+  }
+
+  function stillColumn(title, stills) {
+    var col = h("div", { class: "still-col" }, [h("h3", { text: title })]);
+    var faceNo = 0;
+    if (!stills.length) col.appendChild(h("p", { class: "muted small", text: "No stills." }));
     stills.forEach(function (s) {
       if (s.kind === "Face") faceNo++;
-      var label = stillLabel(s.kind, faceNo);
-      var img = h("img", { src: s.file, alt: label, loading: "lazy" });
-      var link = h("a", { href: s.file, target: "_blank", rel: "noopener", title: "Open " + label + " full size" }, [img]);
-      img.addEventListener("error", function () { link.replaceWith(h("span", { class: "img-missing", text: "image missing" })); });
-      box.appendChild(h("figure", { class: "still" }, [
-        link,
-        h("figcaption", { text: label })
-      ]));
+      col.appendChild(stillFigure(s, stillLabel(s.kind, faceNo)));
     });
+    return col;
+  }
+
+  function renderStills() {
+    var box = $("stills-list");
+    var stills = E.stills || [];
+    var P = E.profile;
+    if (!P) {
+      if (!stills.length) { box.appendChild(h("p", { class: "muted small", text: "No identity stills." })); return; }
+      box.appendChild(stillColumn("Exam", stills));
+      return;
+    }
+    box.classList.add("pair");
+    box.appendChild(h("p", { class: "muted small pair-note", text: "Profile made " + String(P.created_at || "").slice(0, 10) +
+      " from exam " + (P.exam || "?") + ". Same person? Judge by eye." }));
+    box.appendChild(stillColumn("Exam", stills));
+    box.appendChild(stillColumn("Profile", P.stills || []));
   }
 
   /* ---------------- timeline ---------------- */

@@ -9,6 +9,7 @@
 //! OUT/exams/<exam>/camera.mp4, screen.mp4, microphone.webm   media both browsers play
 //!                                       (a VP8 board's video: camera.webm, screen.webm)
 //! OUT/exams/<exam>/identity/, evidence/ the check-in stills and the hints' stills
+//! OUT/exams/<exam>/profile/             the student's identity profile stills (when kept)
 //! OUT/exams/<exam>/review.json          the reviewers' decisions (crate::state)
 //! ```
 
@@ -124,6 +125,35 @@ fn copy_jpegs(from: &Path, to: &Path) -> Result<Vec<String>, Error> {
     Ok(names)
 }
 
+/// The student's identity profile that `examctl open --site` copied beside the exam
+/// (`profile/profile.json` and its stills), for the page to show beside the exam's own
+/// check-in stills; `null` when there is none.
+fn profile_of(dir: &Path, page: &Path) -> Result<Value, Error> {
+    let path = dir.join("profile").join("profile.json");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Value::Null),
+        Err(e) => return Err(Error::io(&path, e)),
+    };
+    let card: Value =
+        serde_json::from_str(&text).map_err(|e| Error::json(&path, String::new(), &e))?;
+    let copied = copy_jpegs(&dir.join("profile"), &page.join("profile"))?;
+    let stills: Vec<Value> = card["stills"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| Some((s.get(0)?.as_str()?, s.get(1)?.as_str()?)))
+        .filter(|(_, file)| copied.iter().any(|c| c == file))
+        .map(|(kind, file)| json!({"kind": kind, "file": format!("profile/{file}")}))
+        .collect();
+    Ok(json!({
+        "created_at": card["created_at"],
+        "exam": card["exam"],
+        "station": card["station"],
+        "stills": stills,
+    }))
+}
+
 fn review_counts(flags: &Flags, review: &Review) -> Value {
     let (mut open, mut dismissed, mut escalated) = (0, 0, 0);
     for f in &flags.flags {
@@ -167,7 +197,7 @@ fn exam_page(dir: &Path, out: &Path, workers: usize) -> Result<(PathBuf, Value, 
         };
         media.insert(stream.into(), value);
     }
-    let stills: Vec<Value> = copy_jpegs(&dir.join("identity"), &page.join("identity"))?
+    let mut stills: Vec<Value> = copy_jpegs(&dir.join("identity"), &page.join("identity"))?
         .into_iter()
         .map(|n| {
             let kind = if n.starts_with("photo-id") {
@@ -178,7 +208,10 @@ fn exam_page(dir: &Path, out: &Path, workers: usize) -> Result<(PathBuf, Value, 
             json!({"kind": kind, "file": format!("identity/{n}")})
         })
         .collect();
+    // The photo ID first, as the profile shows it: the two columns compare row by row.
+    stills.sort_by_key(|s| s["kind"] != "PhotoId");
     copy_jpegs(&dir.join("evidence"), &page.join("evidence"))?;
+    let profile = profile_of(dir, &page)?;
     let review = state::gather(&page, &id)?;
     state::settle(&page, &review)?;
     let (interruptions, lost) = timeline.interruptions();
@@ -195,6 +228,7 @@ fn exam_page(dir: &Path, out: &Path, workers: usize) -> Result<(PathBuf, Value, 
         "media": media,
         "media_ranges": flags.recorded,
         "stills": stills,
+        "profile": profile,
         "coverage": flags.coverage,
         "analysis": {"version": flags.analysed_by, "generated_by": "examctl review"},
         "flags": flags.flags,
