@@ -1,5 +1,5 @@
 //! The fuzz entry points over deterministic mutations of valid inputs (the same functions the
-//! cargo-fuzz targets `uplink_state` and `s3_xml` call).
+//! cargo-fuzz targets `uplink_state`, `s3_xml` and `profile` call).
 
 use uplink::state::{BundleState, FileState, Part};
 
@@ -47,5 +47,16 @@ fn xml_readers_survive_mutations() {
     }
     for m in mutations(b"<Error><Code>NoSuchUpload</Code><Message>x</Message></Error>") {
         uplink::fuzz_xml(&m);
+    }
+}
+
+#[test]
+fn profile_parsers_survive_mutations() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/profile");
+    for name in ["roster.csv", "entry.json", "profile.json"] {
+        let seed = std::fs::read(dir.join(name)).unwrap();
+        for m in mutations(&seed) {
+            uplink::profile::fuzz(&m);
+        }
     }
 }
