@@ -9,88 +9,17 @@
 //! reconciliation naming the exam sealed but not arrived, "attention needed"; the fleet page
 //! in headless Chromium; and no report anywhere holds the student number typed at check-in.
 
-#[path = "../../uplink/tests/support/mod.rs"]
-mod s3;
+mod s3station;
+
+use s3station::{s3, Station};
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use uplink::fleet::{self, judge, text};
 
 const STUDENT: &str = "s-7734019";
-
-struct Station {
-    id: &'static str,
-    _tmp: tempfile::TempDir,
-    board: PathBuf,
-    site: PathBuf,
-    data: PathBuf,
-}
-
-impl Station {
-    fn new(id: &'static str, endpoint: &str, bucket: &str, creds: &Path, camera: &str) -> Station {
-        let tmp = tempfile::tempdir().unwrap();
-        let sim = Path::new(env!("CARGO_MANIFEST_DIR")).join("../board-config/boards/sim.toml");
-        let board = tmp.path().join("board.toml");
-        let text = std::fs::read_to_string(sim).unwrap();
-        std::fs::write(
-            &board,
-            text.replace("[camera]\n", &format!("[camera]\n{camera}\n")),
-        )
-        .unwrap();
-        let site = tmp.path().join("site.toml");
-        std::fs::write(
-            &site,
-            format!(
-                "[station]\nid = \"{id}\"\nlocation = \"Hall A\"\n[institution]\nname = \"Test U\"\nrecipient = \"{}\"\n\
-                 [exam]\nallowlist = [\"exam.example.ca\"]\nsegment_seconds = 10\n\
-                 [uplink]\nbackend = \"s3\"\nendpoint = \"{endpoint}\"\nregion = \"ca-central-1\"\nresidency = \"CA\"\n\
-                 bucket = \"{bucket}\"\nprefix = \"fleet\"\ncredentials_file = \"{}\"\npart_size_mib = 5\nstart_jitter_seconds = 0\n\
-                 [storage]\nmin_free_mib = 16\n[checkin]\nstudent_pattern = \"[a-z0-9-]{{1,40}}\"\nstudent_example = \"s-1\"\n",
-                bundle::keys::Identity::generate().recipient(),
-                creds.display()
-            ),
-        )
-        .unwrap();
-        let data = tmp.path().join("data");
-        Station {
-            id,
-            _tmp: tmp,
-            board,
-            site,
-            data,
-        }
-    }
-
-    fn stationctl(&self, args: &[&str]) -> std::process::Output {
-        Command::new(env!("CARGO_BIN_EXE_stationctl"))
-            .arg("--board")
-            .arg(&self.board)
-            .arg("--site")
-            .arg(&self.site)
-            .arg("--data-dir")
-            .arg(&self.data)
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .output()
-            .unwrap()
-    }
-
-    /// One pass of the uplink daemon (what uplinkd does after an exam).
-    fn uplink(&self, attempts: u32) -> uplink::daemon::Pass {
-        let site = board_config::load_site(&self.site).unwrap();
-        let mut o = s3::fast_options(&self.data);
-        o.retry.max_attempts = Some(attempts);
-        uplink::daemon::run(&site, &o, &mut |_| {}).unwrap()
-    }
-
-    fn report(&self) -> bundle::health::Report {
-        let b = std::fs::read(self.data.join("health/report.json")).unwrap();
-        bundle::health::Report::parse(&b, "report.json").unwrap()
-    }
-}
 
 /// A proxy to `upstream` that cuts each connection once the client has sent `limit` bytes on it.
 fn cutting_proxy(upstream: String, limit: usize) -> String {
