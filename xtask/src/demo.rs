@@ -4,10 +4,13 @@
 //! board whose camera shows a scene with faces ([`crate::scenes`]: one face, nobody, two
 //! faces; check-in, identity stills, recording, seal), uploads the sealed bundle with
 //! `uplinkd --once` to the local-folder central store, opens it from there with the
-//! institution's key, and ends with the review hints and the reviewer's page. Everything lands
-//! under `target/demo/`: `institution.key`, `site.toml`, `board.toml`, `station/` (the
-//! station's data folder), `central/` (the central store: `recordings/<date>/<station>/<exam>/`),
-//! `opened/<exam-id>/` (with `flags.json`) and `review/` (the page: `review/index.html`).
+//! institution's key (keeping the student's identity profile, named from a demo roster), and
+//! ends with the review hints, the reviewer's page and the student's subject-access answer.
+//! Everything lands under `target/demo/`: `institution.key`, `site.toml`, `board.toml`,
+//! `roster.csv`, `station/` (the station's data folder), `central/` (the central store:
+//! `recordings/<date>/<station>/<exam>/`, `profiles/<pseudonym>/`), `opened/<exam-id>/` (with
+//! `flags.json` and `profile/`), `review/` (the page: `review/index.html`) and
+//! `subject-access/` (`index.html`, `SHA256SUMS`).
 
 use std::path::Path;
 use std::process::Command;
@@ -17,6 +20,10 @@ use crate::{deps, run};
 /// Seconds of the demo exam (override: `cargo xtask demo --duration 60s`): the camera's scene
 /// once through (one face, nobody, two faces: [`crate::scenes`]).
 const DEFAULT_DURATION: &str = "45s";
+
+/// The demo student's number (typed at check-in) and the demo roster's line for them.
+const STUDENT: &str = "20260001";
+const ROSTER: &str = "student,name\n20260001,\"Demo, Student\"\n";
 
 /// Runs the demo.
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -33,7 +40,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let root = run::root();
     let bin = |name: &str| root.join("target/debug").join(name);
     let demo = root.join("target/demo");
-    for stale in ["station", "opened", "central", "review", "fleet"] {
+    for stale in [
+        "station",
+        "opened",
+        "central",
+        "review",
+        "fleet",
+        "subject-access",
+    ] {
         let p = demo.join(stale);
         if p.exists() {
             std::fs::remove_dir_all(&p).map_err(|e| format!("{}: {e}", p.display()))?;
@@ -59,7 +73,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 "--duration",
                 duration,
                 "--student",
-                "20260001",
+                STUDENT,
             ]),
     )?;
     let bundle = Path::new(bundle.trim());
@@ -100,6 +114,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "== opened with the institution's key into {}",
         out.display()
     );
+    let roster = demo.join("roster.csv");
+    std::fs::write(&roster, ROSTER).map_err(|e| format!("{}: {e}", roster.display()))?;
     run::status(
         Command::new(bin("examctl"))
             .arg("open")
@@ -107,7 +123,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
             .arg("--identity")
             .arg(&key)
             .arg("--out")
-            .arg(&out),
+            .arg(&out)
+            .arg("--site")
+            .arg(&site)
+            .arg("--roster")
+            .arg(&roster),
     )?;
     let page = demo.join("review");
     println!("== review hints and the reviewer's page");
@@ -125,6 +145,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
         demo.join("opened").display(),
         page.display()
     );
+    let answer = demo.join("subject-access");
+    println!("== the student's access request: everything held about {STUDENT}");
+    run::status(
+        Command::new(bin("examctl"))
+            .arg("subject-access")
+            .arg("--site")
+            .arg(&site)
+            .arg("--identity")
+            .arg(&key)
+            .args(["--student", STUDENT, "--out"])
+            .arg(&answer),
+    )?;
     fleet(&bin, &board, &site, &demo)
 }
 

@@ -206,6 +206,11 @@ pub fn erase(a: &EraseArgs) -> anyhow::Result<Vec<String>> {
     for k in &removed {
         println!("removed profile {}", store.locate(k));
     }
+    if !removed.is_empty() {
+        println!(
+            "copies beside exams opened on this side (their profile/ folders, and review pages built from them) are local files: delete them with those folders"
+        );
+    }
     if let (Lock::Enabled(Some((mode, days))), false) = (&lock, removed.is_empty()) {
         println!(
             "object lock: the bucket keeps every version {mode} for {days} days: the removed profile's versions stay, hidden behind a delete marker, until their lock ends (then the lifecycle rules delete them)"
