@@ -277,8 +277,10 @@ fn each_student_gets_one_profile_and_their_own_answer_and_erasure_removes_it() {
         bucket: bucket_args.clone(),
         student: ALICE.into(),
     };
-    let removed = command::erase(&erase).unwrap();
-    assert_eq!(removed.len(), 1);
+    let erased = command::erase(&erase).unwrap();
+    assert_eq!(erased.removed.len(), 1);
+    assert!(erased.locked.is_empty(), "no object lock on this bucket");
+    assert_eq!(erased.exams.len(), 2, "the exams stay, listed");
     let left: Vec<String> = store
         .list("fleet/profiles/")
         .unwrap()

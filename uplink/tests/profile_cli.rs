@@ -1,7 +1,10 @@
 //! `examctl subject-access` and `erase` as a user runs them, on a folder store that holds
 //! nothing of the student: an answer that says so, a refusal to write into a folder already
-//! used, a receipt that names no exam, and an erasure with nothing to erase.
+//! used, a receipt that names no exam, and an erasure with nothing to erase; and an erasure on
+//! an object-locked bucket (SeaweedFS) that names the versions the lock keeps.
 //! (Profiles made from real exams: station/tests/profiles.rs.)
+
+mod support;
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -98,4 +101,70 @@ fn nothing_held_is_answered_plainly_and_mistakes_are_named() {
         "{}",
         text(&e)
     );
+}
+
+#[test]
+fn erasure_on_an_object_locked_bucket_names_the_versions_the_lock_keeps() {
+    let server = support::server();
+    let tmp = tempfile::tempdir().unwrap();
+    let bucket = support::bucket("erase-locked");
+    let (creds, site) = support::site_files(&server, &bucket, tmp.path());
+    let (site_s, creds_s) = (site.to_str().unwrap(), creds.to_str().unwrap());
+    for args in [
+        &["create-bucket", "--object-lock"][..],
+        &["retention", "apply"][..],
+    ] {
+        let o = examctl(&[args, &["--site", site_s, "--credentials", creds_s][..]].concat());
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let key = tmp.path().join("institution.key");
+    assert!(examctl(&["keygen", "--out", key.to_str().unwrap()])
+        .status
+        .success());
+    let identity = bundle::keys::Identity::load(&key).unwrap();
+    let cfg = board_config::load_site(&site).unwrap();
+    let store = uplink::store::open(&cfg, Some(&creds), &Default::default()).unwrap();
+    let profiles = uplink::profile::Profiles {
+        store: store.as_ref(),
+        prefix: &cfg.uplink.prefix,
+        identity: &identity,
+    };
+    let kept = profiles
+        .store(uplink::profile::Profile {
+            format: uplink::profile::FORMAT,
+            student: "20261234".into(),
+            name: None,
+            created_at: "2026-12-02T10:00:00.000Z".into(),
+            exam: "20261202-100000-abcdef".into(),
+            station: "test-station-01".into(),
+            stills: vec![],
+        })
+        .unwrap();
+    assert_eq!(profiles.latest("20261234").unwrap().unwrap().key, kept.key);
+
+    let e = examctl(&[
+        "erase",
+        "--site",
+        site_s,
+        "--credentials",
+        creds_s,
+        "--identity",
+        key.to_str().unwrap(),
+        "--student",
+        "20261234",
+    ]);
+    let said = text(&e);
+    assert!(e.status.success(), "{said}");
+    assert!(
+        said.contains(&format!("removed profile s3://{bucket}/{}", kept.key)),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!(
+            "object lock (COMPLIANCE, 180 days): {} is hidden behind a delete marker, but its version stays locked until about 2027-05-31",
+            kept.key
+        )),
+        "{said}"
+    );
+    assert!(profiles.latest("20261234").unwrap().is_none(), "{said}");
 }

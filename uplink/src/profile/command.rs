@@ -182,8 +182,36 @@ pub fn subject_access(a: &AccessArgs) -> anyhow::Result<access::Answer> {
     Ok(answer)
 }
 
-/// `examctl erase`: removes the student's profiles; returns the keys removed.
-pub fn erase(a: &EraseArgs) -> anyhow::Result<Vec<String>> {
+/// What [`erase`] did and found.
+#[derive(Debug)]
+pub struct Erased {
+    /// The profile objects deleted.
+    pub removed: Vec<String>,
+    /// With object lock: each removed profile's versions and the day their lock ends
+    /// (`YYYY-MM-DD`, from the day it was made).
+    pub locked: Vec<(String, String)>,
+    /// The student's exams still held.
+    pub exams: Vec<subjects::Entry>,
+}
+
+/// The day `days` after the day a profile key's stamp (`.../<YYYYMMDD>T...age`) names.
+fn lock_ends(key: &str, days: u32) -> String {
+    let stamp = key.rsplit('/').next().unwrap_or("");
+    let day = |a: usize, b: usize| stamp.get(a..b).and_then(|x| x.parse::<i16>().ok());
+    match (day(0, 4), day(4, 6), day(6, 8)) {
+        (Some(y), Some(m), Some(d)) => jiff::civil::Date::new(y, m as i8, d as i8)
+            .ok()
+            .and_then(|date| {
+                date.checked_add(jiff::Span::new().days(i64::from(days)))
+                    .ok()
+            })
+            .map_or_else(|| "?".into(), |d| d.to_string()),
+        _ => "?".into(),
+    }
+}
+
+/// `examctl erase`: removes the student's profiles, and says what stays.
+pub fn erase(a: &EraseArgs) -> anyhow::Result<Erased> {
     let identity = Identity::load(&a.bucket.identity)?;
     let (site, store) = open_store(&a.bucket.site, a.bucket.credentials.as_deref())?;
     let p = Profiles {
@@ -211,10 +239,15 @@ pub fn erase(a: &EraseArgs) -> anyhow::Result<Vec<String>> {
             "copies beside exams opened on this side (their profile/ folders, and review pages built from them) are local files: delete them with those folders"
         );
     }
-    if let (Lock::Enabled(Some((mode, days))), false) = (&lock, removed.is_empty()) {
-        println!(
-            "object lock: the bucket keeps every version {mode} for {days} days: the removed profile's versions stay, hidden behind a delete marker, until their lock ends (then the lifecycle rules delete them)"
-        );
+    let mut locked = Vec::new();
+    if let Lock::Enabled(Some((mode, days))) = &lock {
+        for k in &removed {
+            let until = lock_ends(k, *days);
+            println!(
+                "object lock ({mode}, {days} days): {k} is hidden behind a delete marker, but its version stays locked until about {until}; then the lifecycle rules delete it"
+            );
+            locked.push((k.clone(), until));
+        }
     }
     subjects::scan(&p)?;
     let exams = subjects::of(&p, &a.student)?;
@@ -235,5 +268,19 @@ pub fn erase(a: &EraseArgs) -> anyhow::Result<Vec<String>> {
             store.locate(&crate::store::key_under(&e.prefix, "recordings/"))
         );
     }
-    Ok(removed)
+    Ok(Erased {
+        removed,
+        locked,
+        exams,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_lock_ends_its_days_after_the_profile_was_made() {
+        let k = "site/profiles/abc/20261202T141139.086Z.age";
+        assert_eq!(super::lock_ends(k, 365), "2027-12-02");
+        assert_eq!(super::lock_ends("x/garbage.age", 1), "?");
+    }
 }
