@@ -112,30 +112,16 @@ fn each_student_gets_one_profile_and_their_own_answer_and_erasure_removes_it() {
         assert!(out.join("profile/profile.json").is_file(), "{said}");
         opened.push((out, said));
     }
-    assert!(
-        opened[0]
-            .1
-            .contains("made from this check-in for Tremblay, Marie (4 still(s))"),
-        "{}",
-        opened[0].1
+    let said = |i: usize, want: &str| {
+        assert!(opened[i].1.contains(want), "exam {i}: {}", opened[i].1);
+    };
+    said(
+        0,
+        "profile: made from this check-in for Tremblay, Marie (4 still(s))",
     );
-    assert!(
-        opened[1].1.starts_with("profile: held since"),
-        "{}",
-        opened[1].1
-    );
-    assert!(
-        opened[1]
-            .1
-            .contains(&format!("(made from exam {})", exams[0])),
-        "{}",
-        opened[1].1
-    );
-    assert!(
-        opened[2].1.contains("made from this check-in for Jean Roy"),
-        "{}",
-        opened[2].1
-    );
+    said(1, "profile: held since");
+    said(1, &format!("(made from exam {})", exams[0]));
+    said(2, "profile: made from this check-in for Jean Roy");
 
     // One profile each, under pseudonyms; no student number in any key or clear content.
     let profiles: Vec<String> = store
