@@ -135,7 +135,11 @@ fn sit_exam(pin: &str, before: &[PathBuf]) -> Result<(String, f64, String), Stri
     send(&mut kb, &press("F3"))?;
     screenshot(&mut paused, "health")?;
     send(&mut kb, &press("Escape"))?;
+    // The check-in's clock: from here, less the screenshots taken from here on (those of the
+    // card before it are not part of it: counting them once made the pauses longer than the
+    // check-in, and the subtraction overflowed).
     let t0 = Instant::now();
+    paused = Duration::ZERO;
     send(&mut kb, &press("Enter"))?;
     send(&mut kb, &typing("12"))?;
     send(&mut kb, &press("Enter"))?;
@@ -169,7 +173,7 @@ fn sit_exam(pin: &str, before: &[PathBuf]) -> Result<(String, f64, String), Stri
     wait_for(120, || Ok(Path::new(MARKER).exists().then_some(())))?
         .ok_or("no exam recording 120 s after the face check")?;
     // From the first key to the recording, less the pauses for the screenshots.
-    let checkin_s = (t0.elapsed() - paused).as_secs_f64();
+    let checkin_s = t0.elapsed().saturating_sub(paused).as_secs_f64();
     let started = Instant::now();
     // The recording screen is the kiosk with the badge over it: grabbed once the kiosk runs and
     // has had a moment to draw (the marker appears before the compositor's first frame).
