@@ -106,6 +106,9 @@ pub fn after_open(k: &KeepArgs, identity: &Identity, opened: &Path) -> anyhow::R
     let name_of = |s: &str| roster.as_ref().and_then(|r| r.name(s));
     Ok(match keep(&p, opened, &name_of, k.refresh_profile)? {
         Outcome::NoStudent => "profile: none (the exam has no check-in)".into(),
+        Outcome::NoStills => {
+            "profile: none held, and this check-in has no stills to make one from".into()
+        }
         Outcome::Found(kept) => format!(
             "profile: held since {} (made from exam {}), copied into {}",
             kept.profile.created_at,

@@ -287,6 +287,9 @@ pub enum Outcome {
     NoStudent,
     /// The student's profile was there already; copied beside the exam.
     Found(Kept),
+    /// No profile is held and this check-in has no stills to make one from (the next exam's
+    /// check-in will).
+    NoStills,
     /// A profile was made from this exam's check-in.
     Made(Kept),
 }
@@ -301,21 +304,29 @@ pub fn keep(
 ) -> Result<Outcome, UplinkError> {
     let tl_path = opened.join("timeline.json");
     let timeline =
-        review::timeline::Timeline::load(&tl_path).map_err(|e| config("timeline.json", e))?;
+        review::timeline::Timeline::load(&tl_path).map_err(|e| config("opened exam", e))?;
     let Some(student) = student_of(&timeline) else {
         return Ok(Outcome::NoStudent);
     };
     let outcome = match p.latest(&student)? {
         Some(k) if !refresh => Outcome::Found(k),
-        _ => Outcome::Made(p.store(Profile {
-            format: FORMAT,
-            name: name_of(&student),
-            student,
-            created_at: bundle::rfc3339(bundle::journal::now_ms()),
-            exam: timeline.exam.clone(),
-            station: timeline.station.clone(),
-            stills: stills_of(opened)?,
-        })?),
+        held => {
+            let stills = stills_of(opened)?;
+            if stills.is_empty() {
+                // Nothing to make one from: the one held (on a refresh) stays the newest.
+                held.map_or(Outcome::NoStills, Outcome::Found)
+            } else {
+                Outcome::Made(p.store(Profile {
+                    format: FORMAT,
+                    name: name_of(&student),
+                    student,
+                    created_at: bundle::rfc3339(bundle::journal::now_ms()),
+                    exam: timeline.exam.clone(),
+                    station: timeline.station.clone(),
+                    stills,
+                })?)
+            }
+        }
     };
     if let Outcome::Found(k) | Outcome::Made(k) = &outcome {
         write_into(k, opened)?;
@@ -363,5 +374,94 @@ mod tests {
             "another institution, another pseudonym"
         );
         assert!(!p.contains("20261234"));
+    }
+
+    /// An opened exam of `student` with `stills` (file names) in `identity/`.
+    fn opened(dir: &Path, exam: &str, student: &str, stills: &[&str]) {
+        std::fs::create_dir_all(dir.join("identity")).unwrap();
+        for s in stills {
+            std::fs::write(dir.join("identity").join(s), b"\xff\xd8 jpeg").unwrap();
+        }
+        let t = format!(
+            r#"{{"exam":"{exam}","station":"s1","started_at":"2026-12-02T10:00:00.000Z","ended_at":"2026-12-02T10:01:00.000Z","interrupted":false,
+            "parts":[{{"exam":"{exam}","started_at":"2026-12-02T10:00:00.000Z","ended_at":"2026-12-02T10:01:00.000Z","interrupted":false}}],
+            "events":[{{"seq":0,"time":"2026-12-02T09:59:00.000Z","mono_ms":0,"kind":"CheckedIn","details":{{"student":"{student}"}}}}]}}"#
+        );
+        std::fs::write(dir.join("timeline.json"), t).unwrap();
+    }
+
+    #[test]
+    fn made_once_found_after_refreshed_on_request_and_never_empty() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = crate::store::folder::FolderStore::new(tmp.path().join("central"));
+        let identity = Identity::generate();
+        let p = Profiles {
+            store: &store,
+            prefix: "site",
+            identity: &identity,
+        };
+        let name = |s: &str| (s == "7").then(|| "Ann".to_owned());
+        let (a, b, c, d) = (
+            tmp.path().join("a"),
+            tmp.path().join("b"),
+            tmp.path().join("c"),
+            tmp.path().join("d"),
+        );
+        opened(&a, "e1", "7", &[]);
+        assert!(matches!(
+            keep(&p, &a, &name, false).unwrap(),
+            Outcome::NoStills
+        ));
+        assert!(!a.join(DIR).exists());
+        opened(
+            &b,
+            "e2",
+            "7",
+            &["face-00.jpg", "photo-id.jpg", "e9-p2-face-00.jpg"],
+        );
+        let Outcome::Made(made) = keep(&p, &b, &name, false).unwrap() else {
+            panic!("not made")
+        };
+        let kinds: Vec<_> = made
+            .profile
+            .stills
+            .iter()
+            .map(|s| (s.kind.as_str(), s.name.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [("PhotoId", "photo-id.jpg"), ("Face", "face-00.jpg")]
+        );
+        assert_eq!(made.profile.name.as_deref(), Some("Ann"));
+        assert!(b.join("profile/photo-id.jpg").is_file());
+        opened(&c, "e3", "7", &["photo-id.jpg"]);
+        let Outcome::Found(found) = keep(&p, &c, &name, false).unwrap() else {
+            panic!("not found")
+        };
+        assert_eq!(
+            (found.key.as_str(), found.profile.exam.as_str()),
+            (made.key.as_str(), "e2")
+        );
+        assert!(
+            matches!(keep(&p, &a, &name, true).unwrap(), Outcome::Found(_)),
+            "no stills: the held one stays"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert!(matches!(
+            keep(&p, &c, &name, true).unwrap(),
+            Outcome::Made(_)
+        ));
+        assert_eq!(
+            p.keys("7").unwrap().len(),
+            2,
+            "the old one is left to expire"
+        );
+        assert_eq!(p.latest("7").unwrap().unwrap().profile.exam, "e3");
+        opened(&d, "e4", "8", &["photo-id.jpg"]);
+        assert!(
+            matches!(keep(&p, &d, &name, false).unwrap(), Outcome::Made(k) if k.profile.name.is_none())
+        );
+        assert_eq!(p.erase("7").unwrap().len(), 2);
+        assert!(p.latest("7").unwrap().is_none() && p.latest("8").unwrap().is_some());
     }
 }
