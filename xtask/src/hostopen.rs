@@ -104,9 +104,10 @@ pub fn institution_key(dir: &Path) -> Result<(std::path::PathBuf, String), Strin
 /// The institution's registry of stations in a test's folder (written by `examctl enroll`).
 pub const REGISTRY: &str = "stations.toml";
 
-/// Fetches `exam` from the store, opens it with the institution's key, both accepting only
-/// the station key of `dir`'s [`REGISTRY`]; checks the media and that its timeline has events
-/// of each of `kinds`; returns the timeline (JSON).
+/// Fetches `exam` from the store, opens it with the institution's key (keeping the student's
+/// identity profile), both accepting only the station key of `dir`'s [`REGISTRY`]; checks the
+/// media, the profile beside an exam with a check-in, and that its timeline has events of each
+/// of `kinds`; returns the timeline (JSON).
 pub fn open_on_host(
     dir: &Path,
     exam: &str,
@@ -144,7 +145,12 @@ pub fn open_on_host(
                 .arg("--registry")
                 .arg(&registry)
                 .arg("--out")
-                .arg(&opened),
+                .arg(&opened)
+                // The student's identity profile, kept in the bucket beside the site's prefix.
+                .arg("--site")
+                .arg(site)
+                .arg("--credentials")
+                .arg(creds),
         )
         .map(|o| format!("{f}{o}"))
     });
@@ -165,6 +171,14 @@ pub fn open_on_host(
             size > 0,
             format!("host opened {exam}: {media} ({size} bytes)"),
             || format!("missing or empty in {}", opened.display()),
+        );
+    }
+    if kinds.contains(&"CheckedIn") {
+        let profile = opened.join("profile/profile.json");
+        t.check(
+            profile.is_file(),
+            format!("host opened {exam}: the student's identity profile beside it"),
+            || format!("no {}: {said}", profile.display()),
         );
     }
     let timeline = std::fs::read_to_string(opened.join("timeline.json")).unwrap_or_default();
