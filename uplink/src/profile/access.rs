@@ -9,6 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::page::Heading;
+pub use super::page::Held;
 use super::subjects::{self, Entry};
 use super::{config, student_of, write_into, Card, Profiles};
 use crate::error::UplinkError;
@@ -30,19 +32,6 @@ pub struct Request<'a> {
     pub workers: usize,
     /// The institution's name, for the page.
     pub institution: &'a str,
-}
-
-/// One exam in the answer.
-#[derive(Debug, Clone)]
-pub struct Held {
-    /// Its index entry.
-    pub entry: Entry,
-    /// Ended, RFC 3339.
-    pub ended_at: String,
-    /// Its review hints.
-    pub flags: review::flags::Flags,
-    /// The files copied, relative to the exam's folder.
-    pub files: Vec<String>,
 }
 
 /// What [`gather`] wrote.
@@ -188,7 +177,13 @@ pub fn gather(p: &Profiles<'_>, r: &Request<'_>) -> Result<Answer, UplinkError> 
     }
     let _ = std::fs::remove_dir_all(&work);
     let index = r.out.join("index.html");
-    let html = super::page::render(r, profile.as_ref(), &exams);
+    let heading = Heading {
+        student: r.student,
+        institution: r.institution,
+        receipt: r.receipt,
+        media: r.media,
+    };
+    let html = super::page::render(&heading, profile.as_ref(), &exams);
     std::fs::write(&index, html).map_err(|e| UplinkError::io(&index, e))?;
     let files = write_sums(r.out)?;
     Ok(Answer {

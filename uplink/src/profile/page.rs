@@ -2,9 +2,34 @@
 //! opens from disk: who it is about, the profile with its stills, each exam with its dates,
 //! station, receipt, review hints and files, and when each thing expires.
 
-use super::access::{Held, Request};
+use super::subjects::Entry;
 use super::Card;
 use crate::retention::{PROFILES_DAYS, RECORDINGS_DAYS};
+
+/// One exam in a subject-access answer.
+#[derive(Debug, Clone)]
+pub struct Held {
+    /// Its index entry.
+    pub entry: Entry,
+    /// Ended, RFC 3339.
+    pub ended_at: String,
+    /// Its review hints.
+    pub flags: review::flags::Flags,
+    /// The files copied, relative to the exam's folder.
+    pub files: Vec<String>,
+}
+
+/// Whom and what an answer is about, as its page says.
+pub struct Heading<'a> {
+    /// The student number.
+    pub student: &'a str,
+    /// The institution's name.
+    pub institution: &'a str,
+    /// The receipt code the answer was narrowed to.
+    pub receipt: Option<&'a str>,
+    /// Whether the recordings are included.
+    pub media: bool,
+}
 
 /// HTML-escapes `s`.
 fn esc(s: &str) -> String {
@@ -99,7 +124,7 @@ fn exam_html(h: &Held) -> String {
 }
 
 /// The page.
-pub fn render(r: &Request<'_>, profile: Option<&Card>, exams: &[Held]) -> String {
+pub fn render(r: &Heading<'_>, profile: Option<&Card>, exams: &[Held]) -> String {
     let now = bundle::rfc3339(bundle::journal::now_ms());
     let exams_html = if exams.is_empty() {
         "<p>No exam recordings are held.</p>".to_owned()

@@ -4,6 +4,7 @@
 pub mod folder;
 pub(crate) mod multipart;
 pub mod s3;
+mod s3_central;
 mod sender;
 pub mod tls;
 

@@ -11,23 +11,11 @@
 use rusty_s3::S3Action;
 use serde_json::json;
 
-use super::s3::{answer_error, transport_error, S3Store, SIGN_FOR};
+use super::s3::{answer_error, check_etag, lost, transport_error, S3Store, SIGN_FOR};
 use super::sender::{put, read_part, Counter};
 use super::FileJob;
 use crate::error::UplinkError;
 use crate::state::Part;
-
-/// Checks a returned ETag against the MD5 of the bytes sent.
-pub(super) fn check_etag(key: &str, what: &str, etag: &str, md5: &str) -> Result<(), UplinkError> {
-    if etag == md5 {
-        Ok(())
-    } else {
-        Err(UplinkError::Mismatch {
-            key: key.into(),
-            why: format!("{what}: ETag {etag} is not the MD5 {md5} of the bytes sent"),
-        })
-    }
-}
 
 /// Sends the job's file, resuming where its state says.
 pub(crate) fn upload(s3: &S3Store, job: &mut FileJob<'_>) -> Result<(), UplinkError> {
@@ -129,11 +117,6 @@ enum Sent {
     Completed,
     /// The server no longer has this upload id (`NoSuchUpload`).
     UploadLost(String),
-}
-
-/// Whether an answer says the upload id is unknown to the server.
-pub(super) fn lost(a: &super::s3::Answer) -> bool {
-    a.code() == Some("NoSuchUpload")
 }
 
 /// Creates the upload if there is none, sends the parts the state lacks, completes.

@@ -14,8 +14,7 @@ use rusty_s3::S3Action;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::multipart::{check_etag, lost};
-use super::s3::{answer_error, transport_error, S3Store, SIGN_FOR};
+use super::s3::{answer_error, check_etag, lost, transport_error, S3Store, SIGN_FOR};
 use super::FileJob;
 use crate::error::UplinkError;
 use crate::state::Part;
