@@ -33,6 +33,17 @@ pub enum ExamError {
     Recorder(String),
 }
 
+impl From<crate::storage::NoRoom> for ExamError {
+    fn from(e: crate::storage::NoRoom) -> Self {
+        match e {
+            crate::storage::NoRoom::Io(e) => ExamError::Io(e),
+            crate::storage::NoRoom::Short { free_mib, need_mib } => {
+                ExamError::NoRoom { free_mib, need_mib }
+            }
+        }
+    }
+}
+
 /// An exam in the spool.
 pub struct Exam {
     station: Arc<Station>,

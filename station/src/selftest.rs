@@ -18,6 +18,17 @@ pub struct Check {
     pub detail: String,
 }
 
+impl Check {
+    /// The check as the health report keeps it.
+    pub fn record(&self) -> bundle::health::DeviceCheck {
+        bundle::health::DeviceCheck {
+            device: self.device.to_string(),
+            passed: self.passed,
+            detail: self.detail.clone(),
+        }
+    }
+}
+
 /// Exercises every device under a self-test grant, and checks that the GStreamer elements
 /// the board's `encoders` need are installed. Nothing captured is kept.
 pub fn run(devices: &mut Devices, encoders: &Encoders, grant: &Capture<'_>) -> Vec<Check> {

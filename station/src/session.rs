@@ -278,7 +278,7 @@ impl Session<Identity> {
     pub fn start_exam(self, planned_secs: u32) -> Result<Session<ExamRunning>, Refused<Identity>> {
         if let Err(error) = crate::storage::check_room(&self.station, planned_secs) {
             return Err(Refused {
-                error: Box::new(error),
+                error: Box::new(error.into()),
                 session: self,
             });
         }

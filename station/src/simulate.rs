@@ -56,7 +56,10 @@ pub fn run(
     for c in &checks {
         tracing::info!(device = c.device, passed = c.passed, "{}", c.detail);
     }
-    crate::health::ledger::save_selftest(&session.station().data_dir, &checks);
+    crate::health::ledger::save_selftest(
+        &session.station().data_dir,
+        checks.iter().map(crate::selftest::Check::record),
+    );
     // No exam on a station that failed its self-test: what it records would be incomplete.
     if let Some(c) = checks.iter().find(|c| !c.passed) {
         return Err(ExamError::Recorder(format!(

@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use crate::exam::ExamError;
 use crate::station::Station;
 
 /// Free bytes on the file system holding `path`.
@@ -33,14 +32,28 @@ pub fn estimate(station: &Station, secs: u32) -> u64 {
     kbps * 1000 / 8 * secs as u64 * 12 / 10
 }
 
+/// Why there is no room for a recording (`crate::exam::ExamError` says it to the user).
+#[derive(Debug)]
+pub enum NoRoom {
+    /// The spool's free space could not be read.
+    Io(bundle::Error),
+    /// Less room than the estimate and the site's reserve.
+    Short {
+        /// Free MiB.
+        free_mib: u64,
+        /// Needed MiB (estimate + reserve).
+        need_mib: u64,
+    },
+}
+
 /// Refuses when free space minus the site's reserve is below the estimate.
-pub fn check_room(station: &Station, secs: u32) -> Result<(), ExamError> {
+pub fn check_room(station: &Station, secs: u32) -> Result<(), NoRoom> {
     let spool = station.spool();
-    let free = free_bytes(&spool).map_err(|e| ExamError::Io(bundle::Error::io(&spool, e)))?;
+    let free = free_bytes(&spool).map_err(|e| NoRoom::Io(bundle::Error::io(&spool, e)))?;
     let reserve = station.site.storage.min_free_mib * (1 << 20);
     let need = estimate(station, secs);
     if free < need + reserve {
-        return Err(ExamError::NoRoom {
+        return Err(NoRoom::Short {
             free_mib: free >> 20,
             need_mib: (need + reserve) >> 20,
         });

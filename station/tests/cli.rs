@@ -1,4 +1,5 @@
-//! stationctl journal verify: exit 0 intact, 1 torn tail, 2 corrupt (with the record index).
+//! stationctl journal verify: exit 0 intact, 1 torn tail, 2 corrupt (with the record index);
+//! the CLI's own errors: a bad board file, an exam without room for its recording.
 
 mod common;
 
@@ -78,4 +79,34 @@ fn bad_board_file_is_explained() {
     assert!(!o.status.success());
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(e.contains("bad.toml") && e.contains("widht"), "{e}");
+}
+
+#[test]
+fn an_exam_without_room_for_its_recording_is_refused_and_says_why() {
+    let f = Fixture::new();
+    let site = std::fs::read_to_string(&f.site).unwrap();
+    let huge = site.replace("min_free_mib = 16", "min_free_mib = 1000000000");
+    assert_ne!(huge, site);
+    std::fs::write(&f.site, huge).unwrap();
+    let o = f
+        .stationctl()
+        .args(["exam", "simulate", "--duration", "2s"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{said}");
+    assert!(
+        said.contains("not enough free space for this exam:") && said.contains("MiB needed"),
+        "{said}"
+    );
+    let recorded: Vec<_> = all_files(&f.data.join("spool"))
+        .into_iter()
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            ["camera-", "microphone-", "screen-"]
+                .iter()
+                .any(|s| n.starts_with(s))
+        })
+        .collect();
+    assert!(recorded.is_empty(), "recorded without room: {recorded:?}");
 }

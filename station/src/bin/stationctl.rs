@@ -226,7 +226,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &session.capture(),
             );
             let st = session.station();
-            station::health::ledger::save_selftest(&st.data_dir, &checks);
+            station::health::ledger::save_selftest(
+                &st.data_dir,
+                checks.iter().map(station::selftest::Check::record),
+            );
             station::health::write_logged(st, "selftest");
             if json {
                 println!("{}", serde_json::to_string_pretty(&checks)?);

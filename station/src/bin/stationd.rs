@@ -58,7 +58,10 @@ fn main() -> ExitCode {
         }
         let mut session = session.ready();
         let st = session.station().clone();
-        station::health::ledger::save_selftest(&st.data_dir, &checks);
+        station::health::ledger::save_selftest(
+            &st.data_dir,
+            checks.iter().map(station::selftest::Check::record),
+        );
         station::health::write_logged(&st, "selftest");
         let mut health = station::health::Refresher::new(st.clone());
         let (w, h) = match devices.display.set_mode() {

@@ -10,8 +10,6 @@ use bundle::health::{DeviceCheck, ExamRecord, MAX_EXAMS};
 use bundle::manifest::Manifest;
 use serde::{Deserialize, Serialize};
 
-use crate::selftest::Check;
-
 use bundle::health::dir;
 
 const EXAMS: &str = "exams.json";
@@ -79,18 +77,11 @@ pub fn selftest(data_dir: &Path) -> SelfTest {
     read_json(&dir(data_dir).join(SELFTEST))
 }
 
-/// Keeps the result of a self-test run now.
-pub fn save_selftest(data_dir: &Path, checks: &[Check]) {
+/// Keeps the result of a self-test run now (`crate::selftest::Check::record` of each check).
+pub fn save_selftest(data_dir: &Path, checks: impl IntoIterator<Item = DeviceCheck>) {
     let kept = SelfTest {
         at: bundle::rfc3339(bundle::journal::now_ms()),
-        checks: checks
-            .iter()
-            .map(|c| DeviceCheck {
-                device: c.device.to_string(),
-                passed: c.passed,
-                detail: c.detail.clone(),
-            })
-            .collect(),
+        checks: checks.into_iter().collect(),
     };
     write_json(data_dir, SELFTEST, &kept);
 }
