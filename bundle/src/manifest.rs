@@ -175,23 +175,7 @@ pub fn load_signed(dir: &Path) -> Result<Manifest, Error> {
 /// the error names the first bad file.
 pub fn verify_files(dir: &Path, m: &Manifest) -> Result<(), Error> {
     for f in &m.files {
-        let p = dir.join(&f.name);
-        let (size, sha) = hash_file(&p).map_err(|_| Error::Bad {
-            file: f.name.clone(),
-            why: "missing".into(),
-        })?;
-        if size != f.size {
-            return Err(Error::Bad {
-                file: f.name.clone(),
-                why: format!("size {size}, manifest says {}", f.size),
-            });
-        }
-        if sha != f.sha256 {
-            return Err(Error::Bad {
-                file: f.name.clone(),
-                why: "SHA-256 differs from the manifest".into(),
-            });
-        }
+        verify_file(dir, f)?;
     }
     for name in list_files(dir)? {
         if name != FILE && !m.files.iter().any(|f| f.name == name) {
@@ -200,6 +184,27 @@ pub fn verify_files(dir: &Path, m: &Manifest) -> Result<(), Error> {
                 why: "not listed in the manifest".into(),
             });
         }
+    }
+    Ok(())
+}
+
+/// Checks one listed file in `dir`: present, of its size and SHA-256; the error names it.
+pub fn verify_file(dir: &Path, f: &FileEntry) -> Result<(), Error> {
+    let (size, sha) = hash_file(&dir.join(&f.name)).map_err(|_| Error::Bad {
+        file: f.name.clone(),
+        why: "missing".into(),
+    })?;
+    if size != f.size {
+        return Err(Error::Bad {
+            file: f.name.clone(),
+            why: format!("size {size}, manifest says {}", f.size),
+        });
+    }
+    if sha != f.sha256 {
+        return Err(Error::Bad {
+            file: f.name.clone(),
+            why: "SHA-256 differs from the manifest".into(),
+        });
     }
     Ok(())
 }

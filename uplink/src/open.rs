@@ -92,6 +92,23 @@ pub fn open(bundle_dir: &Path, identity: &Identity, out: &Path) -> Result<Opened
     open_parts(&dirs, identity, out)
 }
 
+/// Reads the journal of the bundle in `dir` (its files checked against `manifest` already)
+/// with `identity`, and checks that it ends where the manifest says.
+pub fn journal_of(
+    dir: &Path,
+    manifest: &Manifest,
+    identity: &Identity,
+) -> Result<Vec<Record>, OpenError> {
+    let (records, head) = journal::read_all(dir, identity)?;
+    if hex::encode(head) != manifest.journal_head {
+        return Err(OpenError::JournalHead {
+            expected: manifest.journal_head.clone(),
+            found: hex::encode(head),
+        });
+    }
+    Ok(records)
+}
+
 /// Opens the parts of one exam, in order, as one exam.
 pub fn open_parts(dirs: &[PathBuf], identity: &Identity, out: &Path) -> Result<Opened, OpenError> {
     let mut parts: Vec<Manifest> = Vec::new();
@@ -99,13 +116,7 @@ pub fn open_parts(dirs: &[PathBuf], identity: &Identity, out: &Path) -> Result<O
     let mut starts = Vec::new();
     for dir in dirs {
         let manifest = manifest::verify_bundle(dir)?;
-        let (records, head) = journal::read_all(dir, identity)?;
-        if hex::encode(head) != manifest.journal_head {
-            return Err(OpenError::JournalHead {
-                expected: manifest.journal_head.clone(),
-                found: hex::encode(head),
-            });
-        }
+        let records = journal_of(dir, &manifest, identity)?;
         if let Some(before) = parts.last() {
             check_continues(&manifest, &records, before)?;
         }

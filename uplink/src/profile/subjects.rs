@@ -133,22 +133,11 @@ fn student_in(
     )?;
     let m = manifest::load_signed(tmp).map_err(bad)?;
     for f in m.files.iter().filter(|f| f.name.starts_with("journal-")) {
-        let local = tmp.join(&f.name);
-        p.store.get(&format!("{base}{}", f.name), &local)?;
-        let (size, sha) = manifest::hash_file(&local).map_err(bad)?;
-        if size != f.size || sha != f.sha256 {
-            return Err(bad(bundle::Error::Format(format!(
-                "{}: differs from the signed manifest",
-                f.name
-            ))));
-        }
+        p.store
+            .get(&format!("{base}{}", f.name), &tmp.join(&f.name))?;
+        manifest::verify_file(tmp, f).map_err(bad)?;
     }
-    let (records, head) = bundle::journal::read_all(tmp, p.identity).map_err(bad)?;
-    if hex::encode(head) != m.journal_head {
-        return Err(bad(bundle::Error::Format(
-            "journal head differs from the manifest's: the journal was changed".into(),
-        )));
-    }
+    let records = crate::open::journal_of(tmp, &m, p.identity).map_err(|e| config(&exam, e))?;
     let student = records.into_iter().find_map(|r| match r.event {
         Event::CheckedIn { student } => Some(student.to_string()),
         _ => None,
