@@ -59,6 +59,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
+/// Detector threads: `workers` if given, else one per core.
+pub fn workers_or_cores(workers: Option<usize>) -> usize {
+    workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// The kind of an identity still by its file name (`photo-id*.jpg` is the photo ID, the others
+/// are face-scan frames), as the station names them.
+pub fn still_kind(name: &str) -> &'static str {
+    if name.starts_with("photo-id") {
+        "PhotoId"
+    } else {
+        "Face"
+    }
+}
+
 /// The opened exams among `paths`: each path that holds a `timeline.json`, or the folders
 /// directly in it that do (sorted). A path with neither is an error naming it.
 pub fn exams_in(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {

@@ -199,14 +199,7 @@ fn exam_page(dir: &Path, out: &Path, workers: usize) -> Result<(PathBuf, Value, 
     }
     let mut stills: Vec<Value> = copy_jpegs(&dir.join("identity"), &page.join("identity"))?
         .into_iter()
-        .map(|n| {
-            let kind = if n.starts_with("photo-id") {
-                "PhotoId"
-            } else {
-                "Face"
-            };
-            json!({"kind": kind, "file": format!("identity/{n}")})
-        })
+        .map(|n| json!({"kind": crate::still_kind(&n), "file": format!("identity/{n}")}))
         .collect();
     // The photo ID first, as the profile shows it: the two columns compare row by row.
     stills.sort_by_key(|s| s["kind"] != "PhotoId");

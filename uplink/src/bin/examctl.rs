@@ -145,10 +145,6 @@ enum Cmd {
     },
 }
 
-fn workers_or_cores(workers: Option<usize>) -> usize {
-    workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-}
-
 #[derive(Subcommand)]
 enum RetentionCmd {
     /// Install the rules: recordings/ 180 days, profiles/ 365 days, incomplete uploads 7 days.
@@ -409,7 +405,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Cmd::Analyse { exams, workers } => {
             for dir in review::exams_in(&exams)? {
-                let a = review::analyse(&dir, workers_or_cores(workers))?;
+                let a = review::analyse(&dir, review::workers_or_cores(workers))?;
                 println!("{}", review::summary(&dir, &a.flags));
             }
         }
@@ -423,7 +419,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             workers,
         } => {
             let dirs = review::exams_in(&exams)?;
-            let built = review::page::build(&dirs, &out, workers_or_cores(workers))?;
+            let built = review::page::build(&dirs, &out, review::workers_or_cores(workers))?;
             for s in &built.summaries {
                 println!("{s}");
             }

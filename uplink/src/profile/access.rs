@@ -113,26 +113,10 @@ fn one(p: &Profiles<'_>, r: &Request<'_>, e: &Entry, work: &Path) -> Result<Held
     })
 }
 
-/// Every file below `dir`, relative, sorted.
-fn all_files(dir: &Path, rel: &str, out: &mut Vec<String>) -> Result<(), UplinkError> {
-    let rd = std::fs::read_dir(dir).map_err(|e| UplinkError::io(dir, e))?;
-    for e in rd.flatten() {
-        let name = format!("{rel}{}", e.file_name().to_string_lossy());
-        if e.path().is_dir() {
-            all_files(&e.path(), &format!("{name}/"), out)?;
-        } else {
-            out.push(name);
-        }
-    }
-    Ok(())
-}
-
 /// Writes `out/SHA256SUMS` over every other file; returns how many.
 fn write_sums(out: &Path) -> Result<usize, UplinkError> {
-    let mut files = Vec::new();
-    all_files(out, "", &mut files)?;
+    let mut files = bundle::manifest::list_files(out).map_err(|e| config("answer", e))?;
     files.retain(|f| f != "SHA256SUMS");
-    files.sort();
     let mut text = String::new();
     for f in &files {
         let (_, sha) = bundle::manifest::hash_file(&out.join(f)).map_err(|e| config(f, e))?;

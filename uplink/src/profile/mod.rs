@@ -133,19 +133,14 @@ pub fn stills_of(opened: &Path) -> Result<Vec<Still>, UplinkError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(UplinkError::io(&dir, e)),
     };
-    names.sort_by_key(|n| (!n.starts_with("photo-id"), n.clone()));
+    names.sort_by_key(|n| (review::still_kind(n) != "PhotoId", n.clone()));
     names
         .into_iter()
         .map(|name| {
             let p = dir.join(&name);
             let bytes = std::fs::read(&p).map_err(|e| UplinkError::io(&p, e))?;
             Ok(Still {
-                kind: if name.starts_with("photo-id") {
-                    "PhotoId"
-                } else {
-                    "Face"
-                }
-                .into(),
+                kind: review::still_kind(&name).into(),
                 name,
                 jpeg: base64::engine::general_purpose::STANDARD.encode(bytes),
             })

@@ -5,6 +5,7 @@
 use super::subjects::Entry;
 use super::Card;
 use crate::retention::{PROFILES_DAYS, RECORDINGS_DAYS};
+use crate::xml::escape as esc;
 
 /// One exam in a subject-access answer.
 #[derive(Debug, Clone)]
@@ -29,14 +30,6 @@ pub struct Heading<'a> {
     pub receipt: Option<&'a str>,
     /// Whether the recordings are included.
     pub media: bool,
-}
-
-/// HTML-escapes `s`.
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// The date `days` after RFC 3339 time `at` (`YYYY-MM-DD`), or `at` itself if unreadable.
