@@ -151,9 +151,7 @@ pub fn subject_access(a: &AccessArgs) -> anyhow::Result<access::Answer> {
             media: a.media,
             out: &a.out,
             registry: registry.as_ref(),
-            workers: a
-                .workers
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            workers: review::workers_or_cores(a.workers),
             institution: &site.institution.name,
         },
     )?;
@@ -216,21 +214,26 @@ fn lock_ends(key: &str, days: u32) -> String {
 /// `examctl erase`: removes the student's profiles, and says what stays.
 pub fn erase(a: &EraseArgs) -> anyhow::Result<Erased> {
     let identity = Identity::load(&a.bucket.identity)?;
-    let (site, store) = open_store(&a.bucket.site, a.bucket.credentials.as_deref())?;
+    let site = board_config::load_site(&a.bucket.site)?;
+    let credentials = a.bucket.credentials.as_deref();
+    // The lock is the S3 bucket's: read on the one connection the erasure uses.
+    let (store, lock): (Box<dyn crate::store::CentralStore>, Lock) = match site.uplink.backend {
+        board_config::UplinkBackend::S3 => {
+            let s3 = crate::store::open_s3(&site, credentials, &Default::default())?;
+            let lock = crate::retention::object_lock(&s3)?;
+            (Box::new(s3), lock)
+        }
+        board_config::UplinkBackend::Folder => (
+            crate::store::open(&site, credentials, &Default::default())?,
+            Lock::Unavailable("a folder store".into()),
+        ),
+    };
     let p = Profiles {
         store: store.as_ref(),
         prefix: &site.uplink.prefix,
         identity: &identity,
     };
     let removed = p.erase(&a.student)?;
-    let lock = match site.uplink.backend {
-        board_config::UplinkBackend::S3 => {
-            let s3 =
-                crate::store::open_s3(&site, a.bucket.credentials.as_deref(), &Default::default())?;
-            crate::retention::object_lock(&s3)?
-        }
-        board_config::UplinkBackend::Folder => Lock::Unavailable("a folder store".into()),
-    };
     if removed.is_empty() {
         println!("student {}: no identity profile held", a.student);
     }

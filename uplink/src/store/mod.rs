@@ -114,10 +114,10 @@ pub fn open(
     credentials: Option<&Path>,
     tuning: &Tuning,
 ) -> Result<Box<dyn CentralStore>, UplinkError> {
-    crate::residency::check(&site.uplink)?;
     let u = &site.uplink;
     match u.backend {
         UplinkBackend::Folder => {
+            crate::residency::check(u)?;
             let dir = u.folder.as_deref().ok_or_else(|| UplinkError::Config {
                 field: "uplink.folder".into(),
                 why: "backend \"folder\" needs folder = \"/path\"".into(),
