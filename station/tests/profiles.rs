@@ -7,11 +7,13 @@
 //! exams and profile and nothing of the second's; `examctl erase` removes the profile, and a
 //! later answer shows none. The pages are read in headless Chromium.
 
+mod common;
 mod s3station;
 
 use std::path::{Path, PathBuf};
 
 use bundle::keys::Identity;
+use common::{all_files, contains};
 use s3station::{s3, Station};
 use uplink::profile::command::{self, AccessArgs, Bucket, EraseArgs, KeepArgs};
 use uplink::profile::pseudonym;
@@ -19,10 +21,6 @@ use uplink::store::CentralStore;
 
 const ALICE: &str = "20261234";
 const BOB: &str = "20265678";
-
-fn contains(hay: &[u8], needle: &str) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
-}
 
 /// Every object in the bucket: key and bytes.
 fn objects(store: &dyn CentralStore, tmp: &Path) -> Vec<(String, Vec<u8>)> {
@@ -144,7 +142,7 @@ fn each_student_gets_one_profile_and_their_own_answer_and_erasure_removes_it() {
     for (key, bytes) in &all {
         for s in [ALICE, BOB] {
             assert!(
-                !key.contains(s) && !contains(bytes, s),
+                !key.contains(s) && !contains(bytes, s.as_bytes()),
                 "{s} in clear in {key}"
             );
         }
@@ -203,12 +201,11 @@ fn each_student_gets_one_profile_and_their_own_answer_and_erasure_removes_it() {
         answer.profile.as_ref().unwrap().name.as_deref(),
         Some("Tremblay, Marie")
     );
-    let mut files = Vec::new();
-    walk(&answer_dir, &mut files);
+    let files = all_files(&answer_dir);
     for f in &files {
         let bytes = std::fs::read(f).unwrap();
         assert!(
-            !contains(&bytes, BOB) && !contains(&bytes, &exams[2]),
+            !contains(&bytes, BOB.as_bytes()) && !contains(&bytes, exams[2].as_bytes()),
             "second student in {}",
             f.display()
         );
@@ -281,16 +278,6 @@ fn each_student_gets_one_profile_and_their_own_answer_and_erasure_removes_it() {
     assert_eq!(after.exams.len(), 2);
     let (text, _, _) = in_chromium(&after.index, &t.join("after.png"));
     assert!(text.contains("No identity profile is held."), "{text}");
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        if e.path().is_dir() {
-            walk(&e.path(), out);
-        } else {
-            out.push(e.path());
-        }
-    }
 }
 
 /// Keeps a screenshot in `docs/screens/` when `EXAM_DOCS_SHOTS` is set (how the README's
