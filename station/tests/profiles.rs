@@ -122,12 +122,15 @@ fn each_student_gets_one_profile_and_their_own_answer_and_erasure_removes_it() {
     said(2, "profile: made from this check-in for Jean Roy");
 
     // One profile each, under pseudonyms; no student number in any key or clear content.
-    let profiles: Vec<String> = store
-        .list("fleet/profiles/")
-        .unwrap()
-        .into_iter()
-        .map(|l| l.key)
-        .collect();
+    let profile_keys = || -> Vec<String> {
+        store
+            .list("fleet/profiles/")
+            .unwrap()
+            .into_iter()
+            .map(|l| l.key)
+            .collect()
+    };
+    let profiles = profile_keys();
     assert_eq!(profiles.len(), 2, "{profiles:?}");
     for (s, k) in [(ALICE, &profiles), (BOB, &profiles)] {
         let folder = format!("fleet/profiles/{}/", pseudonym(&identity, s));
@@ -264,12 +267,7 @@ fn each_student_gets_one_profile_and_their_own_answer_and_erasure_removes_it() {
     assert_eq!(erased.removed.len(), 1);
     assert!(erased.locked.is_empty(), "no object lock on this bucket");
     assert_eq!(erased.exams.len(), 2, "the exams stay, listed");
-    let left: Vec<String> = store
-        .list("fleet/profiles/")
-        .unwrap()
-        .into_iter()
-        .map(|l| l.key)
-        .collect();
+    let left = profile_keys();
     assert_eq!(left.len(), 1);
     assert!(left[0].contains(&pseudonym(&identity, BOB)), "{left:?}");
     let after_dir = t.join("after");
